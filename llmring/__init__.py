@@ -1,0 +1,49 @@
+"""llmring: one call for OpenAI, Anthropic, Gemini and Ollama, every call logged with its cost.
+
+The public names are imported lazily so that ``import llmring`` stays cheap: the database
+drivers (asyncpg, pgdbm) and the dashboard (textual) load only when something uses them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.5.0"
+
+_EXPORTS: dict[str, str] = {
+    "LLMRing": "llmring.service",
+    "LLMRingSQLite": "llmring.service_sqlite",
+    "LLMDatabase": "llmring.db",
+    "SQLiteDatabase": "llmring.db_sqlite",
+    "Message": "llmring.schemas",
+    "LLMRequest": "llmring.schemas",
+    "LLMResponse": "llmring.schemas",
+    "LLMModel": "llmring.schemas",
+    "UsageStats": "llmring.schemas",
+    "CallRecord": "llmring.schemas",
+    "StreamChunk": "llmring.schemas",
+    "LLMRingError": "llmring.errors",
+    "analyze_image": "llmring.file_utils",
+    "analyze_file": "llmring.file_utils",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+if TYPE_CHECKING:
+    from llmring.db import LLMDatabase
+    from llmring.db_sqlite import SQLiteDatabase
+    from llmring.errors import LLMRingError
+    from llmring.file_utils import analyze_file, analyze_image
+    from llmring.schemas import CallRecord, LLMModel, LLMRequest, LLMResponse, Message, StreamChunk, UsageStats
+    from llmring.service import LLMRing
+    from llmring.service_sqlite import LLMRingSQLite
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmring' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

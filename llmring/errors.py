@@ -1,0 +1,220 @@
+"""The typed errors llmring raises.
+
+::
+
+    LLMRingError
+    ├── ConfigurationError            bad settings or arguments (exit code 2 in the CLI)
+    │   └── MissingAPIKeyError        a provider key is not set (names the env var)
+    ├── ModelNotFoundError            unknown model or provider (lists close matches)
+    ├── RegistryError                 a registry JSON file is malformed (names file, model, field)
+    ├── FileInputError                a file given to file_utils is missing, unsupported or too big
+    ├── DatabaseError                 the store failed (unreachable, locked, read-only, full)
+    └── ProviderError                 anything a provider said or failed to say
+        ├── AuthenticationError       401
+        ├── PermissionDeniedError     403
+        ├── ProviderModelNotFoundError 404 for the model
+        ├── BadRequestError           400 / 422
+        │   ├── ContextLengthExceededError
+        │   ├── ContentFilteredError
+        │   └── UnsupportedFeatureError   refused before sending (e.g. tools on o1)
+        ├── RateLimitError            429 (``retry_after`` in seconds when known)
+        │   └── QuotaExceededError    429 that retrying cannot fix (insufficient_quota)
+        ├── ProviderTimeoutError      the request timed out (408 or client timeout)
+        ├── ProviderUnavailableError  5xx / Anthropic 529 overloaded
+        ├── ProviderConnectionError   could not connect, or the connection dropped mid-stream
+        └── ResponseFormatError       the provider sent something we cannot parse
+
+Every ``ProviderError`` carries ``provider``, ``status_code``, ``error_code`` (the provider's own
+error type/code) and ``request_id``. Messages never contain API keys: ``redact`` scrubs them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SECRET_PATTERNS = (
+    re.compile(r"sk-[A-Za-z0-9_\-]{6,}"),
+    re.compile(r"AIza[0-9A-Za-z_\-]{10,}"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{6,}"),
+    re.compile(r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|key|token|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}]{4,}"),
+    re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+(@)"),
+)
+
+_extra_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret (an API key in use) so ``redact`` removes it wherever it appears."""
+    if value and len(value) >= 6:
+        _extra_secrets.add(value)
+
+
+def redact(text: str | None, limit: int = 2000) -> str | None:
+    """Remove API keys, bearer tokens and passwords from ``text`` and cap its length."""
+    if text is None:
+        return None
+    for secret in _extra_secrets:
+        text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups >= 2:
+            text = pattern.sub(r"\1***\2", text)
+        elif pattern.groups == 1:
+            text = pattern.sub(r"\1***", text)
+        else:
+            text = pattern.sub("***", text)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+class LLMRingError(Exception):
+    """Base of every error llmring raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        message = redact(message) or ""
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(LLMRingError):
+    """Settings or arguments are wrong; the message says what to change."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """A provider's API key is not configured."""
+
+    def __init__(self, provider: str, env_vars: tuple[str, ...]) -> None:
+        names = " or ".join(env_vars)
+        super().__init__(f"{provider}: no API key: set {names}")
+        self.provider = provider
+        self.env_vars = env_vars
+
+
+class ModelNotFoundError(LLMRingError):
+    """The model (or its provider) is not known; ``suggestions`` lists close matches."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        self.suggestions = suggestions or []
+        if self.suggestions:
+            message = f"{message} (did you mean: {', '.join(self.suggestions)}?)"
+        super().__init__(message)
+
+
+class RegistryError(LLMRingError):
+    """A registry file is not valid; names the file, the model and the field."""
+
+    def __init__(self, message: str, file: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+class FileInputError(LLMRingError):
+    """A file given for analysis is missing, unreadable, of an unsupported type or too large."""
+
+
+class DatabaseError(LLMRingError):
+    """The store could not be reached or written."""
+
+
+class ProviderError(LLMRingError):
+    """A provider call failed."""
+
+    retryable: bool = False
+    status_for_log: str = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        prefix = f"{provider}: " if provider and not message.startswith(f"{provider}:") else ""
+        super().__init__(prefix + message)
+        self.provider = provider
+        self.status_code = status_code
+        self.error_code = error_code
+        self.request_id = request_id
+        self.body = body
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, provider={self.provider!r}, "
+            f"status_code={self.status_code!r}, error_code={self.error_code!r})"
+        )
+
+
+class AuthenticationError(ProviderError):
+    """The API key was rejected (401)."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The key may not use this resource (403)."""
+
+
+class ProviderModelNotFoundError(ProviderError):
+    """The provider does not know the model (404)."""
+
+
+class BadRequestError(ProviderError):
+    """The provider rejected the request as malformed (400/422)."""
+
+
+class ContextLengthExceededError(BadRequestError):
+    """The prompt plus max tokens exceed the model's context window."""
+
+
+class ContentFilteredError(BadRequestError):
+    """The provider refused the request or response on content-policy grounds."""
+
+
+class UnsupportedFeatureError(BadRequestError):
+    """llmring refused the request before sending it: the model cannot do what was asked."""
+
+
+class RateLimitError(ProviderError):
+    """Too many requests (429); ``retry_after`` is the provider's hint in seconds, if any."""
+
+    retryable = True
+    status_for_log = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class QuotaExceededError(RateLimitError):
+    """Out of credit or over a spend limit: retrying will not help."""
+
+    retryable = False
+
+
+class ProviderTimeoutError(ProviderError):
+    """The request timed out."""
+
+    retryable = True
+    status_for_log = "timeout"
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider is down or overloaded (5xx, Anthropic 529)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ProviderConnectionError(ProviderError):
+    """Could not connect, or the connection dropped (also mid-stream)."""
+
+    retryable = True
+
+
+class ResponseFormatError(ProviderError):
+    """The provider's answer could not be parsed."""

@@ -1,0 +1,338 @@
+"""Pydantic types shared by every part of llmring.
+
+The names and the seed fields come from the seed API reference (``Message``, ``LLMRequest``,
+``LLMResponse``, ``LLMModel``, ``UsageStats``); the rest (``StreamChunk``, ``CallRecord``,
+``Usage``) are what the service, the stores and the dashboard exchange.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Role = Literal["system", "user", "assistant", "tool"]
+CallStatus = Literal["success", "error", "timeout", "rate_limited"]
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
+
+PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "google", "ollama")
+
+
+def utc_now() -> datetime:
+    """The current time as an aware UTC datetime (one place, so tests can patch it)."""
+    return datetime.now(UTC)
+
+
+class Message(BaseModel):
+    """One turn of a conversation.
+
+    ``content`` is plain text or a list of content parts in the canonical shapes that
+    ``file_utils`` builds: ``{"type": "text", "text": ...}``, ``{"type": "image_url",
+    "image_url": {"url": "data:..."}}`` and ``{"type": "document", "source": {"type": "base64",
+    "media_type": ..., "data": ...}}``. Every provider converts these to its own wire shape.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    content: str | list[dict[str, Any]] | None = ""
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class LLMRequest(BaseModel):
+    """A provider-neutral chat request (all seed fields, plus tool_choice and sampling extras)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message]
+    model: str
+    temperature: float | None = None
+    max_tokens: int | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = None
+    cache: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    json_response: bool | None = None
+    top_p: float | None = None
+    stop: list[str] | None = None
+    seed: int | None = None
+    timeout: float | None = Field(default=None, description="Per-request timeout in seconds.")
+
+    @field_validator("temperature")
+    @classmethod
+    def _temperature_in_range(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 2:
+            raise ValueError("temperature must be between 0 and 2")
+        return value
+
+    @field_validator("max_tokens")
+    @classmethod
+    def _max_tokens_positive(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise ValueError("max_tokens must be a positive integer")
+        return value
+
+    @field_validator("top_p")
+    @classmethod
+    def _top_p_in_range(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 1:
+            raise ValueError("top_p must be between 0 and 1")
+        return value
+
+    @field_validator("messages")
+    @classmethod
+    def _messages_not_empty(cls, value: list[Message]) -> list[Message]:
+        if not value:
+            raise ValueError("messages must contain at least one message")
+        return value
+
+    @field_validator("cache")
+    @classmethod
+    def _cache_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return value
+        unknown = set(value) - {"enabled", "ttl_seconds"}
+        if unknown:
+            raise ValueError(f"unknown cache option(s): {', '.join(sorted(unknown))}")
+        if "enabled" in value and not isinstance(value["enabled"], bool):
+            raise ValueError("cache['enabled'] must be true or false")
+        ttl = value.get("ttl_seconds")
+        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0):
+            raise ValueError("cache['ttl_seconds'] must be a positive integer")
+        return value
+
+
+class Usage(BaseModel):
+    """Token counts normalised across providers (see wire_formats.md section 6).
+
+    ``prompt_tokens`` includes cached reads and cache writes; ``completion_tokens`` includes
+    reasoning tokens. The detail fields break those totals down for costing.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_5m_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        """The seed's ``usage`` dict: every count plus ``total_tokens``."""
+        data = self.model_dump()
+        data["total_tokens"] = self.total_tokens
+        return data
+
+
+class LLMResponse(BaseModel):
+    """A provider-neutral chat response.
+
+    ``usage`` holds the normalised token counts (``Usage.as_dict``); after the service has priced
+    the call it also carries ``cost`` (a Decimal, or None when the model is unpriced).
+    ``tool_calls`` are always in the OpenAI shape
+    ``{"id", "type": "function", "function": {"name", "arguments": <JSON string>}}``.
+    """
+
+    content: str
+    model: str
+    usage: dict[str, Any] = Field(default_factory=dict)
+    finish_reason: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    provider: str | None = None
+    request_id: str | None = None
+    cached: bool = False
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def total_tokens(self) -> int:
+        return int(self.usage.get("total_tokens", 0))
+
+    @property
+    def cost(self) -> Decimal | None:
+        value = self.usage.get("cost")
+        return None if value is None else Decimal(str(value))
+
+
+class StreamChunk(BaseModel):
+    """One piece of a streamed response.
+
+    ``delta`` is new text; ``tool_calls`` carries tool-call deltas in the OpenAI stream shape
+    (``{"index", "id"?, "function": {"name"?, "arguments": <fragment>}}``). The final chunk has
+    ``finish_reason`` and ``usage`` set (and, from the service, the cost in ``usage["cost"]``).
+    """
+
+    delta: str = ""
+    model: str | None = None
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    request_id: str | None = None
+
+    @property
+    def content(self) -> str:
+        return self.delta
+
+
+class LLMModel(BaseModel):
+    """A model in the registry: capabilities and prices (per million tokens, in dollars).
+
+    A price of 0 means free (Ollama); ``None`` means unknown, and calls to it are "unpriced".
+    """
+
+    id: int | None = None
+    provider: str
+    model_name: str
+    display_name: str | None = None
+    description: str | None = None
+    max_context: int | None = None
+    max_output_tokens: int | None = None
+    supports_vision: bool = False
+    supports_function_calling: bool = False
+    supports_json_mode: bool = False
+    supports_parallel_tool_calls: bool = False
+    supports_pdf: bool = False
+    supports_streaming: bool = True
+    supports_temperature: bool = True
+    is_reasoning: bool = False
+    tool_call_format: str | None = None
+    dollars_per_million_tokens_input: Decimal | None = None
+    dollars_per_million_tokens_output: Decimal | None = None
+    dollars_per_million_tokens_cached_input: Decimal | None = None
+    dollars_per_million_tokens_cache_write_5m: Decimal | None = None
+    dollars_per_million_tokens_cache_write_1h: Decimal | None = None
+    dollars_per_million_tokens_reasoning: Decimal | None = None
+    long_context_threshold_tokens: int | None = None
+    dollars_per_million_tokens_input_long_context: Decimal | None = None
+    dollars_per_million_tokens_output_long_context: Decimal | None = None
+    source: str | None = None
+    as_of: str | None = None
+    inactive_from: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.inactive_from is None
+
+    @property
+    def key(self) -> str:
+        """``provider:model_name``, the unambiguous way to name this model."""
+        return f"{self.provider}:{self.model_name}"
+
+
+class CallRecord(BaseModel):
+    """One logged row: a call attempt, its outcome, tokens, cost and request metadata.
+
+    Retries of one logical call share ``call_id``; ``attempt`` counts from 1 and the row that
+    carries the call's outcome has ``final=True``. Money is Decimal and never float; an unknown
+    price gives ``estimated_cost=None`` (never 0).
+    """
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    call_id: str | None = None
+    attempt: int = 1
+    final: bool = True
+    origin: str = "llmring"
+    id_at_origin: str = "default"
+    provider: str
+    model_name: str
+    status: CallStatus = "success"
+    error_type: str | None = None
+    error_message: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_5m_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated_cost: Decimal | None = None
+    cost_breakdown: dict[str, str] | None = None
+    rate_snapshot: dict[str, str | int | None] | None = None
+    dollars_per_million_tokens_input_used: Decimal | None = None
+    dollars_per_million_tokens_output_used: Decimal | None = None
+    response_time_ms: int | None = None
+    time_to_first_token_ms: int | None = None
+    stream: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+    tools_used: list[str] | None = None
+    json_mode: bool = False
+    response_format: dict[str, Any] | None = None
+    cache_hit: bool = False
+    cache_savings: Decimal | None = None
+    request_id: str | None = None
+    request_metadata: dict[str, Any] | None = None
+    called_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="after")
+    def _default_call_id(self) -> CallRecord:
+        if self.call_id is None:
+            self.call_id = self.id
+        return self
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def unpriced(self) -> bool:
+        return self.estimated_cost is None and self.status == "success" and not self.cache_hit
+
+
+class UsageStats(BaseModel):
+    """Totals over a window of logged calls (one row per logical call, retries folded in).
+
+    ``success_rate`` and ``cache_hit_rate`` are fractions (0.95 means 95%).
+    """
+
+    total_calls: int = 0
+    total_tokens: int = 0
+    total_cost: Decimal = Decimal("0")
+    avg_cost_per_call: Decimal = Decimal("0")
+    success_rate: Decimal = Decimal("0")
+    most_used_model: str | None = None
+    avg_response_time_ms: float | None = None
+    total_prompt_tokens: int = 0
+    total_completion_tokens: int = 0
+    error_count: int = 0
+    timeout_count: int = 0
+    rate_limited_count: int = 0
+    unpriced_calls: int = 0
+    cache_hits: int = 0
+    cache_hit_rate: Decimal = Decimal("0")
+    cache_savings: Decimal = Decimal("0")
+
+
+class UsageBreakdownRow(BaseModel):
+    """One group of ``UsageStats``-like totals, keyed by model, provider, origin or day."""
+
+    key: str
+    calls: int = 0
+    tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Decimal = Decimal("0")
+    errors: int = 0
+    cache_hits: int = 0
+    avg_response_time_ms: float | None = None
+
+
+class SyncReport(BaseModel):
+    """What a registry sync (``init-db`` seeding, ``json-refresh``) did or would do."""
+
+    inserted: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    retired: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    dry_run: bool = False
