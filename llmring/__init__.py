@@ -28,7 +28,23 @@ _EXPORTS: dict[str, str] = {
     "analyze_file": "llmring.file_utils",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [
+    "CallRecord",
+    "LLMDatabase",
+    "LLMModel",
+    "LLMRequest",
+    "LLMResponse",
+    "LLMRing",
+    "LLMRingError",
+    "LLMRingSQLite",
+    "Message",
+    "SQLiteDatabase",
+    "StreamChunk",
+    "UsageStats",
+    "__version__",
+    "analyze_file",
+    "analyze_image",
+]
 
 if TYPE_CHECKING:
     from llmring.db import LLMDatabase

@@ -37,7 +37,9 @@ _SECRET_PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-]{6,}"),
     re.compile(r"AIza[0-9A-Za-z_\-]{10,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{6,}"),
-    re.compile(r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|key|token|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}]{4,}"),
+    re.compile(
+        r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|key|token|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}]{4,}"
+    ),
     re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+(@)"),
 )
 

@@ -1,0 +1,260 @@
+"""The provider interface and the HTTP plumbing every provider shares.
+
+A provider turns an ``LLMRequest`` into its wire format, sends it with an injected
+``httpx.AsyncClient`` and turns the answer back into an ``LLMResponse`` (or ``StreamChunk``s).
+What differs per provider (URLs, headers, bodies, error envelopes, usage) lives in its module;
+what is the same (retries with backoff and Retry-After, timeouts, connection errors, reporting
+each failed attempt to the caller) lives here, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+
+from llmring.errors import (
+    MissingAPIKeyError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ResponseFormatError,
+    register_secret,
+)
+from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
+
+if TYPE_CHECKING:
+    from llmring.schemas import LLMRequest, LLMResponse, StreamChunk
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 2
+MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+
+
+@dataclass(frozen=True)
+class RetryInfo:
+    """A failed attempt that will be retried: what failed and how long we wait first."""
+
+    attempt: int
+    error: ProviderError
+    delay: float
+    elapsed_ms: int
+
+
+RetryHook = Callable[[RetryInfo], Awaitable[None] | None]
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(float(value) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - (now if now is not None else time.time()), 0.0)
+
+
+def backoff_delay(attempt: int, retry_after: float | None) -> float:
+    """Wait before retry number ``attempt`` (1-based): the provider's hint, else 0.5 s * 2^n, jittered."""
+    if retry_after is not None:
+        return min(retry_after, MAX_RETRY_AFTER)
+    base = min(0.5 * 2 ** (attempt - 1), 8.0)
+    return base * (1 - 0.25 * random.random())
+
+
+class BaseProvider(ABC):
+    """One LLM provider over HTTP.
+
+    Subclasses set ``name`` and implement ``chat`` and ``stream``; they build requests with
+    ``_post_json`` / ``_open_stream`` so retries, timeouts and error mapping stay uniform.
+    """
+
+    name: ClassVar[str]
+    requires_api_key: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> None:
+        self._api_key = api_key if api_key is not None else api_key_for(self.name)
+        register_secret(self._api_key)
+        self.base_url = (base_url or base_url_for(self.name)).rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client = client
+        self._owns_client = client is None
+        # Tests swap this to avoid real sleeping; production waits for real.
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "missing"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key})"
+
+    # -- the interface ------------------------------------------------------------------------
+    @abstractmethod
+    async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
+        """Send ``request`` and return the whole response."""
+
+    @abstractmethod
+    def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
+        """Send ``request`` and yield chunks; the last one carries ``finish_reason`` and ``usage``."""
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this provider created it."""
+        if self._client is not None and self._owns_client:
+            await self._client.aclose()
+            self._client = None
+
+    # -- shared plumbing ----------------------------------------------------------------------
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+            self._owns_client = True
+        return self._client
+
+    def require_api_key(self) -> str:
+        """The API key, or a ``MissingAPIKeyError`` naming the env var to set."""
+        if not self._api_key:
+            raise MissingAPIKeyError(self.name, API_KEY_ENV.get(self.name, ()))
+        return self._api_key
+
+    @abstractmethod
+    def classify_error(self, response: httpx.Response) -> ProviderError:
+        """Map an HTTP error response to the right ``ProviderError`` (by status and error type)."""
+
+    def should_retry(self, error: ProviderError, response: httpx.Response | None) -> bool:
+        """Retry connection errors, timeouts and 408/409/429/5xx/529, unless told not to."""
+        if response is not None:
+            hint = response.headers.get("x-should-retry")
+            if hint == "true":
+                return True
+            if hint == "false":
+                return False
+        if isinstance(error, RateLimitError) and not error.retryable:
+            return False  # quota or spend limit: waiting will not help
+        if response is not None and response.status_code in RETRY_STATUSES:
+            return True
+        return error.retryable and response is None
+
+    def _timeout_for(self, request: LLMRequest) -> httpx.Timeout:
+        seconds = request.timeout if request.timeout is not None else self.timeout
+        return httpx.Timeout(seconds, connect=min(seconds, 10.0))
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any,
+        headers: Mapping[str, str],
+        request: LLMRequest,
+        stream: bool,
+        on_retry: RetryHook | None,
+    ) -> httpx.Response:
+        """Send with retries; returns a successful response (open, if ``stream``)."""
+        timeout = self._timeout_for(request)
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            response: httpx.Response | None = None
+            try:
+                built = self.client.build_request(method, url, json=json, headers=headers, timeout=timeout)
+                response = await self.client.send(built, stream=stream)
+                if response.status_code < 400:
+                    return response
+                if stream:
+                    await response.aread()
+                error = self.classify_error(response)
+            except httpx.TimeoutException as exc:
+                error = ProviderTimeoutError(
+                    f"request timed out after {timeout.read:g}s", provider=self.name, status_code=None
+                )
+                error.__cause__ = exc
+            except httpx.TransportError as exc:
+                error = ProviderConnectionError(
+                    f"could not reach {self.base_url} ({type(exc).__name__})", provider=self.name
+                )
+                error.__cause__ = exc
+            finally:
+                if response is not None and response.status_code >= 400:
+                    await response.aclose()
+            retry = attempt <= self.max_retries and self.should_retry(error, response)
+            if not retry:
+                raise error
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+                raise error  # the provider wants us gone for longer than we will wait
+            delay = backoff_delay(attempt, retry_after)
+            if on_retry is not None:
+                elapsed_ms = int((time.perf_counter() - started) * 1000)
+                outcome = on_retry(RetryInfo(attempt=attempt, error=error, delay=delay, elapsed_ms=elapsed_ms))
+                if outcome is not None:
+                    await outcome
+            await self._sleep(delay)
+
+    async def _post_json(
+        self, url: str, body: Any, headers: Mapping[str, str], request: LLMRequest, on_retry: RetryHook | None
+    ) -> tuple[dict[str, Any], httpx.Response]:
+        """POST ``body`` and return the parsed JSON object and the response."""
+        response = await self._send(
+            "POST", url, json=body, headers=headers, request=request, stream=False, on_retry=on_retry
+        )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ResponseFormatError(
+                "response is not JSON", provider=self.name, status_code=response.status_code
+            ) from exc
+        if not isinstance(data, dict):
+            raise ResponseFormatError("response is not a JSON object", provider=self.name)
+        return data, response
+
+    async def _open_stream(
+        self, url: str, body: Any, headers: Mapping[str, str], request: LLMRequest, on_retry: RetryHook | None
+    ) -> httpx.Response:
+        """POST ``body`` and return the open streaming response (retried only before any byte)."""
+        return await self._send(
+            "POST", url, json=body, headers=headers, request=request, stream=True, on_retry=on_retry
+        )
+
+    async def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
+        """Lines of a streaming body; a dropped connection becomes ``ProviderConnectionError``."""
+        try:
+            async for line in response.aiter_lines():
+                yield line
+        except httpx.TimeoutException as exc:
+            raise ProviderTimeoutError("stream stalled (read timeout)", provider=self.name) from exc
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise ProviderConnectionError(
+                f"connection dropped mid-stream ({type(exc).__name__})", provider=self.name
+            ) from exc
+        finally:
+            await response.aclose()

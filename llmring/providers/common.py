@@ -1,0 +1,134 @@
+"""Request pieces every provider reads the same way: tools, content parts, JSON intent.
+
+Tools are accepted in the OpenAI shape ``{"type": "function", "function": {...}}`` or flat
+``{"name", "description", "parameters" | "input_schema"}`` and normalised to one
+``ToolSpec``. Content parts are the canonical shapes built by ``file_utils``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmring.errors import BadRequestError, ResponseFormatError
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A function tool, provider-neutral."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: bool | None = None
+
+
+def normalize_tools(tools: list[dict[str, Any]] | None, provider: str) -> list[ToolSpec]:
+    """Read tools in either accepted shape; a tool without a name is a ``BadRequestError``."""
+    specs: list[ToolSpec] = []
+    for raw in tools or []:
+        if not isinstance(raw, dict):
+            raise BadRequestError("each tool must be an object", provider=provider)
+        fn = raw.get("function") if raw.get("type") == "function" or "function" in raw else raw
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
+            raise BadRequestError("each tool needs a 'name'", provider=provider)
+        params = fn.get("parameters") or fn.get("input_schema") or {"type": "object", "properties": {}}
+        specs.append(
+            ToolSpec(
+                name=fn["name"],
+                description=fn.get("description") or "",
+                parameters=params,
+                strict=fn.get("strict"),
+            )
+        )
+    return specs
+
+
+def tool_names(tools: list[dict[str, Any]] | None) -> list[str]:
+    """Names of the tools in a request, for logging (never raises)."""
+    names = []
+    for raw in tools or []:
+        if isinstance(raw, dict):
+            fn = raw.get("function", raw)
+            if isinstance(fn, dict) and isinstance(fn.get("name"), str):
+                names.append(fn["name"])
+    return names
+
+
+def wants_json(request_format: dict[str, Any] | None, json_response: bool | None) -> tuple[bool, dict[str, Any] | None]:
+    """(JSON wanted?, JSON schema if one was given) from ``response_format`` / ``json_response``.
+
+    ``{"type": "json_object"}`` or ``{"type": "json"}`` or ``json_response=True`` ask for JSON;
+    ``{"type": "json_schema", "json_schema": {"schema": ...}}`` asks for JSON matching a schema.
+    """
+    if request_format:
+        kind = request_format.get("type")
+        if kind == "json_schema":
+            spec = request_format.get("json_schema") or {}
+            schema = spec.get("schema") if isinstance(spec, dict) else None
+            return True, schema if isinstance(schema, dict) else None
+        if kind in ("json_object", "json"):
+            return True, None
+    return bool(json_response), None
+
+
+def parse_data_url(url: str, provider: str) -> tuple[str, str]:
+    """``data:<mime>;base64,<data>`` -> (mime type, base64 data); other URLs are a ``BadRequestError``."""
+    if not url.startswith("data:") or ";base64," not in url:
+        raise BadRequestError("only base64 data: URLs are supported for images here", provider=provider)
+    header, data = url[5:].split(";base64,", 1)
+    return header or "application/octet-stream", data
+
+
+def decode_base64(data: str, provider: str) -> bytes:
+    """Decode base64 attachment data, or a ``BadRequestError``."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequestError("attachment is not valid base64", provider=provider) from exc
+
+
+def text_of(content: str | list[dict[str, Any]] | None) -> str:
+    """The text of a message's content (text parts joined; attachments skipped)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+
+
+def arguments_json(arguments: Any) -> str:
+    """Tool-call arguments as the JSON string the OpenAI shape uses."""
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments if arguments is not None else {}, separators=(",", ":"))
+
+
+def arguments_object(arguments: Any, provider: str) -> dict[str, Any]:
+    """Tool-call arguments (JSON string or dict) as a dict, for providers that want objects."""
+    if isinstance(arguments, dict):
+        return arguments
+    if arguments in (None, ""):
+        return {}
+    try:
+        value = json.loads(arguments)
+    except (TypeError, ValueError) as exc:
+        raise BadRequestError("tool call arguments are not valid JSON", provider=provider) from exc
+    if not isinstance(value, dict):
+        raise BadRequestError("tool call arguments must be a JSON object", provider=provider)
+    return value
+
+
+def openai_tool_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
+    """A tool call in the one shape llmring returns."""
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_json(arguments)}}
+
+
+def require_dict(value: Any, what: str, provider: str) -> dict[str, Any]:
+    """``value`` if it is a dict, else a ``ResponseFormatError`` naming ``what``."""
+    if not isinstance(value, dict):
+        raise ResponseFormatError(f"unexpected response shape: {what}", provider=provider)
+    return value
