@@ -16,12 +16,15 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from llmring.errors import RegistryError
 from llmring.schemas import PROVIDERS, LLMModel
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _PRICE_FIELDS = (
     "dollars_per_million_tokens_input",
@@ -93,8 +96,13 @@ class RegistryFile(BaseModel):
 
 
 def bundled_dir() -> Path:
-    """The directory of the registry files that ship with llmring."""
+    """The directory of the registry files that ship with llmring (for display; may not exist if zipped)."""
     return Path(str(resources.files("registry_json")))
+
+
+def bundled_root() -> Traversable:
+    """The bundled registry as a resource tree: works from an unpacked install and from a zipped wheel."""
+    return resources.files("registry_json")
 
 
 def _describe(error: ValidationError, raw: Any) -> str:
@@ -106,12 +114,14 @@ def _describe(error: ValidationError, raw: Any) -> str:
             name = raw["models"][loc[1]].get("model_name", f"#{loc[1]}")
         except (KeyError, IndexError, TypeError, AttributeError):
             name = f"#{loc[1]}"
-        field = ".".join(str(p) for p in loc[2:]) or "(entry)"
+        # Entries are flat, so loc[2] is the field; anything after it is pydantic's union-member
+        # tag (a bad price is reported at "dollars_per_million_tokens_input.float"), not a field.
+        field = str(loc[2]) if len(loc) > 2 else "(entry)"
         where = f"model {name!s}, field {field}"
     return f"{where}: {first['msg']}"
 
 
-def load_file(path: Path) -> list[LLMModel]:
+def load_file(path: Path | Traversable) -> list[LLMModel]:
     """Load and validate one registry file; raises ``RegistryError`` naming file, model and field."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -123,7 +133,7 @@ def load_file(path: Path) -> list[LLMModel]:
         parsed = RegistryFile.model_validate(raw)
     except ValidationError as exc:
         raise RegistryError(f"{path}: {_describe(exc, raw)}", file=str(path)) from exc
-    expected = path.stem
+    expected = Path(path.name).stem
     if parsed.provider != expected:
         raise RegistryError(
             f"{path}: field provider: says {parsed.provider!r} but the file is for {expected!r}",
@@ -142,12 +152,14 @@ def load_file(path: Path) -> list[LLMModel]:
     return models
 
 
-def load_registry(directory: Path | None = None, providers: Iterable[str] | None = None) -> dict[str, list[LLMModel]]:
+def load_registry(
+    directory: Path | Traversable | None = None, providers: Iterable[str] | None = None
+) -> dict[str, list[LLMModel]]:
     """Load ``<provider>.json`` for each provider present in ``directory`` (default: bundled).
 
     Every file is validated before anything is returned, so a caller can apply all or nothing.
     """
-    directory = directory or bundled_dir()
+    directory = directory if directory is not None else bundled_root()
     if not directory.is_dir():
         raise RegistryError(f"{directory}: not a directory of registry files", file=str(directory))
     wanted = list(providers) if providers is not None else list(PROVIDERS)
@@ -157,7 +169,7 @@ def load_registry(directory: Path | None = None, providers: Iterable[str] | None
     result: dict[str, list[LLMModel]] = {}
     for provider in wanted:
         path = directory / f"{provider}.json"
-        if path.exists():
+        if path.is_file():
             result[provider] = load_file(path)
     if not result:
         raise RegistryError(f"{directory}: no <provider>.json files found", file=str(directory))
