@@ -29,3 +29,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for name in _ENV_TO_CLEAR:
         monkeypatch.delenv(name, raising=False)
+
+
+# The PostgreSQL server for tests that ask for ``pg_dsn`` (started lazily, once per session).
+from tests.pg_server import pg_dsn  # noqa: E402, F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -38,6 +39,7 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -246,10 +248,23 @@ class BaseProvider(ABC):
         )
 
     async def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
-        """Lines of a streaming body; a dropped connection becomes ``ProviderConnectionError``."""
+        """Lines of a streaming body; a dropped connection becomes ``ProviderConnectionError``.
+
+        Lines end only at CR, LF or CRLF (as SSE and NDJSON define them). ``httpx.aiter_lines``
+        also splits at U+2028/U+2029/U+0085, which Gemini sends unescaped inside JSON strings.
+        """
         try:
-            async for line in response.aiter_lines():
-                yield line
+            pending = ""
+            async for text in response.aiter_text():
+                pending += text
+                held_cr = pending.endswith("\r")  # may be the first half of a CRLF
+                *lines, pending = _LINE_BREAK.split(pending[:-1] if held_cr else pending)
+                if held_cr:
+                    pending += "\r"
+                for line in lines:
+                    yield line
+            if pending:
+                yield pending.removesuffix("\r")
         except httpx.TimeoutException as exc:
             raise ProviderTimeoutError("stream stalled (read timeout)", provider=self.name) from exc
         except (httpx.TransportError, httpx.StreamError) as exc:

@@ -132,3 +132,29 @@ def require_dict(value: Any, what: str, provider: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ResponseFormatError(f"unexpected response shape: {what}", provider=provider)
     return value
+
+
+def tool_choice_mode(choice: str | dict[str, Any] | None, provider: str) -> tuple[str | None, str | None]:
+    """Read ``tool_choice`` into (mode, forced tool name); mode is auto, none or required.
+
+    Accepts "auto" / "none" / "required" (also "any"), the OpenAI dict
+    ``{"type": "function", "function": {"name": ...}}``, Anthropic's ``{"type": "auto"|"any"|"none"}``
+    and ``{"type": "tool", "name": ...}``, and the upstream shorthand ``{"function": "name"}``.
+    """
+    if choice is None:
+        return None, None
+    if isinstance(choice, str):
+        mode = {"auto": "auto", "none": "none", "required": "required", "any": "required"}.get(choice)
+        if mode is None:
+            raise BadRequestError(f"unknown tool_choice {choice!r}", provider=provider)
+        return mode, None
+    fn = choice.get("function")
+    name = fn.get("name") if isinstance(fn, dict) else fn
+    if name is None and choice.get("type") in ("tool", None):
+        name = choice.get("name")
+    if isinstance(name, str) and name:
+        return "required", name
+    kind = choice.get("type")
+    if isinstance(kind, str) and kind in ("auto", "none", "required", "any"):
+        return tool_choice_mode(kind, provider)
+    raise BadRequestError(f"unknown tool_choice {choice!r}", provider=provider)

@@ -86,6 +86,12 @@ class FakeProvider:
     def handle(self, request: RecordedRequest) -> Reply:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def inspect(self, request: RecordedRequest, reply: Reply) -> None:
+        """Called for every exchange (scripted or not) before the reply is written.
+
+        Fakes override this to check requests and replies against the provider's contract.
+        """
+
     # -- server plumbing ----------------------------------------------------------------------
     def start(self) -> FakeProvider:
         fake = self
@@ -111,6 +117,7 @@ class FakeProvider:
                     fake.requests.append(recorded)
                     scripted = fake._script.popleft() if fake._script else None
                 reply = scripted or fake.handle(recorded)
+                fake.inspect(recorded, reply)
                 fake._write(self, reply)
 
             do_POST = _serve

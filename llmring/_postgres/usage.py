@@ -1,0 +1,93 @@
+"""Usage totals on PostgreSQL: the same windows and numbers as ``llmring._sqlite.usage``.
+
+A window of ``days`` is rolling (``called_at >= now - days``). Whole UTC days after the window's
+first day come from ``llm_usage_daily``; the rest of that first day is scanned from
+``llm_api_calls`` through the ``called_at`` index, so the answer equals a full scan while
+reading at most one day of call rows. The totals are then shaped into ``UsageStats`` and
+``UsageBreakdownRow`` by the SQLite store's own functions, so both backends agree to the digit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from llmring._postgres.codec import AGGREGATES, UTC_DAY
+from llmring._sqlite.codec import to_pico
+
+# Group key per breakdown: (over the rollup, over the call log), both as text.
+_KEYS: dict[str, tuple[str, str]] = {
+    "model": ("provider || ':' || model_name", "provider || ':' || model_name"),
+    "provider": ("provider", "provider"),
+    "origin": ("origin", "origin"),
+    "day": ("to_char(day, 'YYYY-MM-DD')", f"to_char({UTC_DAY}, 'YYYY-MM-DD')"),
+}
+_COLUMNS = ", ".join(AGGREGATES)
+_COUNTERS = [c for c in AGGREGATES if c not in ("cost", "cache_savings")]
+
+
+def _filters(origin: str | None, id_at_origin: str | None, params: list[Any]) -> list[str]:
+    clauses = []
+    if origin is not None:
+        params.append(origin)
+        clauses.append(f"origin = ${len(params)}")
+    if id_at_origin is not None:
+        params.append(id_at_origin)
+        clauses.append(f"id_at_origin = ${len(params)}")
+    return clauses
+
+
+def grouped_query(
+    by: str, origin: str | None, id_at_origin: str | None, since: datetime | None
+) -> tuple[str, list[Any]]:
+    """SQL and parameters for per-key totals: rollup days plus a scan of the window's first day."""
+    rollup_key, scan_key = _KEYS[by]
+    params: list[Any] = []
+    filters = _filters(origin, id_at_origin, params)
+    sums = ", ".join(
+        [*(f"SUM({c})::bigint AS {c}" for c in _COUNTERS), "SUM(cost) AS cost", "SUM(cache_savings) AS cache_savings"]
+    )
+    if since is None:
+        where = " AND ".join(filters) or "TRUE"
+        return f"SELECT {rollup_key} AS k, {sums} FROM {{{{tables.llm_usage_daily}}}} WHERE {where} GROUP BY 1", params
+    first_day = since.date()
+    next_midnight = datetime.combine(first_day + timedelta(days=1), time(), tzinfo=since.tzinfo)
+    params += [first_day, since, next_midnight]
+    n = len(params)
+    rollup_where = " AND ".join([*filters, f"day > ${n - 2}"])
+    scan_where = " AND ".join([*filters, f"called_at >= ${n - 1}", f"called_at < ${n}"])
+    sql = f"""
+        SELECT k, {sums} FROM (
+            SELECT {rollup_key} AS k, {_COLUMNS} FROM {{{{tables.llm_usage_daily}}}} WHERE {rollup_where}
+            UNION ALL
+            SELECT {scan_key} AS k, {", ".join(AGGREGATES.values())}
+            FROM {{{{tables.llm_api_calls}}}} WHERE {scan_where} GROUP BY 1
+        ) AS s GROUP BY 1
+    """
+    return sql, params
+
+
+def scan_query(by: str, origin: str | None, id_at_origin: str | None, since: datetime | None) -> tuple[str, list[Any]]:
+    """The same totals straight from the call log (the reference the rollup must equal)."""
+    params: list[Any] = []
+    filters = _filters(origin, id_at_origin, params)
+    if since is not None:
+        params.append(since)
+        filters.append(f"called_at >= ${len(params)}")
+    where = " AND ".join(filters) or "TRUE"
+    sql = (
+        f"SELECT {_KEYS[by][1]} AS k, {', '.join(f'{expr} AS {name}' for name, expr in AGGREGATES.items())} "
+        f"FROM {{{{tables.llm_api_calls}}}} WHERE {where} GROUP BY 1"
+    )
+    return sql, params
+
+
+def sqlite_shaped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows keyed like ``llmring._sqlite.usage`` expects (money as integer picodollars)."""
+    shaped = []
+    for row in rows:
+        out = {"k": row["k"], **{c: int(row[c]) for c in _COUNTERS}}
+        out["cost_pico"] = to_pico(row["cost"]) or 0
+        out["cache_savings_pico"] = to_pico(row["cache_savings"]) or 0
+        shaped.append(out)
+    return shaped

@@ -1,0 +1,187 @@
+"""Usage totals: the daily rollup and the queries that read it.
+
+What counts (the same for the rollup and for a direct scan, because both use ``AGGREGATES``):
+
+* calls and outcomes (successes, errors, timeouts, rate limits, cache hits, unpriced calls,
+  latency) count **final rows only**: one per logical call, retry attempts folded in;
+* what was spent (tokens, cost, cache savings) sums **every row**, attempt rows included, since
+  a failed attempt can still have been billed (attempt rows normally carry NULL cost).
+
+A window of ``days`` is rolling: rows with ``called_at >= now - days``. Whole UTC days after the
+window's first day come from ``llm_usage_daily``; the rest of that first day is scanned from
+``llm_api_calls`` (at most one day of rows, through the ``called_at`` index), so the answer is
+exactly what a full scan would give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from llmring._sqlite.codec import from_pico, ts
+from llmring.schemas import UsageBreakdownRow, UsageStats
+
+# Rollup column -> aggregate over llm_api_calls rows.
+AGGREGATES: dict[str, str] = {
+    "rows": "COUNT(*)",
+    "calls": "SUM(final)",
+    "successes": "SUM(final AND status = 'success')",
+    "errors": "SUM(final AND status = 'error')",
+    "timeouts": "SUM(final AND status = 'timeout')",
+    "rate_limited": "SUM(final AND status = 'rate_limited')",
+    "cache_hits": "SUM(final AND cache_hit)",
+    "unpriced": "SUM(final AND status = 'success' AND NOT cache_hit AND estimated_cost_pico IS NULL)",
+    "prompt_tokens": "SUM(prompt_tokens)",
+    "completion_tokens": "SUM(completion_tokens)",
+    "cached_tokens": "SUM(cached_tokens)",
+    "reasoning_tokens": "SUM(reasoning_tokens)",
+    "cache_write_tokens": "SUM(cache_write_5m_tokens + cache_write_1h_tokens)",
+    "cost_pico": "SUM(COALESCE(estimated_cost_pico, 0))",
+    "cache_savings_pico": "SUM(COALESCE(cache_savings_pico, 0))",
+    "latency_ms_sum": "SUM(CASE WHEN final AND response_time_ms IS NOT NULL THEN response_time_ms ELSE 0 END)",
+    "latency_count": "SUM(final AND response_time_ms IS NOT NULL)",
+}
+_ROLLUP_KEY = ("origin", "id_at_origin", "day", "provider", "model_name")
+_COLUMNS = ", ".join(AGGREGATES)
+
+# Folds the rows inserted after rowid ? into the rollup (run in the inserting transaction).
+# "WHERE" before "GROUP BY ... ON CONFLICT" is what SQLite's upsert grammar asks for.
+ROLLUP_UPSERT = f"""
+INSERT INTO llm_usage_daily ({", ".join(_ROLLUP_KEY)}, {_COLUMNS})
+SELECT origin, id_at_origin, substr(called_at, 1, 10), provider, model_name,
+       {", ".join(AGGREGATES.values())}
+FROM llm_api_calls WHERE rowid > ?
+GROUP BY origin, id_at_origin, substr(called_at, 1, 10), provider, model_name
+ON CONFLICT ({", ".join(_ROLLUP_KEY)}) DO UPDATE SET
+    {", ".join(f"{c} = {c} + excluded.{c}" for c in AGGREGATES)}
+"""
+
+# Group key for each breakdown, over the rollup and over the call log.
+_KEYS: dict[str, tuple[str, str]] = {
+    "model": ("provider || ':' || model_name", "provider || ':' || model_name"),
+    "provider": ("provider", "provider"),
+    "origin": ("origin", "origin"),
+    "day": ("day", "substr(called_at, 1, 10)"),
+}
+
+
+@dataclass
+class Window:
+    """The rows a usage query covers: filters plus an optional rolling start time."""
+
+    origin: str | None = None
+    id_at_origin: str | None = None
+    since: datetime | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def filters(self) -> list[str]:
+        clauses = []
+        if self.origin is not None:
+            clauses.append("origin = :origin")
+            self.params["origin"] = self.origin
+        if self.id_at_origin is not None:
+            clauses.append("id_at_origin = :id_at_origin")
+            self.params["id_at_origin"] = self.id_at_origin
+        return clauses
+
+
+def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
+    """SQL (and its parameters) for per-key totals over ``window``: rollup plus first-day scan."""
+    rollup_key, scan_key = _KEYS[by]
+    filters = window.filters()
+    if window.since is None:
+        where = " AND ".join(filters) or "1"
+        sql = f"SELECT {rollup_key} AS k, {_sums()} FROM llm_usage_daily WHERE {where} GROUP BY k"
+        return sql, window.params
+    first_day = window.since.date()
+    next_midnight = datetime.combine(first_day + timedelta(days=1), time(), tzinfo=window.since.tzinfo)
+    window.params.update(day=first_day.isoformat(), since=ts(window.since), until=ts(next_midnight))
+    rollup_where = " AND ".join([*filters, "day > :day"])
+    scan_where = " AND ".join([*filters, "called_at >= :since", "called_at < :until"])
+    sql = f"""
+        SELECT k, {_sums()} FROM (
+            SELECT {rollup_key} AS k, {_COLUMNS} FROM llm_usage_daily WHERE {rollup_where}
+            UNION ALL
+            SELECT {scan_key} AS k, {", ".join(AGGREGATES.values())}
+            FROM llm_api_calls WHERE {scan_where} GROUP BY k
+        ) GROUP BY k
+    """
+    return sql, window.params
+
+
+def scan_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
+    """The same totals straight from the call log (the reference the rollup must equal)."""
+    filters = window.filters()
+    if window.since is not None:
+        filters.append("called_at >= :since")
+        window.params["since"] = ts(window.since)
+    where = " AND ".join(filters) or "1"
+    sql = f"SELECT {_KEYS[by][1]} AS k, {', '.join(AGGREGATES.values())} FROM llm_api_calls WHERE {where} GROUP BY k"
+    return sql, window.params
+
+
+def _sums() -> str:
+    return ", ".join(f"SUM({c}) AS {c}" for c in AGGREGATES)
+
+
+def _ratio(part: int, whole: int) -> Decimal:
+    return Decimal(part) / Decimal(whole) if whole else Decimal(0)
+
+
+def _avg(total: int, count: int) -> float | None:
+    return total / count if count else None
+
+
+def breakdown_rows(by: str, rows: list[Any]) -> list[UsageBreakdownRow]:
+    """Grouped totals as ``UsageBreakdownRow``; days in order, other keys by cost, calls, key."""
+    result = [
+        UsageBreakdownRow(
+            key=row["k"],
+            calls=row["calls"],
+            tokens=row["prompt_tokens"] + row["completion_tokens"],
+            prompt_tokens=row["prompt_tokens"],
+            completion_tokens=row["completion_tokens"],
+            cost=from_pico(row["cost_pico"]) or Decimal(0),
+            errors=row["errors"] + row["timeouts"] + row["rate_limited"],
+            cache_hits=row["cache_hits"],
+            avg_response_time_ms=_avg(row["latency_ms_sum"], row["latency_count"]),
+        )
+        for row in rows
+    ]
+    if by == "day":
+        result.sort(key=lambda r: r.key)
+    else:
+        result.sort(key=lambda r: (-r.cost, -r.calls, r.key))
+    return result
+
+
+def stats_from_model_rows(rows: list[Any]) -> UsageStats:
+    """``UsageStats`` from per-model totals (``rows`` of a ``by="model"`` grouped query)."""
+    totals = {column: sum(row[column] for row in rows) for column in AGGREGATES}
+    calls = totals["calls"]
+    cost_pico = totals["cost_pico"]
+    most_used = None
+    if rows and calls:
+        best = min(rows, key=lambda row: (-row["calls"], row["k"]))
+        most_used = best["k"]
+    avg_pico = int((Decimal(cost_pico) / calls).quantize(Decimal(1), ROUND_HALF_EVEN)) if calls else 0
+    return UsageStats(
+        total_calls=calls,
+        total_tokens=totals["prompt_tokens"] + totals["completion_tokens"],
+        total_cost=from_pico(cost_pico) or Decimal(0),
+        avg_cost_per_call=from_pico(avg_pico) or Decimal(0),
+        success_rate=_ratio(totals["successes"], calls),
+        most_used_model=most_used,
+        avg_response_time_ms=_avg(totals["latency_ms_sum"], totals["latency_count"]),
+        total_prompt_tokens=totals["prompt_tokens"],
+        total_completion_tokens=totals["completion_tokens"],
+        error_count=totals["errors"],
+        timeout_count=totals["timeouts"],
+        rate_limited_count=totals["rate_limited"],
+        unpriced_calls=totals["unpriced"],
+        cache_hits=totals["cache_hits"],
+        cache_hit_rate=_ratio(totals["cache_hits"], calls),
+        cache_savings=from_pico(totals["cache_savings_pico"]) or Decimal(0),
+    )

@@ -1,0 +1,184 @@
+"""Logging every call: building its rows, and writing them without ever slowing or failing it.
+
+``CallLog`` turns one logical call into rows: one per failed attempt that was retried
+(``final=False``, from the provider's ``on_retry`` hook) and one outcome row (``final=True``), all
+sharing a ``call_id``. ``BackgroundWriter`` queues rows and writes them in batches with
+``store.record_api_calls``; when the store fails, the rows stay queued and are retried with
+backoff, and ``close()`` reports (and logs) how many could not be written. Nothing is dropped
+silently, and no API key or header value is ever put in a row.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from llmring.errors import redact
+from llmring.providers.common import tool_names, wants_json
+from llmring.schemas import CallRecord, CallStatus
+
+if TYPE_CHECKING:
+    from llmring.cost import CostResult
+    from llmring.providers.base import RetryInfo
+    from llmring.schemas import LLMRequest
+
+logger = logging.getLogger("llmring.calls")
+
+_SECRET_KEY = re.compile(r"(?i)(key|token|secret|password|passwd|authorization|auth|cookie|credential)")
+
+
+def clean_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The request's metadata minus secret-looking keys, with secret-looking values redacted."""
+    if not metadata:
+        return None
+    cleaned: dict[str, Any] = {}
+    for name, value in metadata.items():
+        if _SECRET_KEY.search(str(name)):
+            continue
+        if isinstance(value, str):
+            value = redact(value, limit=500)
+        elif isinstance(value, dict):
+            value = clean_metadata(value)
+        cleaned[str(name)] = value
+    return cleaned
+
+
+def status_of(error: BaseException) -> CallStatus:
+    """The log status for an exception: ``error``, ``timeout`` or ``rate_limited``."""
+    status = getattr(error, "status_for_log", "error")
+    if status == "timeout":
+        return "timeout"
+    if status == "rate_limited":
+        return "rate_limited"
+    return "error"
+
+
+@dataclass
+class CallLog:
+    """The rows of one logical call (every attempt) and the timing they need."""
+
+    origin: str
+    id_at_origin: str
+    provider: str
+    model_name: str
+    request: LLMRequest
+    sink: Callable[[CallRecord], None]
+    stream: bool = False
+    call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.perf_counter)
+    attempts: int = 0
+    first_token_at: float | None = None
+
+    def _record(self, **fields: Any) -> CallRecord:
+        request = self.request
+        json_mode, _ = wants_json(request.response_format, request.json_response)
+        self.attempts += 1
+        return CallRecord(
+            call_id=self.call_id,
+            attempt=self.attempts,
+            origin=self.origin,
+            id_at_origin=self.id_at_origin,
+            provider=self.provider,
+            model_name=self.model_name,
+            stream=self.stream,
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            tools_used=tool_names(request.tools) or None,
+            json_mode=json_mode,
+            response_format=request.response_format,
+            request_metadata=clean_metadata(request.metadata),
+            **fields,
+        )
+
+    def elapsed_ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+    def mark_first_token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+
+    def _ttft_ms(self) -> int | None:
+        return None if self.first_token_at is None else int((self.first_token_at - self.started) * 1000)
+
+    def on_retry(self, info: RetryInfo) -> None:
+        """The provider's retry hook: one ``final=False`` row per failed attempt."""
+        error = info.error
+        self.sink(
+            self._record(
+                final=False,
+                status=status_of(error),
+                error_type=type(error).__name__,
+                error_message=redact(str(error)),
+                response_time_ms=info.elapsed_ms,
+                request_id=getattr(error, "request_id", None),
+            )
+        )
+
+    def success(
+        self,
+        usage: dict[str, Any] | None,
+        cost: CostResult,
+        *,
+        finish_reason: str | None = None,
+        request_id: str | None = None,
+    ) -> CallRecord:
+        """Log the outcome of a call that worked (``usage`` None: the provider reported none)."""
+        tokens = {name: int(usage.get(name) or 0) for name in _TOKEN_FIELDS} if usage else {}
+        record = self._record(
+            status="success",
+            finish_reason=finish_reason,
+            estimated_cost=cost.total if usage is not None else None,
+            cost_breakdown=cost.breakdown or None,
+            rate_snapshot=cost.rate_snapshot or None,
+            dollars_per_million_tokens_input_used=cost.input_rate,
+            dollars_per_million_tokens_output_used=cost.output_rate,
+            response_time_ms=self.elapsed_ms(),
+            time_to_first_token_ms=self._ttft_ms(),
+            request_id=request_id,
+            **tokens,
+        )
+        self.sink(record)
+        return record
+
+    def cache_hit(self, savings: Decimal | None) -> CallRecord:
+        """Log a call answered from the cache: no tokens billed, cost 0, savings recorded."""
+        record = self._record(
+            status="success",
+            cache_hit=True,
+            estimated_cost=Decimal(0),
+            cache_savings=savings,
+            response_time_ms=self.elapsed_ms(),
+            time_to_first_token_ms=self._ttft_ms(),
+        )
+        self.sink(record)
+        return record
+
+    def failure(self, error: BaseException) -> CallRecord:
+        """Log the outcome of a call that failed, with its redacted message."""
+        message = str(error) or type(error).__name__
+        record = self._record(
+            status=status_of(error),
+            error_type=type(error).__name__,
+            error_message=redact(message),
+            response_time_ms=self.elapsed_ms(),
+            time_to_first_token_ms=self._ttft_ms(),
+            request_id=getattr(error, "request_id", None),
+        )
+        self.sink(record)
+        return record
+
+
+_TOKEN_FIELDS = (
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+)

@@ -1,0 +1,103 @@
+"""What every command shares: the global settings, error-to-exit-code mapping, and store access.
+
+Kept import-light (no rich, no pydantic, no database driver): it loads for ``llmring --help``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+from typer.core import TyperGroup
+
+from llmring.errors import ConfigurationError, LLMRingError
+
+if TYPE_CHECKING:
+    from llmring.schemas import SyncReport
+    from llmring.settings import DatabaseTarget
+    from llmring.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass
+class CLISettings:
+    """Global options as given on the command line (None: fall back to env, then the default)."""
+
+    sqlite: Path | None = None
+    database_url: str | None = None
+    _target: DatabaseTarget | None = field(default=None, repr=False)
+
+    def target(self) -> DatabaseTarget:
+        """The store to use; raises ``ConfigurationError`` for a bad URL or both options at once."""
+        if self._target is None:
+            from llmring.settings import resolve_database
+
+            self._target = resolve_database(self.sqlite, self.database_url)
+        return self._target
+
+
+def settings(ctx: typer.Context) -> CLISettings:
+    """The ``CLISettings`` the app callback stored (a default one when a command runs alone)."""
+    found = ctx.find_object(CLISettings)
+    if found is None:
+        found = ctx.ensure_object(CLISettings)
+    return found
+
+
+def exit_code_for(exc: LLMRingError) -> int:
+    """2 for bad settings or arguments, 1 for an operation that failed."""
+    return 2 if isinstance(exc, ConfigurationError) else 1
+
+
+def report_error(exc: LLMRingError) -> None:
+    """One line on stderr: what went wrong (the message already says what to do)."""
+    from llmring.cli.output import error
+
+    error(exc.message or type(exc).__name__)
+
+
+class LLMRingGroup(TyperGroup):
+    """The root command group: turns an ``LLMRingError`` from any command into a line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LLMRingError as exc:
+            report_error(exc)
+            raise typer.Exit(exit_code_for(exc)) from None
+
+
+def run_with_store(ctx: typer.Context, action: Callable[[Store], Awaitable[T]]) -> T:
+    """Open and initialise the configured store, run ``action`` on it, close it; returns the result."""
+    target = settings(ctx).target()
+
+    async def main() -> T:
+        from llmring.stores import open_store
+
+        store = open_store(target)
+        try:
+            await store.initialize()
+            return await action(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+async def seed_if_empty(store: Store) -> SyncReport | None:
+    """Load the bundled registry into a store that has no models at all; None if it had some.
+
+    This is what makes ``llmring models list`` work on a fresh machine without ``init-db``.
+    """
+    if await store.list_models(active_only=False):
+        return None
+    from llmring.registry import load_registry
+
+    registry = load_registry()
+    models = [m for provider_models in registry.values() for m in provider_models]
+    return await store.sync_models(models, list(registry))

@@ -1,0 +1,141 @@
+"""``llmring init-db`` and ``llmring json-refresh``: create the schema and load the model registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from llmring.cli.context import run_with_store, seed_if_empty, settings
+
+if TYPE_CHECKING:
+    from llmring.schemas import LLMModel, SyncReport
+    from llmring.store import Store
+
+
+def init_db(ctx: typer.Context) -> None:
+    """Create or upgrade the schema and, if the database has no models yet, load the bundled registry.
+
+    Safe to run again: an up-to-date database is left as it is.
+    """
+    target = settings(ctx).target()
+
+    async def action(store: Store) -> tuple[list[str] | None, SyncReport | None, int]:
+        seeded = await seed_if_empty(store)
+        count = len(await store.list_models(active_only=False))
+        return getattr(store, "applied_migrations", None), seeded, count
+
+    applied, seeded, count = run_with_store(ctx, action)
+    typer.echo(f"Database: {target.describe()} ({target.backend})")
+    if applied is None:
+        typer.echo("Schema: ready")
+    elif applied:
+        typer.echo(f"Schema: applied {len(applied)} migration(s): {', '.join(applied)}")
+    else:
+        typer.echo("Schema: up to date")
+    if seeded is not None:
+        typer.echo(f"Models: added {len(seeded.inserted)} from the bundled registry ({_per_provider(seeded.inserted)})")
+    else:
+        typer.echo(f"Models: {count} already present (`llmring json-refresh` updates them from the registry)")
+
+
+def _per_provider(keys: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for key in keys:
+        provider = key.partition(":")[0]
+        counts[provider] = counts.get(provider, 0) + 1
+    return ", ".join(f"{provider} {n}" for provider, n in sorted(counts.items()))
+
+
+def json_refresh(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", "-p", metavar="PROVIDER", help="Only this provider (repeatable)."),
+    ] = None,
+    models_dir: Annotated[
+        Path | None,
+        typer.Option("--models-dir", metavar="DIR", help="Read <provider>.json files from DIR (default: bundled)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load the registry JSON files into the database: add new models, update changed ones, retire missing ones.
+
+    Every file is validated before anything is written; then all changes apply in one transaction.
+    """
+    models, providers, source = _load(provider, models_dir)
+
+    async def action(store: Store) -> SyncReport:
+        return await store.sync_models(models, providers, dry_run=dry_run)
+
+    report = run_with_store(ctx, action)
+    if as_json:
+        from llmring.cli.output import print_json
+
+        print_json(
+            {
+                "dry_run": report.dry_run,
+                "models_dir": str(source),
+                "providers": providers,
+                "counts": {
+                    "inserted": len(report.inserted),
+                    "updated": len(report.updated),
+                    "retired": len(report.retired),
+                    "unchanged": len(report.unchanged),
+                },
+                "inserted": report.inserted,
+                "updated": report.updated,
+                "retired": report.retired,
+            }
+        )
+        return
+    _print_report(report, source)
+
+
+def _load(providers: list[str] | None, models_dir: Path | None) -> tuple[list[LLMModel], list[str], Path]:
+    """Validate every registry file first (a bad one stops everything before the database opens)."""
+    from llmring.errors import ConfigurationError, RegistryError
+    from llmring.registry import bundled_dir, load_registry
+    from llmring.schemas import PROVIDERS
+
+    for name in providers or ():
+        if name not in PROVIDERS:
+            raise ConfigurationError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
+    source = models_dir or bundled_dir()
+    registry = load_registry(source, providers)
+    missing = [name for name in providers or () if name not in registry]
+    if missing:
+        raise RegistryError(f"{source}: no {missing[0]}.json", file=str(source / f"{missing[0]}.json"))
+    models = [m for provider_models in registry.values() for m in provider_models]
+    return models, list(registry), source
+
+
+def _print_report(report: SyncReport, source: Path) -> None:
+    from rich.table import Table
+
+    from llmring.cli.output import console
+
+    title = "json-refresh (dry run: nothing changed)" if report.dry_run else "json-refresh"
+    table = Table(title=title, caption=f"from {source}")
+    table.add_column("Change")
+    table.add_column("Models", justify="right")
+    for label, keys in (
+        ("inserted", report.inserted),
+        ("updated", report.updated),
+        ("retired", report.retired),
+        ("unchanged", report.unchanged),
+    ):
+        table.add_row(label, str(len(keys)))
+    out = console()
+    out.print(table)
+    for mark, keys in (("+", report.inserted), ("~", report.updated), ("-", report.retired)):
+        for key in keys:
+            out.print(f"{mark} {key}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``init-db`` and ``json-refresh`` to the app."""
+    app.command("init-db")(init_db)
+    app.command("json-refresh")(json_refresh)

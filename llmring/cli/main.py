@@ -1,0 +1,106 @@
+"""The ``llmring`` command: global options, and the registry of command modules.
+
+Each module in ``COMMAND_MODULES`` lives in ``llmring/cli/<name>.py`` and defines
+``register(app: typer.Typer) -> None``, which adds its commands or its group. A module that is not
+there yet is skipped. Command modules import only typer at the top; rich, pydantic and the
+database drivers load inside the command that needs them, so ``llmring --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
+from llmring.errors import LLMRingError
+
+# In the order the help lists them.
+COMMAND_MODULES = ("ask", "models", "calls", "stats", "tui", "db_commands")
+
+app = typer.Typer(
+    name="llmring",
+    cls=LLMRingGroup,
+    help="One call for OpenAI, Anthropic, Gemini and Ollama; every call logged with its tokens and cost.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals hold API keys
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from llmring import __version__
+
+        typer.echo(f"llmring {__version__}")
+        raise typer.Exit()
+
+
+def _from_command_line(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    sqlite: Annotated[
+        Path | None,
+        typer.Option(
+            "--sqlite",
+            envvar="LLMRING_SQLITE_DB",
+            metavar="PATH",
+            help="Use this SQLite file (default: llmring.db in the user data dir).",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="DATABASE_URL",
+            metavar="URL",
+            help="Use this database: postgresql://... or sqlite:///path.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """One call for OpenAI, Anthropic, Gemini and Ollama; every call logged with its tokens and cost."""
+    # Only options typed on the command line count as explicit; values from the environment are
+    # left to resolve_database, where LLMRING_SQLITE_DB outranks DATABASE_URL.
+    ctx.obj = CLISettings(
+        sqlite=sqlite if _from_command_line(ctx, "sqlite") else None,
+        database_url=database_url if _from_command_line(ctx, "database_url") else None,
+    )
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        qualified = f"llmring.cli.{name}"
+        try:
+            module = import_module(qualified)
+        except ModuleNotFoundError as exc:
+            if exc.name == qualified:
+                continue
+            raise
+        module.register(app)
+
+
+_register_commands()
+
+
+def run() -> None:
+    """Console-script entry point: errors become one line on stderr and an exit code, never a traceback."""
+    try:
+        app(prog_name="llmring")
+    except LLMRingError as exc:
+        report_error(exc)
+        sys.exit(exit_code_for(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,138 @@
+"""``BackgroundWriter``: call-log rows go to the store in batches, off the call's path.
+
+``put`` is synchronous and never waits: the row joins a queue and a task on the running loop
+writes up to ``batch_size`` rows at a time, after at most ``max_delay`` seconds. If the store
+raises (unreachable PostgreSQL, a locked or read-only SQLite file), the rows stay queued and the
+write is retried with exponential backoff until it works. ``flush`` waits for the queue to drain;
+``close`` drains with a time limit and returns how many rows could not be written, after logging
+a warning with that count. ``unwritten`` always says how many rows are still queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmring.schemas import CallRecord
+    from llmring.store import Store
+
+logger = logging.getLogger("llmring.calls")
+
+StoreGetter = Callable[[], Awaitable["Store"]]
+
+
+class BackgroundWriter:
+    """Batches rows into ``store.record_api_calls`` from a task on the caller's event loop."""
+
+    def __init__(
+        self,
+        get_store: StoreGetter,
+        *,
+        batch_size: int = 500,
+        max_delay: float = 0.05,
+        retry_initial: float = 0.05,
+        retry_max: float = 5.0,
+    ) -> None:
+        self._get_store = get_store
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self.retry_initial = retry_initial
+        self.retry_max = retry_max
+        self._pending: deque[CallRecord] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wakeup = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._hurry = False
+        self.written = 0
+        self.write_failures = 0
+        self.last_error: BaseException | None = None
+
+    @property
+    def unwritten(self) -> int:
+        """Rows queued but not yet in the store."""
+        return len(self._pending)
+
+    def put(self, record: CallRecord) -> None:
+        """Queue ``record`` (never blocks, never raises for store trouble)."""
+        self._pending.append(record)
+        self._ensure_task()
+        self._drained.clear()
+        if not self._wakeup.is_set():
+            self._wakeup.set()
+
+    def _ensure_task(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._task is not None and self._loop is loop and not self._task.done():
+            return
+        if self._loop is not loop:
+            # Events bind to the loop that first waits on them: a new loop needs new ones.
+            self._wakeup = asyncio.Event()
+            self._drained = asyncio.Event()
+            self._loop = loop
+        self._task = loop.create_task(self._run(), name="llmring-log-writer")
+
+    async def _run(self) -> None:
+        delay = self.retry_initial
+        while True:
+            if not self._pending:
+                self._drained.set()
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            if len(self._pending) < self.batch_size and not self._hurry:
+                # Let concurrent calls add their rows so they share one transaction.
+                await asyncio.sleep(self.max_delay)
+            batch = [self._pending[i] for i in range(min(self.batch_size, len(self._pending)))]
+            try:
+                store = await self._get_store()
+                await store.record_api_calls(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.write_failures += 1
+                self.last_error = exc
+                if self.write_failures == 1 or self.write_failures % 20 == 0:
+                    logger.warning(
+                        "llmring: could not write %d call-log row(s), will retry: %s", len(self._pending), exc
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max)
+                continue
+            for _ in batch:
+                self._pending.popleft()
+            self.written += len(batch)
+            delay = self.retry_initial
+
+    async def flush(self, timeout: float | None = None) -> int:
+        """Wait until every queued row is written (or ``timeout`` passes); returns rows left."""
+        if not self._pending:
+            return 0
+        self._ensure_task()
+        self._hurry = True
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    while self._pending:
+                        await self._drained.wait()
+        finally:
+            self._hurry = False
+        return len(self._pending)
+
+    async def close(self, timeout: float = 5.0) -> int:
+        """Drain for at most ``timeout`` seconds, stop the task and return the rows not written."""
+        left = await self.flush(timeout) if self._pending else 0
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            if self._loop is asyncio.get_running_loop():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if left:
+            logger.warning("llmring: %d call-log row(s) could not be written (last error: %s)", left, self.last_error)
+        return left

@@ -1,0 +1,346 @@
+"""Anthropic Messages API over httpx: ``POST {base}/v1/messages``.
+
+Choices worth knowing (see wire_formats.md section 2):
+
+* **API version.** We send ``anthropic-version: 2023-06-01`` unless ``api_version`` says otherwise.
+  ``2026-10-21`` (what the 2.x SDKs send) removed ``temperature``/``top_p``/``top_k``: sending any
+  of them is a 400 even at default values. llmring exposes ``temperature`` and ``top_p``, so the
+  stable three-year-old version is the default; with ``api_version="2026-10-21"`` a request that
+  sets either is refused before sending (``UnsupportedFeatureError``) rather than silently altered.
+* **max_tokens** is required by the API: the request's value, else ``DEFAULT_MAX_TOKENS`` (4096).
+* **Sampling** (``temperature``, ``top_p``, ``stop_sequences``) is sent only when set; 0 stays 0.
+  Anthropic has no ``seed``: it is not sent.
+* **JSON mode.** Anthropic has no ``json_object`` flag. We add a tool ``json_response`` whose
+  ``input_schema`` is the requested schema (``{"type": "object"}`` for plain JSON) and force it with
+  ``tool_choice: {"type": "tool"}``; its input comes back as the response's text content (JSON), not
+  as a tool call. A schema whose top level is not an object is wrapped in ``{"value": ...}`` (tool
+  inputs must be objects) and unwrapped on the way back.
+* **Prompt caching.** A part carrying ``cache_control``, or a message with
+  ``metadata["cache_control"]`` (applied to its last block), is passed through onto the block.
+* **Errors** are classified by HTTP status, ``error.type`` and ``error.details.error_code``. The one
+  deliberate exception: Anthropic reports an over-long prompt only as a 400 ``invalid_request_error``
+  whose message starts "prompt is too long" (or "input length and `max_tokens` exceed context
+  limit"); those two anchored prefixes become ``ContextLengthExceededError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from llmring.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ContextLengthExceededError,
+    PermissionDeniedError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderModelNotFoundError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    QuotaExceededError,
+    RateLimitError,
+    UnsupportedFeatureError,
+)
+from llmring.providers.anthropic_messages import JSON_TOOL, JsonPlan, build_messages, tools_and_choice
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
+from llmring.providers.common import openai_tool_call
+from llmring.providers.streams import sse_events
+from llmring.schemas import LLMResponse, StreamChunk, Usage
+
+if TYPE_CHECKING:
+    from llmring.schemas import LLMRequest
+
+ANTHROPIC_VERSION = "2023-06-01"
+NO_SAMPLING_SINCE = "2026-10-21"  # versions from this date reject temperature/top_p/top_k
+DEFAULT_MAX_TOKENS = 4096
+
+STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "pause_turn": "other",
+}
+# Status implied by an ``error`` event's type (mid-stream errors arrive after the HTTP 200).
+ERROR_TYPE_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "conflict_error": 409,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+# ``error.details.error_code`` values that no amount of waiting fixes.
+QUOTA_CODES = frozenset(
+    {
+        "enforced_spend_limit_reached",
+        "contract_spend_limit_reached",
+        "linked_organization_spend_limit_reached",
+        "linked_organization_billing_unavailable",
+    }
+)
+_CONTEXT_MESSAGE = re.compile(r"(prompt is too long|input length and `max_tokens` exceed context limit)", re.I)
+
+
+def anthropic_error(status: int, body: Any, headers: Mapping[str, str], provider: str = "anthropic") -> ProviderError:
+    """The typed error for an Anthropic error envelope (or a non-JSON body) with ``status``."""
+    raw_error = body.get("error") if isinstance(body, dict) else None
+    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+    kind = error.get("type") if isinstance(error.get("type"), str) else None
+    raw_details = error.get("details")
+    details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
+    code = details.get("error_code") if isinstance(details.get("error_code"), str) else None
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    if message is None:
+        text = body if isinstance(body, str) else ""
+        message = f"HTTP {status}" + (f": {text.strip()[:200]}" if text.strip() else "")
+    request_id = headers.get("request-id") or (body.get("request_id") if isinstance(body, dict) else None)
+    kwargs: dict[str, Any] = {
+        "provider": provider,
+        "status_code": status,
+        "error_code": code or kind,
+        "request_id": request_id,
+        "body": body,
+    }
+    retry_after = parse_retry_after(headers)
+    if code in QUOTA_CODES or kind == "billing_error" or status == 402:
+        return QuotaExceededError(message, **kwargs)
+    if kind == "authentication_error" or status == 401:
+        return AuthenticationError(message, **kwargs)
+    if kind == "permission_error" or status == 403:
+        return PermissionDeniedError(message, **kwargs)
+    if kind == "not_found_error" or status == 404:
+        return ProviderModelNotFoundError(message, **kwargs)
+    if kind == "rate_limit_error" or status == 429:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    if kind == "timeout_error" or status in (408, 504):
+        return ProviderTimeoutError(message, **kwargs)
+    if kind in ("api_error", "overloaded_error") or status >= 500:
+        return ProviderUnavailableError(message, retry_after=retry_after, **kwargs)
+    if kind == "invalid_request_error" and _CONTEXT_MESSAGE.match(message):
+        return ContextLengthExceededError(message, **kwargs)
+    if kind in ("invalid_request_error", "request_too_large") or status in (400, 413, 422):
+        return BadRequestError(message, **kwargs)
+    return ProviderError(message, **kwargs)
+
+
+def anthropic_usage(raw: Mapping[str, Any] | None) -> Usage:
+    """Normalise Anthropic usage: input excludes cache reads and writes, so add them back."""
+    raw = raw or {}
+    fresh = int(raw.get("input_tokens") or 0)
+    read = int(raw.get("cache_read_input_tokens") or 0)
+    written = int(raw.get("cache_creation_input_tokens") or 0)
+    split = raw.get("cache_creation")
+    if isinstance(split, dict):
+        write_5m = int(split.get("ephemeral_5m_input_tokens") or 0)
+        write_1h = int(split.get("ephemeral_1h_input_tokens") or 0)
+    else:
+        write_5m, write_1h = written, 0  # no TTL split reported: the default TTL is 5 minutes
+    details = raw.get("output_tokens_details")
+    thinking = int(details.get("thinking_tokens") or 0) if isinstance(details, dict) else 0
+    return Usage(
+        prompt_tokens=fresh + read + written,
+        completion_tokens=int(raw.get("output_tokens") or 0),
+        cached_tokens=read,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
+        reasoning_tokens=thinking,
+    )
+
+
+def finish_reason(stop_reason: str | None, *, tool_calls: bool) -> str | None:
+    """``stop_reason`` in llmring's vocabulary (a forced JSON tool ends with ``stop``)."""
+    if stop_reason is None:
+        return None
+    if stop_reason == "tool_use" and not tool_calls:
+        return "stop"
+    return STOP_REASONS.get(stop_reason, "other")
+
+
+class AnthropicProvider(BaseProvider):
+    """Claude models through the Messages API (``x-api-key`` + ``anthropic-version``)."""
+
+    name = "anthropic"
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        api_version: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(api_key, base_url, **kwargs)
+        self.api_version = api_version or ANTHROPIC_VERSION
+
+    # -- request ------------------------------------------------------------------------------
+    @property
+    def messages_url(self) -> str:
+        base = self.base_url.removesuffix("/v1")
+        return f"{base}/v1/messages"
+
+    def headers(self) -> dict[str, str]:
+        """Auth and version headers (raises ``MissingAPIKeyError`` before anything is sent)."""
+        return {
+            "x-api-key": self.require_api_key(),
+            "anthropic-version": self.api_version,
+            "content-type": "application/json",
+        }
+
+    def build_body(self, request: LLMRequest, *, stream: bool = False) -> tuple[dict[str, Any], JsonPlan | None]:
+        """The ``/v1/messages`` body for ``request`` and, in JSON mode, how to read the answer."""
+        if self.api_version >= NO_SAMPLING_SINCE:
+            unsupported = [n for n in ("temperature", "top_p") if getattr(request, n) is not None]
+            if unsupported:
+                raise UnsupportedFeatureError(
+                    f"anthropic-version {self.api_version} rejects {' and '.join(unsupported)}; "
+                    f"unset it or use api_version={ANTHROPIC_VERSION!r}",
+                    provider=self.name,
+                )
+        system, messages = build_messages(request.messages, self.name)
+        body: dict[str, Any] = {
+            "model": request.model,
+            "max_tokens": request.max_tokens if request.max_tokens is not None else DEFAULT_MAX_TOKENS,
+            "messages": messages,
+        }
+        if system:
+            cached = any("cache_control" in block for block in system)
+            body["system"] = system if cached else "\n\n".join(block["text"] for block in system)
+        tools, choice, plan = tools_and_choice(request, self.name)
+        if tools:
+            body["tools"] = tools
+        if choice is not None:
+            body["tool_choice"] = choice
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.top_p is not None:
+            body["top_p"] = request.top_p
+        if request.stop:
+            body["stop_sequences"] = list(request.stop)
+        if stream:
+            body["stream"] = True
+        return body, plan
+
+    def classify_error(self, response: httpx.Response) -> ProviderError:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text  # 413 from the edge, proxies: not JSON
+        return anthropic_error(response.status_code, body, response.headers, self.name)
+
+    # -- chat ---------------------------------------------------------------------------------
+    async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
+        """Send ``request`` to ``/v1/messages`` and return the normalised response."""
+        headers = self.headers()
+        body, plan = self.build_body(request)
+        data, response = await self._post_json(self.messages_url, body, headers, request, on_retry)
+        texts: list[str] = []
+        calls: list[dict[str, Any]] = []
+        json_text: str | None = None
+        for block in data.get("content") or []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "text":
+                texts.append(str(block.get("text", "")))
+            elif block.get("type") == "tool_use":
+                if plan is not None and block.get("name") == JSON_TOOL:
+                    json_text = plan.answer(block.get("input"))
+                else:
+                    calls.append(openai_tool_call(str(block.get("id")), str(block.get("name")), block.get("input")))
+        usage = anthropic_usage(data.get("usage"))
+        return LLMResponse(
+            content=json_text if json_text is not None else "".join(texts),
+            model=str(data.get("model") or request.model),
+            usage=usage.as_dict(),
+            finish_reason=finish_reason(data.get("stop_reason"), tool_calls=bool(calls)),
+            tool_calls=calls or None,
+            provider=self.name,
+            request_id=response.headers.get("request-id"),
+        )
+
+    # -- stream -------------------------------------------------------------------------------
+    async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
+        """Stream ``request``; text and tool-argument deltas as they come, usage on the last chunk."""
+        headers = self.headers()
+        body, plan = self.build_body(request, stream=True)
+        response = await self._open_stream(self.messages_url, body, headers, request, on_retry)
+        request_id = response.headers.get("request-id")
+        model = request.model
+        usage: dict[str, Any] = {}
+        stop_reason: str | None = None
+        tool_index: dict[int, int] = {}  # content block index -> tool call index
+        json_blocks: set[int] = set()
+        json_parts: list[str] = []
+        try:
+            async for event in sse_events(self._iter_lines(response)):
+                data = event.json(self.name)
+                kind = data.get("type") if isinstance(data, dict) else None
+                if kind == "ping" or kind is None:
+                    continue
+                if kind == "error":
+                    status = ERROR_TYPE_STATUS.get(str((data.get("error") or {}).get("type")), 500)
+                    raise anthropic_error(status, data, response.headers, self.name)
+                if kind == "message_start":
+                    message = data.get("message") or {}
+                    model = str(message.get("model") or model)
+                    usage.update(message.get("usage") or {})
+                elif kind == "content_block_start":
+                    index, block = int(data.get("index", 0)), data.get("content_block") or {}
+                    if block.get("type") == "text" and block.get("text"):
+                        yield StreamChunk(delta=block["text"], model=model, request_id=request_id)
+                    elif block.get("type") == "tool_use":
+                        if plan is not None and block.get("name") == JSON_TOOL:
+                            json_blocks.add(index)
+                            continue
+                        tool_index[index] = len(tool_index)
+                        call = {
+                            "index": tool_index[index],
+                            "id": block.get("id"),
+                            "type": "function",
+                            "function": {"name": block.get("name"), "arguments": ""},
+                        }
+                        yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
+                elif kind == "content_block_delta":
+                    index, delta = int(data.get("index", 0)), data.get("delta") or {}
+                    if delta.get("type") == "text_delta" and delta.get("text"):
+                        yield StreamChunk(delta=delta["text"], model=model, request_id=request_id)
+                    elif delta.get("type") == "input_json_delta" and delta.get("partial_json"):
+                        fragment = delta["partial_json"]
+                        if index in json_blocks:
+                            if plan is not None and plan.wrapped:
+                                json_parts.append(fragment)  # unwrapped once complete
+                            else:
+                                yield StreamChunk(delta=fragment, model=model, request_id=request_id)
+                        elif index in tool_index:
+                            call = {"index": tool_index[index], "function": {"arguments": fragment}}
+                            yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
+                elif kind == "content_block_stop":
+                    index = int(data.get("index", 0))
+                    if index in json_blocks and plan is not None and plan.wrapped:
+                        text = plan.answer_from_text("".join(json_parts), self.name)
+                        yield StreamChunk(delta=text, model=model, request_id=request_id)
+                elif kind == "message_delta":
+                    stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
+                    usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
+                elif kind == "message_stop":
+                    yield StreamChunk(
+                        model=model,
+                        finish_reason=finish_reason(stop_reason, tool_calls=bool(tool_index)),
+                        usage=anthropic_usage(usage).as_dict(),
+                        request_id=request_id,
+                    )
+                    return
+        finally:
+            await response.aclose()
+        raise ProviderConnectionError("stream ended before message_stop", provider=self.name, request_id=request_id)

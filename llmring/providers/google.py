@@ -1,0 +1,289 @@
+"""Google Gemini (Developer API) over httpx: ``models/{model}:generateContent`` and its SSE stream.
+
+The model name goes into the URL exactly as given (a leading ``models/`` is accepted and not
+doubled); llmring never swaps one model for another (the upstream bug). The key travels in the
+``x-goog-api-key`` header, never in the query string, where it would end up in logs.
+
+Usage (wire_formats.md 3.3): ``promptTokenCount`` already includes cached tokens; completion is
+``candidatesTokenCount + thoughtsTokenCount``; ``toolUsePromptTokenCount`` (built-in tool input)
+is billed as input and added to the prompt. Errors are ``google.rpc.Status`` bodies, classified by
+HTTP status, ``status`` and ``ErrorInfo.reason`` (``API_KEY_INVALID`` is an authentication error
+although it comes as a 400); ``RetryInfo.retryDelay`` becomes the error's ``retry_after``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import httpx
+
+from llmring.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ContentFilteredError,
+    PermissionDeniedError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderModelNotFoundError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitError,
+    ResponseFormatError,
+)
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
+from llmring.providers.google_contents import build_body, tool_call_from_part
+from llmring.schemas import LLMResponse, StreamChunk, Usage
+
+if TYPE_CHECKING:
+    from llmring.schemas import LLMRequest
+
+CONTENT_FILTER_REASONS = frozenset(
+    {
+        "SAFETY",
+        "RECITATION",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
+        "MODEL_ARMOR",
+    }
+)
+ERROR_REASONS = frozenset(
+    {
+        "MALFORMED_FUNCTION_CALL",
+        "UNEXPECTED_TOOL_CALL",
+        "TOO_MANY_TOOL_CALLS",
+        "MISSING_THOUGHT_SIGNATURE",
+        "MALFORMED_RESPONSE",
+    }
+)
+AUTH_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
+
+
+def parse_duration(value: Any) -> float | None:
+    """A protobuf Duration in JSON ("46s", "1.5s") as seconds."""
+    if not isinstance(value, str) or not value.endswith("s"):
+        return None
+    try:
+        return max(float(value[:-1]), 0.0)
+    except ValueError:
+        return None
+
+
+def google_error(status: int, body: Any, headers: Mapping[str, str], provider: str = "google") -> ProviderError:
+    """The typed error for a ``google.rpc.Status`` body (or anything else) with HTTP ``status``."""
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]  # some endpoints wrap the Status in a one-element array
+    raw_error = body.get("error") if isinstance(body, dict) else None
+    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+    rpc_status = error.get("status") if isinstance(error.get("status"), str) else None
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    if message is None:
+        text = body.strip()[:200] if isinstance(body, str) else ""
+        message = f"HTTP {status}" + (f": {text}" if text else "")
+    reason: str | None = None
+    retry_after: float | None = None
+    for detail in error.get("details") or []:
+        if not isinstance(detail, dict):
+            continue
+        kind = str(detail.get("@type", ""))
+        if kind.endswith("google.rpc.ErrorInfo") and isinstance(detail.get("reason"), str):
+            reason = detail["reason"]
+        elif kind.endswith("google.rpc.RetryInfo"):
+            retry_after = parse_duration(detail.get("retryDelay"))
+    if retry_after is None:
+        retry_after = parse_retry_after(headers)
+    kwargs: dict[str, Any] = {
+        "provider": provider,
+        "status_code": status,
+        "error_code": reason or rpc_status,
+        "body": body,
+    }
+    if reason in AUTH_REASONS or rpc_status == "UNAUTHENTICATED" or status == 401:
+        return AuthenticationError(message, **kwargs)
+    if rpc_status == "PERMISSION_DENIED" or status == 403:
+        return PermissionDeniedError(message, **kwargs)
+    if rpc_status == "NOT_FOUND" or status == 404:
+        return ProviderModelNotFoundError(message, **kwargs)
+    if rpc_status == "RESOURCE_EXHAUSTED" or status == 429:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    if rpc_status == "DEADLINE_EXCEEDED" or status in (408, 504):
+        return ProviderTimeoutError(message, **kwargs)
+    if rpc_status in ("INTERNAL", "UNAVAILABLE") or status >= 500:
+        return ProviderUnavailableError(message, retry_after=retry_after, **kwargs)
+    if status in (400, 422) or rpc_status in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE"):
+        return BadRequestError(message, **kwargs)
+    return ProviderError(message, **kwargs)
+
+
+def google_usage(raw: Mapping[str, Any] | None) -> Usage:
+    """Normalise ``usageMetadata`` (zero counts are omitted on the wire)."""
+    raw = raw or {}
+    thoughts = int(raw.get("thoughtsTokenCount") or 0)
+    return Usage(
+        prompt_tokens=int(raw.get("promptTokenCount") or 0) + int(raw.get("toolUsePromptTokenCount") or 0),
+        completion_tokens=int(raw.get("candidatesTokenCount") or 0) + thoughts,
+        cached_tokens=int(raw.get("cachedContentTokenCount") or 0),
+        reasoning_tokens=thoughts,
+    )
+
+
+def finish_reason(reason: str | None, *, tool_calls: bool) -> str | None:
+    """``finishReason`` in llmring's vocabulary; a function call ends with STOP, so look at the parts."""
+    if reason is None:
+        return None
+    if reason == "STOP":
+        return "tool_calls" if tool_calls else "stop"
+    if reason == "MAX_TOKENS":
+        return "length"
+    if reason in CONTENT_FILTER_REASONS:
+        return "content_filter"
+    if reason in ERROR_REASONS:
+        return "error"
+    return "other"
+
+
+class GoogleProvider(BaseProvider):
+    """Gemini models through the Generative Language API (``x-goog-api-key``)."""
+
+    name = "google"
+
+    def model_url(self, model: str, *, stream: bool = False) -> str:
+        """The method URL with the model exactly as requested (path-quoted)."""
+        path = quote(model.removeprefix("models/"), safe="-._~@")
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        return f"{self.base_url}/models/{path}:{method}"
+
+    def headers(self) -> dict[str, str]:
+        """Auth header (raises ``MissingAPIKeyError`` before anything is sent)."""
+        return {"x-goog-api-key": self.require_api_key(), "content-type": "application/json"}
+
+    def classify_error(self, response: httpx.Response) -> ProviderError:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        return google_error(response.status_code, body, response.headers, self.name)
+
+    def _blocked(self, data: Mapping[str, Any]) -> ContentFilteredError | None:
+        feedback = data.get("promptFeedback") or {}
+        reason = feedback.get("blockReason") if isinstance(feedback, dict) else None
+        if reason and not data.get("candidates"):
+            return ContentFilteredError(
+                f"prompt blocked ({reason})",
+                provider=self.name,
+                status_code=200,
+                error_code=str(reason),
+                request_id=data.get("responseId"),
+            )
+        return None
+
+    async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
+        """Send ``request`` to ``generateContent`` and return the normalised response."""
+        headers = self.headers()
+        body = build_body(request, self.name)
+        data, _ = await self._post_json(self.model_url(request.model), body, headers, request, on_retry)
+        blocked = self._blocked(data)
+        if blocked is not None:
+            raise blocked
+        candidates = data.get("candidates") or [{}]
+        candidate = candidates[0] if isinstance(candidates[0], dict) else {}
+        parts = (candidate.get("content") or {}).get("parts") or []
+        text = "".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
+        calls = [tool_call_from_part(p) for p in parts if isinstance(p.get("functionCall"), dict)]
+        return LLMResponse(
+            content=text,
+            model=str(data.get("modelVersion") or request.model),
+            usage=google_usage(data.get("usageMetadata")).as_dict(),
+            finish_reason=finish_reason(candidate.get("finishReason"), tool_calls=bool(calls)),
+            tool_calls=calls or None,
+            provider=self.name,
+            request_id=data.get("responseId"),
+        )
+
+    async def _payloads(self, response: httpx.Response) -> AsyncIterator[Any]:
+        """JSON payloads of the SSE stream; a raw JSON error body mid-stream is yielded too.
+
+        Gemini writes a mid-stream error as plain (often multi-line) JSON without ``data:``, so
+        non-SSE lines are collected until they parse, like google-genai's ``_RawJsonLineBuffer``.
+        """
+        data: list[str] = []
+        raw: list[str] = []
+        async for line in self._iter_lines(response):
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+            elif not line.strip():
+                if data:
+                    yield self._loads("\n".join(data))
+                    data = []
+            elif not line.startswith((":", "event:", "id:", "retry:")):
+                raw.append(line)
+                try:
+                    value = json.loads("\n".join(raw))
+                except ValueError:
+                    continue
+                raw = []
+                yield value
+        if data:
+            yield self._loads("\n".join(data))
+        if raw:
+            raise ResponseFormatError(f"stream ended inside a JSON value: {raw[0][:80]!r}", provider=self.name)
+
+    def _loads(self, text: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ResponseFormatError(f"stream event is not JSON: {text[:80]!r}", provider=self.name) from exc
+
+    async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
+        """Stream ``request``; each chunk's new text as it comes, usage and finish on the last chunk."""
+        headers = self.headers()
+        body = build_body(request, self.name)
+        response = await self._open_stream(self.model_url(request.model, stream=True), body, headers, request, on_retry)
+        model, request_id = request.model, None
+        usage: Any = None
+        reason: str | None = None
+        calls = 0
+        try:
+            async for data in self._payloads(response):
+                if isinstance(data, list) and len(data) == 1:
+                    data = data[0]
+                if not isinstance(data, dict):
+                    raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
+                if "error" in data:
+                    status = int((data.get("error") or {}).get("code") or 500)
+                    raise google_error(status, data, {}, self.name)
+                blocked = self._blocked(data)
+                if blocked is not None:
+                    raise blocked
+                model = str(data.get("modelVersion") or model)
+                request_id = data.get("responseId") or request_id
+                usage = data.get("usageMetadata") or usage
+                candidates = data.get("candidates") or [{}]
+                candidate = candidates[0] if isinstance(candidates[0], dict) else {}
+                reason = candidate.get("finishReason") or reason
+                for part in (candidate.get("content") or {}).get("parts") or []:
+                    if isinstance(part.get("text"), str) and part["text"] and not part.get("thought"):
+                        yield StreamChunk(delta=part["text"], model=model, request_id=request_id)
+                    elif isinstance(part.get("functionCall"), dict):
+                        # Gemini sends each call whole, never argument fragments.
+                        call = {"index": calls, **tool_call_from_part(part)}
+                        calls += 1
+                        yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
+        finally:
+            await response.aclose()
+        if reason is None:
+            raise ProviderConnectionError(
+                "stream ended without a finish reason", provider=self.name, request_id=request_id
+            )
+        yield StreamChunk(
+            model=model,
+            finish_reason=finish_reason(reason, tool_calls=bool(calls)),
+            usage=google_usage(usage).as_dict(),
+            request_id=request_id,
+        )

@@ -1,0 +1,333 @@
+"""OpenAI over raw httpx: Chat Completions, and the Responses API for the ``o1`` family.
+
+Wire facts this module relies on (wire_formats.md section 1): ``max_completion_tokens`` replaces the
+deprecated ``max_tokens``; reasoning models take ``developer`` instead of ``system``; a streamed
+answer ends with a usage-only chunk (``choices: []``) after the finish chunk and then
+``data: [DONE]``; errors are ``{"error": {"message", "type", "param", "code"}}`` and are told apart
+by status plus ``type``/``code``, never by their message text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from llmring.errors import (
+    BadRequestError,
+    ProviderConnectionError,
+    ProviderError,
+    ResponseFormatError,
+    UnsupportedFeatureError,
+)
+from llmring.providers import openai_responses
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
+from llmring.providers.common import normalize_tools, openai_tool_call, text_of, wants_json
+from llmring.providers.openai_errors import error_from_envelope
+from llmring.providers.streams import sse_events
+from llmring.schemas import LLMResponse, StreamChunk, Usage
+
+if TYPE_CHECKING:
+    import httpx
+
+    from llmring.schemas import LLMRequest, Message
+
+FINISH_REASONS = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+}
+NATIVE_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file"})
+# Reasoning models take the "developer" role where older models take "system".
+DEVELOPER_ROLE_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+
+def uses_responses_api(model: str) -> bool:
+    """The ``o1`` family (o1, o1-mini, o1-preview, o1-pro, dated snapshots) goes to ``/responses``."""
+    return model == "o1" or model.startswith("o1-")
+
+
+def system_role_for(model: str) -> str:
+    """``developer`` for o-series and gpt-5 reasoning models, ``system`` otherwise."""
+    return "developer" if model.startswith(DEVELOPER_ROLE_PREFIXES) else "system"
+
+
+def normalize_finish_reason(reason: str | None) -> str | None:
+    """OpenAI's finish reason in llmring's vocabulary (None stays None)."""
+    if reason is None:
+        return None
+    return FINISH_REASONS.get(reason, "other")
+
+
+def chat_usage(raw: Any) -> dict[str, int] | None:
+    """Chat Completions ``usage`` as ``Usage.as_dict()``; ``prompt_tokens`` already includes cached reads."""
+    if not isinstance(raw, dict):
+        return None
+    prompt = raw.get("prompt_tokens_details") or {}
+    completion = raw.get("completion_tokens_details") or {}
+    return Usage(
+        prompt_tokens=raw.get("prompt_tokens") or 0,
+        completion_tokens=raw.get("completion_tokens") or 0,
+        cached_tokens=prompt.get("cached_tokens") or 0,
+        reasoning_tokens=completion.get("reasoning_tokens") or 0,
+    ).as_dict()
+
+
+class OpenAIProvider(BaseProvider):
+    """OpenAI's Chat Completions API (and the Responses API for ``o1*`` models) over httpx."""
+
+    name = "openai"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._chat_url = f"{self.base_url}/chat/completions"
+        self._responses_url = f"{self.base_url}/responses"
+        self._headers: dict[str, str] | None = None
+
+    # -- requests -----------------------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        """``Authorization: Bearer`` for the configured key (``MissingAPIKeyError`` if none)."""
+        if self._headers is None:
+            self._headers = {"authorization": f"Bearer {self.require_api_key()}"}
+        return self._headers
+
+    def build_chat_body(self, request: LLMRequest, *, stream: bool = False) -> dict[str, Any]:
+        """The Chat Completions body for ``request`` (only fields the caller set are sent)."""
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": self._messages(request.messages, system_role_for(request.model)),
+        }
+        if request.max_tokens is not None:
+            body["max_completion_tokens"] = request.max_tokens
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.top_p is not None:
+            body["top_p"] = request.top_p
+        if request.seed is not None:
+            body["seed"] = request.seed
+        if request.stop:
+            body["stop"] = request.stop
+        if request.tools:
+            body["tools"] = [self._tool(spec) for spec in normalize_tools(request.tools, self.name)]
+        if request.tool_choice is not None:
+            body["tool_choice"] = self._tool_choice(request.tool_choice)
+        response_format = self._response_format(request)
+        if response_format is not None:
+            body["response_format"] = response_format
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    @staticmethod
+    def _tool(spec: Any) -> dict[str, Any]:
+        fn: dict[str, Any] = {"name": spec.name, "parameters": spec.parameters}
+        if spec.description:
+            fn["description"] = spec.description
+        if spec.strict is not None:
+            fn["strict"] = spec.strict
+        return {"type": "function", "function": fn}
+
+    def _tool_choice(self, choice: str | dict[str, Any]) -> str | dict[str, Any]:
+        if isinstance(choice, str):
+            if choice in ("auto", "none", "required"):
+                return choice
+            if choice == "any":  # Anthropic's word for "required"
+                return "required"
+            return {"type": "function", "function": {"name": choice}}
+        kind = choice.get("type")
+        if kind in ("allowed_tools", "custom") or (kind == "function" and isinstance(choice.get("function"), dict)):
+            return choice
+        name = choice.get("function") if isinstance(choice.get("function"), str) else choice.get("name")
+        if isinstance(name, str) and name:
+            return {"type": "function", "function": {"name": name}}
+        raise BadRequestError(f"unsupported tool_choice {choice!r}", provider=self.name)
+
+    def _response_format(self, request: LLMRequest) -> dict[str, Any] | None:
+        fmt = request.response_format
+        if fmt and fmt.get("type") == "json_schema":
+            spec = dict(fmt.get("json_schema") or {})
+            if not isinstance(spec.get("schema"), dict):
+                raise BadRequestError("response_format json_schema needs a 'schema' object", provider=self.name)
+            spec.setdefault("name", "response")
+            return {"type": "json_schema", "json_schema": spec}
+        if fmt and fmt.get("type") == "text":
+            return {"type": "text"}
+        if wants_json(fmt, request.json_response)[0]:
+            return {"type": "json_object"}
+        if fmt:
+            raise BadRequestError(f"unsupported response_format type {fmt.get('type')!r}", provider=self.name)
+        return None
+
+    def _messages(self, messages: list[Message], system_role: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for msg in messages:
+            if msg.role == "tool":
+                out.append({"role": "tool", "tool_call_id": msg.tool_call_id or "", "content": text_of(msg.content)})
+                continue
+            item: dict[str, Any] = {"role": system_role if msg.role == "system" else msg.role}
+            if msg.role == "assistant":
+                item["content"] = text_of(msg.content) or (None if msg.tool_calls else "")
+                if msg.tool_calls:
+                    item["tool_calls"] = [self._history_tool_call(call) for call in msg.tool_calls]
+            elif isinstance(msg.content, list):
+                item["content"] = [self._part(part) for part in msg.content]
+            else:
+                item["content"] = msg.content or ""
+            if msg.name:
+                item["name"] = msg.name
+            out.append(item)
+        return out
+
+    def _history_tool_call(self, call: dict[str, Any]) -> dict[str, Any]:
+        fn = call.get("function") or {}
+        if not isinstance(fn, dict) or not fn.get("name") or not call.get("id"):
+            raise BadRequestError("assistant tool_calls need an 'id' and a function 'name'", provider=self.name)
+        return openai_tool_call(call["id"], fn["name"], fn.get("arguments"))
+
+    def _part(self, part: dict[str, Any]) -> dict[str, Any]:
+        kind = part.get("type")
+        if kind == "document":
+            source = part.get("source") or {}
+            media_type = source.get("media_type")
+            if source.get("type") != "base64" or not source.get("data"):
+                raise BadRequestError("document parts must carry base64 data", provider=self.name)
+            if media_type != "application/pdf":
+                raise UnsupportedFeatureError(
+                    f"OpenAI chat accepts PDF documents only, not {media_type}", provider=self.name
+                )
+            return {
+                "type": "file",
+                "file": {
+                    "filename": part.get("filename") or "document.pdf",
+                    "file_data": f"data:{media_type};base64,{source['data']}",
+                },
+            }
+        if kind in NATIVE_PART_TYPES:
+            return part
+        raise BadRequestError(f"unsupported content part type {kind!r}", provider=self.name)
+
+    # -- responses ----------------------------------------------------------------------------
+    def classify_error(self, response: httpx.Response) -> ProviderError:
+        """Map an OpenAI error response by status and the envelope's ``type``/``code``."""
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        return error_from_envelope(
+            self.name,
+            response.status_code,
+            body,
+            request_id=response.headers.get("x-request-id"),
+            retry_after=parse_retry_after(response.headers),
+            fallback_message=response.text[:200],
+        )
+
+    def parse_chat(self, data: dict[str, Any], request: LLMRequest, request_id: str | None) -> LLMResponse:
+        """A Chat Completions body as an ``LLMResponse``."""
+        choices = data.get("choices")
+        if not choices or not isinstance(choices[0], dict) or not isinstance(choices[0].get("message"), dict):
+            raise ResponseFormatError("response has no choices[0].message", provider=self.name)
+        choice = choices[0]
+        message = choice["message"]
+        metadata: dict[str, Any] = {"response_id": data.get("id"), "response_model": data.get("model")}
+        content = message.get("content")
+        if content is None and message.get("refusal"):
+            content = message["refusal"]
+            metadata["refusal"] = True
+        tool_calls = message.get("tool_calls") or None
+        if tool_calls:
+            tool_calls = [
+                openai_tool_call(c["id"], c["function"]["name"], c["function"].get("arguments")) for c in tool_calls
+            ]
+        return LLMResponse(
+            content=content or "",
+            model=request.model,
+            usage=chat_usage(data.get("usage")) or Usage().as_dict(),
+            finish_reason=normalize_finish_reason(choice.get("finish_reason")),
+            tool_calls=tool_calls,
+            provider=self.name,
+            request_id=request_id,
+            metadata=metadata,
+        )
+
+    # -- the interface ------------------------------------------------------------------------
+    async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
+        """Send ``request`` and return the whole response."""
+        if uses_responses_api(request.model):
+            body = openai_responses.build_body(self, request, stream=False)
+            data, response = await self._post_json(self._responses_url, body, self.auth_headers(), request, on_retry)
+            return openai_responses.parse_response(self, data, request, response.headers.get("x-request-id"))
+        body = self.build_chat_body(request)
+        data, response = await self._post_json(self._chat_url, body, self.auth_headers(), request, on_retry)
+        return self.parse_chat(data, request, response.headers.get("x-request-id"))
+
+    async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
+        """Yield text and tool-call deltas; the last chunk carries ``finish_reason`` and ``usage``."""
+        if uses_responses_api(request.model):
+            body = openai_responses.build_body(self, request, stream=True)
+            response = await self._open_stream(self._responses_url, body, self.auth_headers(), request, on_retry)
+            try:
+                async for chunk in openai_responses.stream_chunks(self, response, request):
+                    yield chunk
+            finally:
+                await response.aclose()
+            return
+        body = self.build_chat_body(request, stream=True)
+        response = await self._open_stream(self._chat_url, body, self.auth_headers(), request, on_retry)
+        try:
+            async for chunk in self._chat_chunks(response, request):
+                yield chunk
+        finally:
+            await response.aclose()
+
+    async def _chat_chunks(self, response: httpx.Response, request: LLMRequest) -> AsyncIterator[StreamChunk]:
+        request_id = response.headers.get("x-request-id")
+        finish: str | None = None
+        usage: dict[str, int] | None = None
+        done = False
+        async for event in sse_events(self._iter_lines(response)):
+            if event.data == "[DONE]":
+                done = True
+                break
+            data = event.json(self.name)
+            if not isinstance(data, dict):
+                raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
+            if "error" in data:
+                raise error_from_envelope(self.name, None, data, request_id=request_id)
+            if data.get("usage"):
+                usage = chat_usage(data["usage"])
+            for choice in data.get("choices") or ():
+                if choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta") or {}
+                text = delta.get("content") or delta.get("refusal") or ""
+                calls = delta.get("tool_calls")
+                if text or calls:
+                    yield StreamChunk(
+                        delta=text,
+                        model=request.model,
+                        tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
+                    )
+                if choice.get("finish_reason"):
+                    finish = normalize_finish_reason(choice["finish_reason"])
+        if not done and finish is None:
+            raise _truncated(self.name, request_id)
+        yield StreamChunk(model=request.model, finish_reason=finish, usage=usage, request_id=request_id)
+
+
+def _tool_call_delta(call: dict[str, Any]) -> dict[str, Any]:
+    """A streamed tool-call fragment in llmring's stream shape (``index``, ``id``?, ``function``)."""
+    fn = call.get("function") or {}
+    out: dict[str, Any] = {"index": call.get("index", 0), "function": {"arguments": fn.get("arguments") or ""}}
+    if call.get("id"):
+        out["id"] = call["id"]
+        out["type"] = call.get("type") or "function"
+    if fn.get("name"):
+        out["function"]["name"] = fn["name"]
+    return out
+
+
+def _truncated(provider: str, request_id: str | None) -> ProviderError:
+    return ProviderConnectionError("stream ended before it was complete", provider=provider, request_id=request_id)

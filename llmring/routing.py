@@ -1,0 +1,116 @@
+"""Which provider serves a model string, and which registry entry prices it.
+
+Rules, in order (never "the first registered provider"):
+
+1. ``provider:model`` splits on the FIRST colon, so ``ollama:llama3.2:latest`` is Ollama's
+   ``llama3.2:latest``. The provider must be one of ``schemas.PROVIDERS``.
+2. A bare name is inferred from its prefix: ``gpt-``, ``chatgpt-``, ``o1``/``o3``/``o4`` (alone or
+   followed by ``-``) -> openai; ``claude`` -> anthropic; ``gemini`` -> google.
+3. Otherwise the registry is searched for that exact name across providers (so ``llama3.2``
+   finds Ollama). A bare Ollama tag such as ``llama3.2:latest`` is looked up by its base name.
+4. Otherwise ``ModelNotFoundError`` with close matches from the registry.
+
+A model with a known provider but absent from the registry is still routed (``model=None``), and
+its calls are logged as unpriced.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from llmring.errors import ConfigurationError, ModelNotFoundError
+from llmring.schemas import PROVIDERS, LLMModel
+
+_PREFIX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(gpt-|chatgpt-|o[134](-|$))"), "openai"),
+    (re.compile(r"^claude"), "anthropic"),
+    (re.compile(r"^gemini"), "google"),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a request goes: the provider, the provider's model name and its registry entry."""
+
+    provider: str
+    model_name: str
+    model: LLMModel | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}:{self.model_name}"
+
+
+def infer_provider(name: str) -> str | None:
+    """The provider a bare model name's prefix implies, or None."""
+    lowered = name.lower()
+    for pattern, provider in _PREFIX_RULES:
+        if pattern.match(lowered):
+            return provider
+    return None
+
+
+def _lookup(models: list[LLMModel], provider: str, name: str) -> LLMModel | None:
+    found = [m for m in models if m.provider == provider and m.model_name == name]
+    if not found and provider == "ollama" and name.endswith(":latest"):
+        # Ollama's ":latest" tag is the same model as the bare name.
+        return _lookup(models, provider, name.removesuffix(":latest"))
+    # Prefer an active entry when a store holds a retired copy as well.
+    found.sort(key=lambda m: not m.is_active)
+    return found[0] if found else None
+
+
+def _suggest(models: list[LLMModel], name: str) -> list[str]:
+    keys = [m.key for m in models]
+    names = {m.model_name: m.key for m in models}
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+    return [names[c] for c in close] or difflib.get_close_matches(name, keys, n=3, cutoff=0.6)
+
+
+def resolve(model_string: str, known_models: Iterable[LLMModel]) -> Route:
+    """Route ``model_string`` (see the module docstring); raises ``ModelNotFoundError`` or
+    ``ConfigurationError`` (empty or malformed strings) with one clear line."""
+    text = (model_string or "").strip()
+    if not text:
+        raise ConfigurationError("no model given: pass a model such as 'gpt-4o-mini' or 'anthropic:claude-...'")
+    models = list(known_models)
+
+    if ":" in text:
+        prefix, _, rest = text.partition(":")
+        provider = prefix.strip().lower()
+        name = rest.strip()
+        if not provider:
+            raise ConfigurationError(f"model {text!r} has nothing before ':': write provider:model, e.g. openai:{name}")
+        if provider in PROVIDERS:
+            if not name:
+                raise ConfigurationError(f"model {text!r} has no model name after '{provider}:'")
+            return Route(provider, name, _lookup(models, provider, name))
+        # Not a provider: it may be a bare Ollama tag such as "llama3.2:latest" or "qwen3:8b".
+        tagged = _lookup(models, "ollama", text) or _lookup(models, "ollama", prefix.strip())
+        if tagged is not None:
+            return Route("ollama", text, tagged)
+        raise ModelNotFoundError(
+            f"unknown provider {prefix!r} in {text!r}: expected one of {', '.join(PROVIDERS)}",
+            suggestions=_suggest(models, name) if name else None,
+        )
+
+    provider_guess = infer_provider(text)
+    if provider_guess is not None:
+        return Route(provider_guess, text, _lookup(models, provider_guess, text))
+
+    matches = [m for m in models if m.model_name == text]
+    providers = sorted({m.provider for m in matches})
+    if len(providers) == 1:
+        return Route(providers[0], text, _lookup(models, providers[0], text))
+    if len(providers) > 1:
+        raise ModelNotFoundError(
+            f"model {text!r} is offered by several providers: name one",
+            suggestions=[f"{p}:{text}" for p in providers],
+        )
+    raise ModelNotFoundError(
+        f"unknown model {text!r}: use provider:model (providers: {', '.join(PROVIDERS)})",
+        suggestions=_suggest(models, text),
+    )

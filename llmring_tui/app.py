@@ -1,0 +1,80 @@
+"""``LLMRingApp``: wires the three modes, the global keys, the command palette and the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from llmring_tui.commands import DashboardCommands
+from llmring_tui.data import DashboardData, local_now
+from llmring_tui.screens.base import DashboardScreen
+from llmring_tui.screens.calls import CallsScreen
+from llmring_tui.screens.help import HelpScreen
+from llmring_tui.screens.models import ModelsScreen
+from llmring_tui.screens.stats import StatsScreen
+
+if TYPE_CHECKING:
+    from llmring_tui.data import Clock, StoreFactory
+
+
+class LLMRingApp(App[None]):
+    """The llmring dashboard: Models, Calls and Stats over one store.
+
+    ``store_factory`` opens the store (sync or async; it is called on first use and again after a
+    failed open). ``clock`` gives "now" for ages and the display time zone (tests freeze it).
+    ``mode`` is the mode to open in: ``calls`` (the default), ``models`` or ``stats``.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "llmring"
+    MODES: ClassVar = {"models": ModelsScreen, "calls": CallsScreen, "stats": StatsScreen}
+    DEFAULT_MODE = "calls"
+    COMMANDS: ClassVar = App.COMMANDS | {DashboardCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('models')", "Models", tooltip="The model registry"),
+        Binding("2", "switch_mode('calls')", "Calls", tooltip="The call log, live"),
+        Binding("3", "switch_mode('stats')", "Stats", tooltip="Usage totals and breakdowns"),
+        Binding("question_mark", "help", "Help", tooltip="Show every key"),
+        Binding("q", "quit", "Quit", tooltip="Leave the dashboard"),
+    ]
+
+    def __init__(
+        self,
+        store_factory: StoreFactory,
+        *,
+        clock: Clock | None = None,
+        refresh_interval: float = 5.0,
+        database_label: str = "",
+        mode: str = "calls",
+    ) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(self.MODES)}")
+        self.DEFAULT_MODE = mode  # read by App.__init__: the mode the app opens in
+        super().__init__()
+        self.clock: Clock = clock or local_now
+        self.refresh_interval = refresh_interval
+        self.database_label = database_label
+        self.data = DashboardData(store_factory, self.clock)
+
+    async def on_unmount(self) -> None:
+        await self.data.close()
+
+    async def run_in_mode(self, mode: str, action: str | None) -> None:
+        """Switch to ``mode`` and run ``action`` on its screen (the command palette's verbs)."""
+        await self.switch_mode(mode)
+        if action is not None:
+            await self.screen_stack[0].run_action(action)
+
+    def action_help(self) -> None:
+        """Show the keys of the app and of the current mode."""
+        if self.screen.id == "help":
+            return
+        mode_bindings: list[Binding] = []
+        for cls in type(self.screen_stack[0]).__mro__:
+            if issubclass(cls, DashboardScreen):
+                mode_bindings.extend(b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding))
+        app_bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        self.push_screen(HelpScreen(f"{self.current_mode.title()} mode", app_bindings, mode_bindings))

@@ -1,0 +1,121 @@
+"""The dashboard's only door to the store: async loaders that return plain view models.
+
+``DashboardData`` opens the store on first use through the injected factory (and initialises it,
+as the ``Store`` contract asks of whoever opens one). A store that failed to open is opened again
+on the next load, so pressing ``r`` after fixing the database recovers without a restart.
+
+Queries stay cheap on a large log: the calls page is one keyset query (``before=``) of
+``page_size + 1`` rows; stats read the daily rollup through ``get_usage_stats``/``usage_breakdown``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Union
+
+from llmring_tui import views
+
+if TYPE_CHECKING:
+    from llmring.store import Store
+
+StoreFactory = Callable[[], Union["Store", Awaitable["Store"]]]
+Clock = Callable[[], datetime]
+
+
+def local_now() -> datetime:
+    """The default dashboard clock: now, in the local time zone."""
+    return datetime.now().astimezone()
+
+
+class DashboardData:
+    """Async loaders over one lazily opened store; every method returns view models."""
+
+    def __init__(self, store_factory: StoreFactory, clock: Clock = local_now) -> None:
+        self._factory = store_factory
+        self._clock = clock
+        self._store: Store | None = None
+        self._lock = asyncio.Lock()
+
+    async def store(self) -> Store:
+        """The open, initialised store (opened on first use; retried after a failed open)."""
+        async with self._lock:
+            if self._store is None:
+                opened = self._factory()
+                store = await opened if inspect.isawaitable(opened) else opened
+                try:
+                    await store.initialize()
+                except BaseException:
+                    await store.close()
+                    raise
+                self._store = store
+            return self._store
+
+    async def close(self) -> None:
+        """Close the store if it was opened."""
+        store, self._store = self._store, None
+        if store is not None:
+            await store.close()
+
+    # -- loaders -------------------------------------------------------------------------------
+    async def models(self, include_inactive: bool) -> views.ModelsView:
+        """The registry (retired models too when ``include_inactive``)."""
+        store = await self.store()
+        models = await store.list_models(active_only=not include_inactive)
+        return views.ModelsView(rows=tuple(views.model_row(m) for m in models), include_inactive=include_inactive)
+
+    async def calls(
+        self, query: views.CallsQuery, *, page: int = 1, before: views.Cursor | None = None, page_size: int = 100
+    ) -> views.CallsPage:
+        """One page of calls newest first, starting after the ``before`` keyset cursor."""
+        store = await self.store()
+        records = await store.list_recent_calls(
+            query.origin,
+            query.id_at_origin,
+            limit=page_size + 1,
+            model=query.model,
+            status=query.status,
+            search=query.search,
+            before=before,
+        )
+        total = await store.count_calls()
+        tz = self._clock().tzinfo
+        return views.CallsPage(
+            rows=tuple(views.call_row(r, tz) for r in records[:page_size]),
+            query=query,
+            page=page,
+            before=before,
+            has_more=len(records) > page_size,
+            total_rows=total,
+        )
+
+    async def call_details(self, record_id: str) -> views.CallDetails | None:
+        """Everything logged about one call, or None if the row is gone."""
+        store = await self.store()
+        record = await store.get_call(record_id)
+        return None if record is None else views.call_details(record, self._clock().tzinfo)
+
+    async def stats(self, window: views.StatsWindow) -> views.StatsView:
+        """Totals, cost per day and the three breakdowns for ``window``."""
+        store = await self.store()
+        stats = await store.get_usage_stats(days=window.days)
+        by_day = await store.usage_breakdown("day", days=window.days)
+        by_model = await store.usage_breakdown("model", days=window.days)
+        by_provider = await store.usage_breakdown("provider", days=window.days)
+        by_origin = await store.usage_breakdown("origin", days=window.days)
+        # Only an empty window needs to know whether anything was ever logged (for its message).
+        calls_ever = stats.total_calls or await store.count_calls()
+        now = self._clock().astimezone(UTC)
+        first = None if window.days is None else (now - timedelta(days=window.days)).date()
+        return views.StatsView(
+            window=window,
+            total_calls=stats.total_calls,
+            totals=views.stats_totals(stats),
+            cost_per_day=views.daily_costs(by_day, first, now.date()) if stats.total_calls else (),
+            by_model=views.breakdown_lines(by_model),
+            by_provider=views.breakdown_lines(by_provider),
+            by_origin=views.breakdown_lines(by_origin),
+            calls_ever=calls_ever,
+        )
