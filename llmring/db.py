@@ -31,7 +31,7 @@ from llmring import schemas
 from llmring._postgres import codec, usage
 from llmring._sqlite import usage as sqlite_usage
 from llmring._sqlite.codec import MODEL_DATA_FIELDS, dump_json
-from llmring.db_sqlite import _BREAKDOWNS, _STATUSES, _record_from_fields
+from llmring._sqlite.records import BREAKDOWNS, STATUSES, record_from_fields
 from llmring.errors import ConfigurationError, DatabaseError, LLMRingError, redact
 from llmring.schemas import PROVIDERS, CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
 
@@ -98,6 +98,17 @@ def _quiet_pool_warning(record: logging.LogRecord) -> bool:
     return "Creating another connection pool" not in str(record.msg)
 
 
+def _url_problem(dsn: str) -> str | None:
+    """What is wrong with a PostgreSQL URL that cannot even be parsed, or None."""
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        return "it must start with postgresql://"
+    try:
+        urlsplit(dsn).port  # noqa: B018 - parsing is the check
+    except ValueError as exc:
+        return str(exc).replace("Port could not be cast to integer value as", "the port is not a number:")
+    return None
+
+
 def _describe_dsn(dsn: str) -> str:
     """``user@host:port/database`` from a URL, never its password."""
     try:
@@ -109,6 +120,16 @@ def _describe_dsn(dsn: str) -> str:
     except ValueError:
         return redact(dsn) or "PostgreSQL"
     return f"{user}{host}:{port}/{database}"
+
+
+def _describe_manager(manager: Any) -> str:
+    """Where an injected manager's pool points, if its config says (never its password)."""
+    config = getattr(manager, "config", None)
+    if config is None:
+        return "PostgreSQL"
+    if config.connection_string:
+        return _describe_dsn(config.connection_string)
+    return f"{config.user}@{config.host}:{config.port}/{config.database}"
 
 
 class LLMDatabase:
@@ -169,7 +190,7 @@ class LLMDatabase:
             self._manager = AsyncDatabaseManager(config)
             self.where = f"{_describe_dsn(connection_string)} (schema {schema})"
         else:
-            self.where = f"schema {schema} on a shared pool"
+            self.where = f"{_describe_manager(db_manager)} (schema {schema}, injected pool)"
 
     async def __aenter__(self) -> LLMDatabase:
         await self.initialize()
@@ -184,7 +205,12 @@ class LLMDatabase:
     # -- connection ---------------------------------------------------------------------------
     async def _connect(self) -> None:
         """Open our own pool; a wrong password or an unreachable host becomes one clear line."""
-        assert self._manager is not None
+        assert self._manager is not None and self._dsn is not None
+        problem = _url_problem(self._dsn)
+        if problem:
+            raise DatabaseError(
+                f"invalid PostgreSQL URL {redact(self._dsn)}: {problem} (check --database-url / DATABASE_URL)"
+            )
         for attempt in range(5):
             try:
                 await asyncio.wait_for(self._manager.connect(), self.connect_timeout)
@@ -280,7 +306,10 @@ class LLMDatabase:
             clauses.append("inactive_from IS NULL")
         where = " AND ".join(clauses) or "TRUE"
         rows = await db.fetch_all(
-            f"SELECT * FROM {{{{tables.llm_models}}}} WHERE {where} ORDER BY provider, model_name", *params
+            # Byte order, as SQLite sorts (the database's collation might not be "C").
+            f"SELECT * FROM {{{{tables.llm_models}}}} WHERE {where}"
+            ' ORDER BY provider COLLATE "C", model_name COLLATE "C"',
+            *params,
         )
         return [codec.model_from_row(row) for row in rows]
 
@@ -364,7 +393,7 @@ class LLMDatabase:
         Returns the row id.
         """
         if record is None:
-            record = _record_from_fields(fields)
+            record = record_from_fields(fields)
         elif fields:
             raise ConfigurationError("record_api_call takes a CallRecord or keyword fields, not both")
         await self.record_api_calls([record])
@@ -437,7 +466,7 @@ class LLMDatabase:
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
-        if by not in _BREAKDOWNS:
+        if by not in BREAKDOWNS:
             raise ConfigurationError(f"cannot break usage down by {by!r}: use model, provider, origin or day")
         return sqlite_usage.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
 
@@ -463,8 +492,8 @@ class LLMDatabase:
         """
         if limit < 0 or offset < 0:
             raise ConfigurationError("limit and offset must be >= 0")
-        if status is not None and status not in _STATUSES:
-            raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(sorted(_STATUSES))}")
+        if status is not None and status not in STATUSES:
+            raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(sorted(STATUSES))}")
         clauses: list[str] = []
         params: list[Any] = []
 

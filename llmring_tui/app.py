@@ -32,11 +32,13 @@ class LLMRingApp(App[None]):
     MODES: ClassVar = {"models": ModelsScreen, "calls": CallsScreen, "stats": StatsScreen}
     DEFAULT_MODE = "calls"
     COMMANDS: ClassVar = App.COMMANDS | {DashboardCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]  # noqa: RUF012 (Textual declares it an instance variable)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('models')", "Models", tooltip="The model registry"),
-        Binding("2", "switch_mode('calls')", "Calls", tooltip="The call log, live"),
-        Binding("3", "switch_mode('stats')", "Stats", tooltip="Usage totals and breakdowns"),
+        # The mode bar shows 1/2/3, so the key bar does not repeat them.
+        Binding("1", "switch_mode('models')", "Models", show=False, tooltip="The model registry"),
+        Binding("2", "switch_mode('calls')", "Calls", show=False, tooltip="The call log, live"),
+        Binding("3", "switch_mode('stats')", "Stats", show=False, tooltip="Usage totals and breakdowns"),
         Binding("question_mark", "help", "Help", tooltip="Show every key"),
         Binding("q", "quit", "Quit", tooltip="Leave the dashboard"),
     ]
@@ -52,7 +54,8 @@ class LLMRingApp(App[None]):
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(self.MODES)}")
-        self.DEFAULT_MODE = mode  # read by App.__init__: the mode the app opens in
+        # App.__init__ reads DEFAULT_MODE: set per instance, the app opens (and loads) only that mode.
+        self.DEFAULT_MODE = mode  # type: ignore[misc]
         super().__init__()
         self.clock: Clock = clock or local_now
         self.refresh_interval = refresh_interval
@@ -72,9 +75,7 @@ class LLMRingApp(App[None]):
         """Show the keys of the app and of the current mode."""
         if self.screen.id == "help":
             return
-        mode_bindings: list[Binding] = []
-        for cls in type(self.screen_stack[0]).__mro__:
-            if issubclass(cls, DashboardScreen):
-                mode_bindings.extend(b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding))
+        base = self.screen_stack[0]
+        mode_bindings = base.mode_bindings() if isinstance(base, DashboardScreen) else []
         app_bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
         self.push_screen(HelpScreen(f"{self.current_mode.title()} mode", app_bindings, mode_bindings))

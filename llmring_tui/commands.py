@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -38,7 +39,7 @@ PALETTE: tuple[tuple[str, str, str, str | None], ...] = (
 class DashboardCommands(Provider):
     """Offers every ``PALETTE`` command, fuzzy-matched on its title."""
 
-    def _callback(self, mode: str, action: str | None) -> partial[object]:
+    def _callback(self, mode: str, action: str | None) -> Callable[[], Awaitable[None]]:
         return partial(cast("LLMRingApp", self.app).run_in_mode, mode, action)
 
     async def discover(self) -> Hits:

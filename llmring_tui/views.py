@@ -113,9 +113,7 @@ def model_row(model: LLMModel) -> ModelRow:
         ("Source", model.source or fmt.NONE),
         ("As of", model.as_of or fmt.NONE),
     )
-    haystack = " ".join(
-        [model.provider, model.model_name, model.key, model.display_name or "", *capabilities]
-    ).lower()
+    haystack = " ".join([model.provider, model.model_name, model.key, model.display_name or "", *capabilities]).lower()
     return ModelRow(
         key=model.key,
         provider=model.provider,
@@ -321,7 +319,7 @@ def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
         (RATE_LABELS.get(name, name), str(value) if name == "tier" else _rate_text(value))
         for name, value in snapshot.items()
     )
-    error = ()
+    error: tuple[tuple[str, str], ...] = ()
     if record.error_type or record.error_message:
         error = (("Type", record.error_type or fmt.NONE), ("Message", record.error_message or fmt.NONE))
     metadata = json.dumps(record.request_metadata, indent=2, sort_keys=True) if record.request_metadata else None

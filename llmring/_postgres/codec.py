@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -68,7 +69,18 @@ AGGREGATES: dict[str, str] = {
     "latency_ms_sum": "COALESCE(SUM(response_time_ms) FILTER (WHERE final), 0)::bigint",
     "latency_count": "COUNT(response_time_ms) FILTER (WHERE final)",
 }
-ROLLUP_KEY = ("origin", "id_at_origin", "day", "provider", "model_name")
+# The two rollups and their keys: per user (filters on id_at_origin) and per origin (everything
+# else: a few rows per day, however many users there are).
+ROLLUPS: dict[str, tuple[str, ...]] = {
+    "llm_usage_daily": ("origin", "id_at_origin", "day", "provider", "model_name"),
+    "llm_usage_daily_origin": ("origin", "day", "provider", "model_name"),
+}
+# The llm_api_calls columns the aggregates read.
+_ROLLUP_INPUTS = (
+    "origin", "id_at_origin", "called_at", "provider", "model_name", "final", "status", "cache_hit",
+    "estimated_cost", "cache_savings", "response_time_ms", "prompt_tokens", "completion_tokens",
+    "cached_tokens", "reasoning_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+)  # fmt: skip
 UTC_DAY = "(called_at AT TIME ZONE 'UTC')::date"
 
 
@@ -125,14 +137,27 @@ def call_columns(records: Sequence[CallRecord]) -> list[list[Any]]:
     return columns
 
 
+def _rollup_cte(table: str, key: tuple[str, ...]) -> str:
+    """Fold the rows of ``ins`` into ``table`` (an upsert per key, in sorted key order)."""
+    selected = ", ".join(UTC_DAY if column == "day" else column for column in key)
+    positions = ", ".join(str(i) for i in range(1, len(key) + 1))
+    updates = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in AGGREGATES)
+    return f"""
+            INSERT INTO {{{{tables.{table}}}}} AS d ({", ".join(key)}, {", ".join(AGGREGATES)})
+            SELECT {selected}, {", ".join(AGGREGATES.values())}
+            FROM ins GROUP BY {positions} ORDER BY {positions}
+            ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}"""
+
+
+@functools.cache
 def insert_calls_sql(staging: str | None = None) -> str:
-    """One statement: insert call rows into llm_api_calls and fold them into the rollup.
+    """One statement: insert call rows into llm_api_calls and fold them into both rollups.
 
     The rows come from the column arrays (``$1..$n``, one per ``CALL_FIELDS`` entry, unnested)
     or, when ``staging`` names a table, from that table (filled by COPY: faster for big
-    batches). The rollup upsert reads the rows the insert returned (a data-modifying CTE), so
-    the two can never disagree; keys are upserted in sorted order so concurrent writers cannot
-    deadlock. The statement returns the number of rows inserted.
+    batches). The rollup upserts read the rows the insert returned (data-modifying CTEs), so
+    the log and the rollups can never disagree; keys are upserted in sorted order so concurrent
+    writers cannot deadlock. The statement returns the number of rows inserted.
     """
     names = ", ".join(CALL_FIELDS)
     if staging is None:
@@ -141,18 +166,12 @@ def insert_calls_sql(staging: str | None = None) -> str:
         source = f"SELECT {selected} FROM unnest({params}) AS u({names})"
     else:
         source = f"SELECT {names} FROM {staging}"
-    aggregates = ", ".join(AGGREGATES.values())
-    updates = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in AGGREGATES)
+    rollups = ", ".join(f"{table} AS ({_rollup_cte(table, key)}\n        )" for table, key in ROLLUPS.items())
     return f"""
         WITH ins AS (
             INSERT INTO {{{{tables.llm_api_calls}}}} ({names}) {source}
-            RETURNING *
-        ), roll AS (
-            INSERT INTO {{{{tables.llm_usage_daily}}}} AS d ({", ".join(ROLLUP_KEY)}, {", ".join(AGGREGATES)})
-            SELECT origin, id_at_origin, {UTC_DAY}, provider, model_name, {aggregates}
-            FROM ins GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT ({", ".join(ROLLUP_KEY)}) DO UPDATE SET {updates}
-        )
+            RETURNING {", ".join(_ROLLUP_INPUTS)}
+        ), {rollups}
         SELECT COUNT(*) FROM ins
     """
 

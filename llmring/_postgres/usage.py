@@ -1,7 +1,8 @@
 """Usage totals on PostgreSQL: the same windows and numbers as ``llmring._sqlite.usage``.
 
 A window of ``days`` is rolling (``called_at >= now - days``). Whole UTC days after the window's
-first day come from ``llm_usage_daily``; the rest of that first day is scanned from
+first day come from a rollup (``llm_usage_daily`` when a user is named, else the much smaller
+``llm_usage_daily_origin``); the rest of that first day is scanned from
 ``llm_api_calls`` through the ``called_at`` index, so the answer equals a full scan while
 reading at most one day of call rows. The totals are then shaped into ``UsageStats`` and
 ``UsageBreakdownRow`` by the SQLite store's own functions, so both backends agree to the digit.
@@ -47,9 +48,10 @@ def grouped_query(
     sums = ", ".join(
         [*(f"SUM({c})::bigint AS {c}" for c in _COUNTERS), "SUM(cost) AS cost", "SUM(cache_savings) AS cache_savings"]
     )
+    rollup = "llm_usage_daily" if id_at_origin is not None else "llm_usage_daily_origin"
     if since is None:
         where = " AND ".join(filters) or "TRUE"
-        return f"SELECT {rollup_key} AS k, {sums} FROM {{{{tables.llm_usage_daily}}}} WHERE {where} GROUP BY 1", params
+        return f"SELECT {rollup_key} AS k, {sums} FROM {{{{tables.{rollup}}}}} WHERE {where} GROUP BY 1", params
     first_day = since.date()
     next_midnight = datetime.combine(first_day + timedelta(days=1), time(), tzinfo=since.tzinfo)
     params += [first_day, since, next_midnight]
@@ -58,7 +60,7 @@ def grouped_query(
     scan_where = " AND ".join([*filters, f"called_at >= ${n - 1}", f"called_at < ${n}"])
     sql = f"""
         SELECT k, {sums} FROM (
-            SELECT {rollup_key} AS k, {_COLUMNS} FROM {{{{tables.llm_usage_daily}}}} WHERE {rollup_where}
+            SELECT {rollup_key} AS k, {_COLUMNS} FROM {{{{tables.{rollup}}}}} WHERE {rollup_where}
             UNION ALL
             SELECT {scan_key} AS k, {", ".join(AGGREGATES.values())}
             FROM {{{{tables.llm_api_calls}}}} WHERE {scan_where} GROUP BY 1

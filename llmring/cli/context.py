@@ -5,7 +5,6 @@ Kept import-light (no rich, no pydantic, no database driver): it loads for ``llm
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +73,8 @@ class LLMRingGroup(TyperGroup):
 
 def run_with_store(ctx: typer.Context, action: Callable[[Store], Awaitable[T]]) -> T:
     """Open and initialise the configured store, run ``action`` on it, close it; returns the result."""
+    import asyncio
+
     target = settings(ctx).target()
 
     async def main() -> T:

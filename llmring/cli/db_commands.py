@@ -15,9 +15,10 @@ if TYPE_CHECKING:
 
 
 def init_db(ctx: typer.Context) -> None:
-    """Create or upgrade the schema and, if the database has no models yet, load the bundled registry.
+    """Create the database and load the bundled models.
 
-    Safe to run again: an up-to-date database is left as it is.
+    Creates or upgrades the schema and, if the database has no models yet, loads the bundled
+    registry. Safe to run again: an up-to-date database is left as it is.
     """
     target = settings(ctx).target()
 
@@ -61,8 +62,9 @@ def json_refresh(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Load the registry JSON files into the database: add new models, update changed ones, retire missing ones.
+    """Load registry JSON files into the database.
 
+    Adds new models, updates changed ones and retires the ones a provider's file no longer lists.
     Every file is validated before anything is written; then all changes apply in one transaction.
     """
     models, providers, source = _load(provider, models_dir)
@@ -97,17 +99,18 @@ def json_refresh(
 def _load(providers: list[str] | None, models_dir: Path | None) -> tuple[list[LLMModel], list[str], Path]:
     """Validate every registry file first (a bad one stops everything before the database opens)."""
     from llmring.errors import ConfigurationError, RegistryError
-    from llmring.registry import bundled_dir, load_registry
+    from llmring.registry import bundled_dir, bundled_root, load_registry
     from llmring.schemas import PROVIDERS
 
     for name in providers or ():
         if name not in PROVIDERS:
             raise ConfigurationError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
-    source = models_dir or bundled_dir()
-    registry = load_registry(source, providers)
-    missing = [name for name in providers or () if name not in registry]
-    if missing:
-        raise RegistryError(f"{source}: no {missing[0]}.json", file=str(source / f"{missing[0]}.json"))
+    source = models_dir or bundled_dir()  # for messages; the bundled files load as package resources
+    root = models_dir if models_dir is not None else bundled_root()
+    for name in providers or ():
+        if root.is_dir() and not (root / f"{name}.json").is_file():
+            raise RegistryError(f"{source / f'{name}.json'}: no such registry file", file=str(source))
+    registry = load_registry(models_dir, providers)
     models = [m for provider_models in registry.values() for m in provider_models]
     return models, list(registry), source
 
@@ -117,8 +120,10 @@ def _print_report(report: SyncReport, source: Path) -> None:
 
     from llmring.cli.output import console
 
-    title = "json-refresh (dry run: nothing changed)" if report.dry_run else "json-refresh"
-    table = Table(title=title, caption=f"from {source}")
+    out = console()
+    suffix = " (dry run: nothing was changed)" if report.dry_run else ""
+    out.print(f"Registry files: {source}{suffix}", markup=False, highlight=False)
+    table = Table(show_header=True)
     table.add_column("Change")
     table.add_column("Models", justify="right")
     for label, keys in (
@@ -128,11 +133,10 @@ def _print_report(report: SyncReport, source: Path) -> None:
         ("unchanged", report.unchanged),
     ):
         table.add_row(label, str(len(keys)))
-    out = console()
     out.print(table)
     for mark, keys in (("+", report.inserted), ("~", report.updated), ("-", report.retired)):
         for key in keys:
-            out.print(f"{mark} {key}", markup=False)
+            out.print(f"{mark} {key}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,6 +27,9 @@ app = typer.Typer(
     help="One call for OpenAI, Anthropic, Gemini and Ollama; every call logged with its tokens and cost.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain click help: rich's help renderer imports ~100 ms of modules (markdown, syntax, pretty).
+    # The root's mode applies to every command and group, including those other modules add.
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=False,  # locals hold API keys
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -43,7 +43,6 @@ async def _load_models(ctx: typer.Context, store: Store, provider: str | None, a
 
 def _sort(models: list[LLMModel], key: SortKey) -> list[LLMModel]:
     """Costs cheapest first and context largest first; unknown values last; ties by provider and name."""
-
     if key is SortKey.name:
         return sorted(models, key=lambda m: (m.model_name, m.provider))
     if key is SortKey.input_cost:
@@ -78,7 +77,9 @@ def _model_json(model: LLMModel) -> dict[str, Any]:
 @models_app.command("list")
 def list_models(
     ctx: typer.Context,
-    provider: Annotated[str | None, typer.Option("--provider", "-p", help="Only this provider.")] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", "-p", metavar="PROVIDER", help="Only this provider.")
+    ] = None,
     vision: Annotated[bool, typer.Option("--vision", help="Only models that accept images.")] = False,
     functions: Annotated[bool, typer.Option("--functions", help="Only models with tool/function calling.")] = False,
     max_cost: Annotated[
@@ -212,14 +213,15 @@ async def find_model(store: Store, name: str) -> LLMModel:
     names = {m.key: m.key for m in everything} | {m.model_name: m.key for m in everything}
     close = get_close_matches(name, list(names), n=3, cutoff=0.6)
     suggestions = list(dict.fromkeys(names[c] for c in close))
-    raise ModelNotFoundError(f"unknown model {name!r} (see `llmring models list`)", suggestions=suggestions)
+    hint = "" if suggestions else ": `llmring models list` shows them all"
+    raise ModelNotFoundError(f"unknown model {name!r}{hint}", suggestions=suggestions)
 
 
 def _print_info(m: LLMModel) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from llmring.cli.output import console, decimal_text
+    from llmring.cli.output import console, money
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -251,7 +253,7 @@ def _print_info(m: LLMModel) -> None:
         ("Output, long context", m.dollars_per_million_tokens_output_long_context),
     ):
         if price is not None or label in ("Input", "Output"):
-            row(f"{label} $/M", "unknown" if price is None else ("free" if price == 0 else f"${decimal_text(price)}"))
+            row(f"{label} $/M", money(price, unknown="unknown"))
     if m.long_context_threshold_tokens:
         row("Long context from", f"{m.long_context_threshold_tokens:,} tokens")
     row("Source", m.source)

@@ -65,10 +65,10 @@ def note(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def money(value: Decimal | None, *, free: str = "free") -> str:
-    """A price or cost for a table: ``-`` when unknown, ``free`` for 0, at least two decimals."""
+def money(value: Decimal | None, *, unknown: str = "-", free: str = "free") -> str:
+    """A price or cost for display: ``$0.075``, ``$2.50``; ``unknown`` for None, ``free`` for 0."""
     if value is None:
-        return "-"
+        return unknown
     if value == 0:
         return free
     text = decimal_text(value)

@@ -28,6 +28,7 @@ from llmring.errors import (
 )
 from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
 from llmring.providers.common import (
+    ToolSpec,
     arguments_object,
     normalize_tools,
     openai_tool_call,
@@ -82,13 +83,7 @@ class OllamaProvider(BaseProvider):
                 raise UnsupportedFeatureError(
                     f"Ollama cannot force a tool choice ({choice!r}); use 'auto' or 'none'", provider=self.name
                 )
-            body["tools"] = [
-                {
-                    "type": "function",
-                    "function": {"name": spec.name, "description": spec.description, "parameters": spec.parameters},
-                }
-                for spec in normalize_tools(request.tools, self.name)
-            ]
+            body["tools"] = [self._tool(spec) for spec in normalize_tools(request.tools, self.name)]
         json_wanted, schema = wants_json(request.response_format, request.json_response)
         if json_wanted:
             body["format"] = schema if schema is not None else "json"
@@ -107,6 +102,13 @@ class OllamaProvider(BaseProvider):
             body["options"] = options
         body["stream"] = stream  # the server streams unless told otherwise
         return body
+
+    @staticmethod
+    def _tool(spec: ToolSpec) -> dict[str, Any]:
+        fn: dict[str, Any] = {"name": spec.name, "parameters": spec.parameters}
+        if spec.description:
+            fn["description"] = spec.description
+        return {"type": "function", "function": fn}  # no "strict": Ollama has none
 
     def _messages(self, messages: list[Message]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -221,8 +223,11 @@ class OllamaProvider(BaseProvider):
         body = self.build_body(request, stream=True)
         response = await self._open_stream(self._chat_url, body, self._headers, request, on_retry)
         calls_seen = 0
+        final: StreamChunk | None = None
         try:
             async for data in ndjson_objects(self._iter_lines(response), self.name):
+                if final is not None:
+                    continue  # read to the end of the body so the connection can be reused
                 self._check_error(data)
                 message = data.get("message") or {}
                 calls = self._tool_calls(message, calls_seen)
@@ -232,15 +237,16 @@ class OllamaProvider(BaseProvider):
                     calls_seen += len(calls)
                     yield StreamChunk(delta=text, model=request.model, tool_calls=deltas or None)
                 if data.get("done"):
-                    yield StreamChunk(
+                    final = StreamChunk(
                         model=request.model,
                         finish_reason=_finish_reason(data.get("done_reason"), calls_seen > 0),
                         usage=ollama_usage(data),
                     )
-                    return
         finally:
             await response.aclose()
-        raise ProviderConnectionError("stream ended before the done line", provider=self.name)
+        if final is None:
+            raise ProviderConnectionError("stream ended before the done line", provider=self.name)
+        yield final
 
 
 def _finish_reason(reason: str | None, has_tool_calls: bool) -> str:

@@ -21,7 +21,7 @@ from llmring.errors import (
 )
 from llmring.providers import openai_responses
 from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
-from llmring.providers.common import normalize_tools, openai_tool_call, text_of, wants_json
+from llmring.providers.common import ToolSpec, normalize_tools, openai_tool_call, text_of, wants_json
 from llmring.providers.openai_errors import error_from_envelope
 from llmring.providers.streams import sse_events
 from llmring.schemas import LLMResponse, StreamChunk, Usage
@@ -121,7 +121,7 @@ class OpenAIProvider(BaseProvider):
         return body
 
     @staticmethod
-    def _tool(spec: Any) -> dict[str, Any]:
+    def _tool(spec: ToolSpec) -> dict[str, Any]:
         fn: dict[str, Any] = {"name": spec.name, "parameters": spec.parameters}
         if spec.description:
             fn["description"] = spec.description
@@ -276,44 +276,47 @@ class OpenAIProvider(BaseProvider):
             return
         body = self.build_chat_body(request, stream=True)
         response = await self._open_stream(self._chat_url, body, self.auth_headers(), request, on_retry)
-        try:
-            async for chunk in self._chat_chunks(response, request):
-                yield chunk
-        finally:
-            await response.aclose()
-
-    async def _chat_chunks(self, response: httpx.Response, request: LLMRequest) -> AsyncIterator[StreamChunk]:
         request_id = response.headers.get("x-request-id")
         finish: str | None = None
         usage: dict[str, int] | None = None
         done = False
-        async for event in sse_events(self._iter_lines(response)):
-            if event.data == "[DONE]":
-                done = True
-                break
-            data = event.json(self.name)
-            if not isinstance(data, dict):
-                raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
-            if "error" in data:
-                raise error_from_envelope(self.name, None, data, request_id=request_id)
-            if data.get("usage"):
-                usage = chat_usage(data["usage"])
-            for choice in data.get("choices") or ():
-                if choice.get("index", 0) != 0:
+        # The hot loop, inlined here rather than wrapped in one more generator layer.
+        try:
+            async for event in sse_events(self._iter_lines(response)):
+                # Like the SDK, read on to the end of the body after [DONE], so the connection
+                # goes back to the pool instead of being closed mid-body.
+                if done:
                     continue
-                delta = choice.get("delta") or {}
-                text = delta.get("content") or delta.get("refusal") or ""
-                calls = delta.get("tool_calls")
-                if text or calls:
-                    yield StreamChunk(
-                        delta=text,
-                        model=request.model,
-                        tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
-                    )
-                if choice.get("finish_reason"):
-                    finish = normalize_finish_reason(choice["finish_reason"])
+                if event.data == "[DONE]":
+                    done = True
+                    continue
+                data = event.json(self.name)
+                if not isinstance(data, dict):
+                    raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
+                if "error" in data:
+                    raise error_from_envelope(self.name, None, data, request_id=request_id)
+                if data.get("usage"):
+                    usage = chat_usage(data["usage"])
+                for choice in data.get("choices") or ():
+                    if choice.get("index", 0) != 0:
+                        continue
+                    delta = choice.get("delta") or {}
+                    text = delta.get("content") or delta.get("refusal") or ""
+                    calls = delta.get("tool_calls")
+                    if text or calls:
+                        yield StreamChunk(
+                            delta=text,
+                            model=request.model,
+                            tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
+                        )
+                    if choice.get("finish_reason"):
+                        finish = normalize_finish_reason(choice["finish_reason"])
+        finally:
+            await response.aclose()
         if not done and finish is None:
-            raise _truncated(self.name, request_id)
+            raise ProviderConnectionError(
+                "stream ended before it was complete", provider=self.name, request_id=request_id
+            )
         yield StreamChunk(model=request.model, finish_reason=finish, usage=usage, request_id=request_id)
 
 
@@ -327,7 +330,3 @@ def _tool_call_delta(call: dict[str, Any]) -> dict[str, Any]:
     if fn.get("name"):
         out["function"]["name"] = fn["name"]
     return out
-
-
-def _truncated(provider: str, request_id: str | None) -> ProviderError:
-    return ProviderConnectionError("stream ended before it was complete", provider=provider, request_id=request_id)

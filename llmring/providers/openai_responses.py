@@ -175,7 +175,12 @@ async def stream_chunks(
 ) -> AsyncIterator[StreamChunk]:
     """Text deltas from a Responses API event stream, then one final chunk with usage."""
     request_id = response.headers.get("x-request-id")
+    final: StreamChunk | None = None
     async for event in sse_events(provider._iter_lines(response)):
+        # After the terminal event, read on to the end of the body (the connection then goes
+        # back to the pool); a trailing [DONE], which some proxies add, is ignored too.
+        if final is not None or event.data == "[DONE]":
+            continue
         data = event.json(provider.name)
         if not isinstance(data, dict):
             raise ResponseFormatError("stream event is not a JSON object", provider=provider.name)
@@ -184,17 +189,18 @@ async def stream_chunks(
             if data.get("delta"):
                 yield StreamChunk(delta=data["delta"], model=request.model)
         elif kind in TERMINAL_EVENTS:
-            final = data.get("response") or {}
-            yield StreamChunk(
+            done = data.get("response") or {}
+            final = StreamChunk(
                 model=request.model,
-                finish_reason=_finish_reason(final, False),
-                usage=response_usage(final.get("usage")),
+                finish_reason=_finish_reason(done, False),
+                usage=response_usage(done.get("usage")),
                 request_id=request_id,
             )
-            return
         elif kind == "response.failed":
             error = (data.get("response") or {}).get("error") or {}
             raise error_from_envelope(provider.name, None, {"error": error}, request_id=request_id)
         elif kind == "error":
             raise error_from_envelope(provider.name, None, {"error": data}, request_id=request_id)
-    raise ProviderConnectionError("stream ended before response.completed", provider=provider.name)
+    if final is None:
+        raise ProviderConnectionError("stream ended before response.completed", provider=provider.name)
+    yield final

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
+from llmring_tui.screens.base import layout_classes
 from llmring_tui.views import CallDetails, CostLine
-from llmring_tui.widgets import pairs_table
+from llmring_tui.widgets import KeyBar, pairs_table
 
 
 def cost_lines_table(lines: tuple[CostLine, ...]) -> Table:
@@ -40,10 +41,10 @@ class CallDetailsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "dismiss", "Close", tooltip="Back to the calls"),
     ]
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual declares it an instance variable)
 
     def __init__(self, details: CallDetails) -> None:
-        super().__init__(id="call-details")
+        super().__init__(id="call-details", classes=" ".join(layout_classes(self)))
         self.details = details
 
     def compose(self) -> ComposeResult:
@@ -52,7 +53,7 @@ class CallDetailsScreen(ModalScreen[None]):
             with VerticalScroll(id="call-details-body"), Horizontal(id="call-details-columns"):
                 yield Static(self._cost_column(), id="call-details-cost")
                 yield Static(self._request_column(), id="call-details-request")
-        yield Footer()
+        yield KeyBar(b for b in self.BINDINGS if isinstance(b, Binding))
 
     def _cost_column(self) -> Group:
         details = self.details

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Select
+from textual.widgets import DataTable, Input, Select
 
 from llmring_tui.messages import CallDetailsLoaded, CallsLoaded
 from llmring_tui.screens.base import DashboardScreen
@@ -86,30 +86,28 @@ class CallsScreen(DashboardScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Horizontal(id="calls-filters"):
-            yield Select(
-                [(s.replace("_", " "), s) for s in STATUSES], prompt="any status", id="calls-status"
-            )
+            yield Select([(s.replace("_", " "), s) for s in STATUSES], prompt="any status", id="calls-status")
             yield Input(placeholder="model", id="calls-model")
             yield Input(placeholder="origin[/user]", id="calls-origin")
             yield Input(placeholder="/ search", id="calls-search")
         yield UpdatedLabel(self.dashboard.clock, id="calls-updated")
         yield CallsTable(id="calls-table", cursor_type="row", zebra_stripes=True)
         yield EmptyState(id="calls-empty")
-        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(CallsTable)
         for label, justify in COLUMNS:
             table.add_column(Text(label, justify=justify), key=label.lower())  # type: ignore[arg-type]
+        table.display = False
         self.query_one(EmptyState).show("Loading calls…")
-        self.set_interval(self.dashboard.refresh_interval, self._auto_refresh)
+        self.set_interval(self.dashboard.refresh_interval, self._live_refresh)
         self.reload()
 
     def on_screen_resume(self) -> None:
         if self.page is not None:
             self.reload()
 
-    def _auto_refresh(self) -> None:
+    def _live_refresh(self) -> None:
         if self.is_active and not self.fetching:
             self.reload()
 
@@ -148,11 +146,16 @@ class CallsScreen(DashboardScreen):
             empty.show(NO_CALLS)
         else:
             empty.show("No calls match these filters. Press c to clear them.")
-        self.query_one(CallsTable).display = bool(page.rows)
+        table = self.query_one(CallsTable)
+        table.display = bool(page.rows)
+        if page.rows and self.focused is None:
+            table.focus()  # AUTO_FOCUS found it hidden before the first load
 
-    def on_load_failed(self, message: object) -> None:
+    def show_failure(self) -> None:
         self.fetching = False
-        super().on_load_failed(message)  # type: ignore[arg-type]
+        self.query_one(UpdatedLabel).fail()
+        if self.page is None:
+            self.query_one(EmptyState).hide()
 
     def _draw(self, rows: tuple[CallRow, ...]) -> None:
         table = self.query_one(CallsTable)
@@ -281,9 +284,7 @@ class CallsScreen(DashboardScreen):
     @work(exclusive=True, exit_on_error=False, group="call-details")
     async def load_details(self, record_id: str) -> None:
         """Fetch one call's full row; posts ``CallDetailsLoaded`` or ``LoadFailed``."""
-        await self.run_loader(
-            "the call", self.data.call_details(record_id), lambda d: CallDetailsLoaded(record_id, d)
-        )
+        await self.run_loader("the call", self.data.call_details(record_id), lambda d: CallDetailsLoaded(record_id, d))
 
     def on_call_details_loaded(self, message: CallDetailsLoaded) -> None:
         if message.details is None:

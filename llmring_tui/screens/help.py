@@ -14,19 +14,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from llmring_tui.views import CAPABILITY_FLAGS
+from llmring_tui.widgets import KeyBar, key_label
 
 
-def _bindings_table(title: str, bindings: Iterable[Binding], key_display: dict[str, str]) -> Table:
+def _bindings_table(title: str, bindings: Iterable[Binding]) -> Table:
     table = Table(box=None, padding=(0, 2), show_header=False, title=title, title_justify="left", title_style="bold")
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
     for binding in bindings:
-        keys = ", ".join(key_display.get(k.strip(), k.strip()) for k in binding.key.split(","))
-        table.add_row(Text(keys), Text(binding.tooltip or binding.description))
+        table.add_row(Text(key_label(binding)), Text(binding.tooltip or binding.description))
     return table
-
-
-KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "esc", "enter": "enter", "pagedown": "pgdn", "pageup": "pgup"}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -41,10 +38,11 @@ class HelpScreen(ModalScreen[None]):
         self.mode_bindings = mode_bindings
 
     def compose(self) -> ComposeResult:
+        yield KeyBar(b for b in self.BINDINGS if isinstance(b, Binding))
         with Vertical(id="help-dialog"):
             yield Label("llmring dashboard: keys", id="help-title")
             with VerticalScroll():
-                yield Static(_bindings_table("Everywhere", self.app_bindings, KEY_NAMES))
-                yield Static(_bindings_table(self.mode_title, self.mode_bindings, KEY_NAMES))
+                yield Static(_bindings_table("Everywhere", self.app_bindings))
+                yield Static(_bindings_table(self.mode_title, self.mode_bindings))
                 flags = "  ".join(f"{letter} {name}" for letter, name, _ in CAPABILITY_FLAGS)
                 yield Static(Text(f"\nModel capability flags: {flags}\nctrl+p opens the command palette."))

@@ -10,7 +10,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 from llmring_tui import formatting as fmt
 from llmring_tui.messages import ModelsLoaded
@@ -26,9 +27,9 @@ COLUMNS: dict[str, tuple[str, SortKey]] = {
     "model": ("Model", lambda r: r.model_name),
     "context": ("Context", lambda r: r.context),
     "max_output": ("Max out", lambda r: r.max_output),
-    "input": ("In $/M", lambda r: r.input_price),
-    "output": ("Out $/M", lambda r: r.output_price),
-    "cached": ("Cached $/M", lambda r: r.cached_price),
+    "input": ("Input", lambda r: r.input_price),
+    "output": ("Output", lambda r: r.output_price),
+    "cached": ("Cached", lambda r: r.cached_price),
     "caps": ("Caps", lambda r: r.flags.count("·")),
 }
 NUMERIC = {"context", "max_output", "input", "output", "cached"}
@@ -66,7 +67,7 @@ class ModelsScreen(DashboardScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Horizontal(id="models-toolbar"):
-            yield Input(placeholder="/ filter: provider, model or capability", id="models-filter")
+            yield Input(placeholder="/ filter: name, provider, capability", id="models-filter")
             yield Label("", id="models-summary")
         with Horizontal(id="models-body"):
             yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
@@ -74,12 +75,12 @@ class ModelsScreen(DashboardScreen):
                 yield Static("", id="model-details-general")
                 yield Static("", id="model-details-prices")
         yield EmptyState(id="models-empty")
-        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, (label, _) in COLUMNS.items():
             table.add_column(label, key=key)
+        self.query_one("#models-body").display = False
         self.query_one(EmptyState).show("Loading the model registry…")
         self.reload()
 
@@ -91,6 +92,10 @@ class ModelsScreen(DashboardScreen):
     async def load_models(self, include_inactive: bool) -> None:
         """Fetch the registry in the background; posts ``ModelsLoaded`` or ``LoadFailed``."""
         await self.run_loader("the model registry", self.data.models(include_inactive), ModelsLoaded)
+
+    def show_failure(self) -> None:
+        if self.view is None:
+            self.query_one(EmptyState).hide()
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
         self.clear_error()
@@ -110,7 +115,7 @@ class ModelsScreen(DashboardScreen):
         table.clear()
         for key, (label, _) in COLUMNS.items():
             arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
-            table.columns[key].label = Text(label + arrow)
+            table.columns[ColumnKey(key)].label = Text(label + arrow)
         for row in self.shown_rows:
             table.add_row(*self._cells(row), key=row.key)
         keys = [r.key for r in self.shown_rows]
@@ -140,8 +145,8 @@ class ModelsScreen(DashboardScreen):
         total = len(self.view.rows)
         retired = sum(not r.active for r in self.view.rows)
         shown = f"{len(self.shown_rows)} of {total} models" if query else f"{total} models"
-        extra = f", {retired} retired shown" if self.view.include_inactive else ", retired hidden (i)"
-        self.query_one("#models-summary", Label).update(Text(shown + extra))
+        extra = f" ({retired} retired)" if self.view.include_inactive else ""
+        self.query_one("#models-summary", Label).update(Text(f"{shown}{extra} · $ per 1M tokens"))
         empty = self.query_one(EmptyState)
         if not self.view.rows:
             empty.show(
@@ -153,6 +158,8 @@ class ModelsScreen(DashboardScreen):
         else:
             empty.hide()
         self.query_one("#models-body").display = bool(self.shown_rows)
+        if self.shown_rows and self.focused is None:
+            self.query_one(DataTable).focus()  # AUTO_FOCUS found it hidden before the first load
 
     def _highlighted_key(self) -> str | None:
         table = self.query_one(DataTable)
@@ -225,4 +232,3 @@ class ModelsScreen(DashboardScreen):
         if include != self.include_inactive:
             self.include_inactive = include
             self.reload()
-

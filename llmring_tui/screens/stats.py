@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, Select, Static, TabbedContent, TabPane
 
 from llmring_tui.messages import StatsLoaded
 from llmring_tui.screens.base import DashboardScreen
@@ -56,7 +56,6 @@ class StatsScreen(DashboardScreen):
                     with TabPane(f"By {title.lower()}", id=f"tab-{key}"):
                         yield DataTable(id=f"by-{key}", cursor_type="row", zebra_stripes=True)
         yield EmptyState(id="stats-empty")
-        yield Footer()
 
     def on_mount(self) -> None:
         for key, title in BREAKDOWNS:
@@ -81,6 +80,10 @@ class StatsScreen(DashboardScreen):
         """Fetch totals and breakdowns in the background; posts ``StatsLoaded`` or ``LoadFailed``."""
         await self.run_loader("usage stats", self.data.stats(window), StatsLoaded)
 
+    def show_failure(self) -> None:
+        if self.stats is None:
+            self.query_one(EmptyState).hide()
+
     def on_stats_loaded(self, message: StatsLoaded) -> None:
         view = message.view
         if view.window != self.window:
@@ -102,6 +105,8 @@ class StatsScreen(DashboardScreen):
         else:
             empty.show(NO_CALLS)
         self.query_one("#stats-content").display = bool(view.total_calls)
+        if view.total_calls and self.focused is None:
+            self.query_one("#by-model", DataTable).focus()
 
     @staticmethod
     def _fill(table: DataTable[Text], lines: tuple[BreakdownLine, ...]) -> None:

@@ -29,11 +29,8 @@ class CostChart(Vertical):
             return
         sparkline.data = [float(cost) for _, cost in days]
         peak_day, peak = max(days, key=lambda item: (item[1], item[0]))
-        total = sum((cost for _, cost in days), Decimal(0))
         span = days[0][0].isoformat() if len(days) == 1 else f"{days[0][0]} → {days[-1][0]}"
-        caption.update(
-            f"Cost per day (UTC), {span}: total {fmt.money(total)}, peak {fmt.money(peak)} on {peak_day}"
-        )
+        caption.update(f"Cost per day (UTC) {span} · peak {fmt.money(peak)} on {peak_day:%m-%d}")
 
     @property
     def values(self) -> list[float]:

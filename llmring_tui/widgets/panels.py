@@ -7,7 +7,11 @@ from textual.widgets import Static
 
 from llmring_tui.views import LoadError
 
-MODE_TITLES: tuple[tuple[str, str, str], ...] = (("1", "models", "Models"), ("2", "calls", "Calls"), ("3", "stats", "Stats"))
+MODE_TITLES: tuple[tuple[str, str, str], ...] = (
+    ("1", "models", "Models"),
+    ("2", "calls", "Calls"),
+    ("3", "stats", "Stats"),
+)
 
 
 class ModeBar(Static):

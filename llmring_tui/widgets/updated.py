@@ -16,6 +16,7 @@ class UpdatedLabel(Static):
 
     updated_at: reactive[datetime | None] = reactive(None)
     detail: reactive[str] = reactive("")
+    failing: reactive[bool] = reactive(False)
 
     def __init__(self, clock: Callable[[], datetime], *, id: str) -> None:
         super().__init__(id=id)
@@ -30,8 +31,16 @@ class UpdatedLabel(Static):
     def mark(self, detail: str) -> None:
         """Record a successful fetch now, with ``detail`` (e.g. the page) shown before the age."""
         self.detail = detail
+        self.failing = False
         self.updated_at = self._clock()
 
+    def fail(self) -> None:
+        """Record a failed fetch: the data shown (if any) is now stale."""
+        self.failing = True
+
     def render(self) -> str:
-        age = "loading…" if self.updated_at is None else f"updated {fmt.ago((self._clock() - self.updated_at).total_seconds())} ago"
-        return f"{self.detail} · {age}" if self.detail else age
+        if self.updated_at is None:
+            return "not loaded: the last attempt failed" if self.failing else "loading…"
+        age = fmt.ago((self._clock() - self.updated_at).total_seconds())
+        state = f"refresh failed, data from {age} ago" if self.failing else f"updated {age} ago"
+        return f"{self.detail} · {state}" if self.detail else state

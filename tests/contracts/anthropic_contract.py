@@ -57,7 +57,11 @@ def _materialize(value: Any) -> Any:
 
 
 def _errors(exc: ValidationError, limit: int = 3) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:limit])
+    """The errors worth reading: union branches whose ``type``/``role`` literal did not match are noise."""
+    errors = exc.errors()
+    wrong_branch = [e["loc"][:-1] for e in errors if e["type"] == "literal_error" and e["loc"][-1] in ("type", "role")]
+    kept = [e for e in errors if not any(e["loc"][: len(b)] == b for b in wrong_branch)] or errors
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in kept[:limit])
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:

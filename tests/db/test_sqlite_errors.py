@@ -88,6 +88,8 @@ async def test_disk_full(tmp_path: Path, clock: Clock) -> None:
             await db.record_api_calls([call(clock, error_message="x" * 2000) for _ in range(200)])
         assert str(path) in one_line(exc)
         assert await db.count_calls() == 0
+        await conn.execute("PRAGMA max_page_count = 1000000")
+        assert await db.record_api_calls([call(clock) for _ in range(200)]) == 200
 
 
 async def test_locked_database_times_out_with_a_clear_error(tmp_path: Path, clock: Clock) -> None:

@@ -178,7 +178,9 @@ async def test_prices_round_trip_exactly_zero_stays_zero_and_null_stays_null(sto
         exclude={"id", "created_at", "updated_at"}
     )
     # An equal price written differently is not a change.
-    report = await store.sync_models([free, odd.model_copy(update={"dollars_per_million_tokens_input": D("0.0750")})], [])
+    report = await store.sync_models(
+        [free, odd.model_copy(update={"dollars_per_million_tokens_input": D("0.0750")})], []
+    )
     assert report.updated == [] and len(report.unchanged) == 2
 
 
@@ -285,6 +287,8 @@ async def test_batch_insert_is_one_transaction(store: Store, clock: Clock) -> No
         await store.record_api_calls(dup)
     assert await store.count_calls() == 50
     assert (await store.get_usage_stats()).total_calls == 50
+    await store.record_api_call(call(clock))  # the failed batch left no transaction open
+    assert await store.count_calls() == 51
 
 
 async def test_recent_calls_newest_first_with_filters(store: Store, clock: Clock) -> None:
@@ -359,10 +363,26 @@ async def test_stats_totals_rates_and_filters(store: Store, clock: Clock) -> Non
         [
             call(clock, origin="app", id_at_origin="alice", estimated_cost=D("0.001"), response_time_ms=100),
             call(clock, origin="app", id_at_origin="alice", estimated_cost=D("0.002"), response_time_ms=300),
-            call(clock, origin="app", id_at_origin="bob", status="error", estimated_cost=None, prompt_tokens=0,
-                 completion_tokens=0, response_time_ms=None),
-            call(clock, origin="web", id_at_origin="alice", provider="anthropic", model_name="claude",
-                 estimated_cost=D("0.0105"), status="timeout", response_time_ms=500),
+            call(
+                clock,
+                origin="app",
+                id_at_origin="bob",
+                status="error",
+                estimated_cost=None,
+                prompt_tokens=0,
+                completion_tokens=0,
+                response_time_ms=None,
+            ),
+            call(
+                clock,
+                origin="web",
+                id_at_origin="alice",
+                provider="anthropic",
+                model_name="claude",
+                estimated_cost=D("0.0105"),
+                status="timeout",
+                response_time_ms=500,
+            ),
         ]
     )
     stats = await store.get_usage_stats()
@@ -392,12 +412,39 @@ async def test_stats_seed_positional_signature(store: Store, clock: Clock) -> No
 async def test_retry_attempts_are_not_calls_but_their_spend_counts(store: Store, clock: Clock) -> None:
     await store.record_api_calls(
         [
-            call(clock, call_id="x", attempt=1, final=False, status="rate_limited", estimated_cost=None,
-                 prompt_tokens=0, completion_tokens=0, response_time_ms=50),
-            call(clock, call_id="x", attempt=2, final=False, status="error", estimated_cost=D("0.0001"),
-                 prompt_tokens=40, completion_tokens=2, response_time_ms=70),
-            call(clock, call_id="x", attempt=3, final=True, status="success", estimated_cost=D("0.0004"),
-                 prompt_tokens=100, completion_tokens=20, response_time_ms=300),
+            call(
+                clock,
+                call_id="x",
+                attempt=1,
+                final=False,
+                status="rate_limited",
+                estimated_cost=None,
+                prompt_tokens=0,
+                completion_tokens=0,
+                response_time_ms=50,
+            ),
+            call(
+                clock,
+                call_id="x",
+                attempt=2,
+                final=False,
+                status="error",
+                estimated_cost=D("0.0001"),
+                prompt_tokens=40,
+                completion_tokens=2,
+                response_time_ms=70,
+            ),
+            call(
+                clock,
+                call_id="x",
+                attempt=3,
+                final=True,
+                status="success",
+                estimated_cost=D("0.0004"),
+                prompt_tokens=100,
+                completion_tokens=20,
+                response_time_ms=300,
+            ),
         ]
     )
     stats = await store.get_usage_stats()
@@ -464,8 +511,7 @@ async def test_breakdowns(store: Store, clock: Clock) -> None:
             call(clock, ago=timedelta(days=1), origin="a", estimated_cost=D("0.5")),
             call(clock, origin="a", estimated_cost=D("0.25"), status="error"),
             call(clock, origin="b", provider="anthropic", model_name="claude", estimated_cost=D("2")),
-            call(clock, origin="b", provider="anthropic", model_name="claude", estimated_cost=D("1"),
-                 cache_hit=True),
+            call(clock, origin="b", provider="anthropic", model_name="claude", estimated_cost=D("1"), cache_hit=True),
         ]
     )
     by_model = await store.usage_breakdown("model")
@@ -487,7 +533,9 @@ async def test_breakdowns(store: Store, clock: Clock) -> None:
 # -- usage against an independent reading of the rules, on random data ---------------------------
 
 
-def _in_window(rows: Iterable[CallRecord], since: datetime | None, origin: str | None, user: str | None) -> list[CallRecord]:
+def _in_window(
+    rows: Iterable[CallRecord], since: datetime | None, origin: str | None, user: str | None
+) -> list[CallRecord]:
     return [
         r
         for r in rows
@@ -616,7 +664,7 @@ async def test_usage_equals_an_independent_scan_of_random_rows(store: Store, clo
                 update={"avg_response_time_ms": None}
             ), (days, origin, user)
             for by in ("model", "provider", "origin", "day"):
-                got_rows = await store.usage_breakdown(by, origin, user, days)  # type: ignore[arg-type]
+                got_rows = await store.usage_breakdown(by, origin, user, days)
                 want_rows = expected_breakdown(by, window)
                 assert [r.model_dump(exclude={"avg_response_time_ms"}) for r in got_rows] == [
                     r.model_dump(exclude={"avg_response_time_ms"}) for r in want_rows

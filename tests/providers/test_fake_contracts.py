@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.fakes import ollama_fake as ollama_replies
-from tests.fakes import openai_fake as openai_replies
+from tests.fakes import openai_replies
 from tests.fakes.ollama_fake import OllamaFake
 from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.server import Reply, ndjson

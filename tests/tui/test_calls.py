@@ -78,6 +78,7 @@ async def test_filter_by_status_model_origin_and_search(store: SQLiteDatabase) -
 async def test_enter_opens_details_with_cost_breakdown(store: SQLiteDatabase) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
         await press(pilot, "down", "enter")  # call-000001: anthropic, priced
         assert isinstance(app.screen, CallDetailsScreen)
         details = app.screen.details

@@ -76,10 +76,16 @@ async def test_sort_by_key_and_by_header_click(store: SQLiteDatabase) -> None:
         await press(pilot, "S")
         assert keys(app)[0] == "ollama:llama3.2"
 
-        # Click the "In $/M" header: numeric columns sort high to low first, unknowns last.
+        # Click the "Input" header: numeric columns sort high to low first, unknowns last.
         table = app.screen.query_one("#models-table", DataTable)
-        x = sum(col.get_render_width(table) for key, col in table.columns.items() if key.value in (
-            "provider", "model", "context", "max_output")) + 2
+        x = (
+            sum(
+                col.get_render_width(table)
+                for key, col in table.columns.items()
+                if key.value in ("provider", "model", "context", "max_output")
+            )
+            + 2
+        )
         await pilot.click("#models-table", offset=(x, 0))
         await settle(pilot)
         assert column(app, "input") == ["$3.00", "$2.50", "$1.25", "$1.00", "$0.15", "free"]
@@ -120,7 +126,7 @@ async def test_inactive_toggle_shows_retired_models(store: SQLiteDatabase) -> No
         await press(pilot, "i")
         assert f"openai:{RETIRED}" in keys(app)
         assert f"{RETIRED} (retired)" in column(app, "model")
-        assert "1 retired shown" in screen_text(app)
+        assert "7 models (1 retired)" in screen_text(app)
         await press(pilot, "i")
         assert f"openai:{RETIRED}" not in keys(app)
 

@@ -93,7 +93,7 @@ CREATE INDEX IF NOT EXISTS idx_llm_api_calls_status ON {{tables.llm_api_calls}} 
 CREATE INDEX IF NOT EXISTS idx_llm_api_calls_call_id ON {{tables.llm_api_calls}} (call_id);
 
 -- One row per (origin, user, UTC day, provider, model), kept current by the same statement that
--- inserts into llm_api_calls (a data-modifying CTE in llmring/db.py). "calls" and the outcome
+-- inserts into llm_api_calls (data-modifying CTEs in llmring/_postgres/codec.py). "calls" and the outcome
 -- counters count final rows only; tokens, cost and savings sum every row; "rows" counts all rows.
 CREATE TABLE IF NOT EXISTS {{tables.llm_usage_daily}} (
     origin TEXT NOT NULL,
@@ -121,7 +121,38 @@ CREATE TABLE IF NOT EXISTS {{tables.llm_usage_daily}} (
     PRIMARY KEY (origin, id_at_origin, day, provider, model_name)
 );
 
-CREATE INDEX IF NOT EXISTS idx_llm_usage_daily_day ON {{tables.llm_usage_daily}} (day);
+-- Reads of this table always name a user (the primary key serves origin + user).
+CREATE INDEX IF NOT EXISTS idx_llm_usage_daily_user ON {{tables.llm_usage_daily}} (id_at_origin, day);
+
+-- The same totals per (origin, UTC day, provider, model), maintained by the same statement:
+-- totals that do not filter on a user read this one, which stays small however many users
+-- there are (a handful of rows per day instead of one per user).
+CREATE TABLE IF NOT EXISTS {{tables.llm_usage_daily_origin}} (
+    origin TEXT NOT NULL,
+    day DATE NOT NULL,
+    provider TEXT NOT NULL,
+    model_name TEXT NOT NULL,
+    rows BIGINT NOT NULL DEFAULT 0,
+    calls BIGINT NOT NULL DEFAULT 0,
+    successes BIGINT NOT NULL DEFAULT 0,
+    errors BIGINT NOT NULL DEFAULT 0,
+    timeouts BIGINT NOT NULL DEFAULT 0,
+    rate_limited BIGINT NOT NULL DEFAULT 0,
+    cache_hits BIGINT NOT NULL DEFAULT 0,
+    unpriced BIGINT NOT NULL DEFAULT 0,
+    prompt_tokens BIGINT NOT NULL DEFAULT 0,
+    completion_tokens BIGINT NOT NULL DEFAULT 0,
+    cached_tokens BIGINT NOT NULL DEFAULT 0,
+    reasoning_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_write_tokens BIGINT NOT NULL DEFAULT 0,
+    cost NUMERIC NOT NULL DEFAULT 0,
+    cache_savings NUMERIC NOT NULL DEFAULT 0,
+    latency_ms_sum BIGINT NOT NULL DEFAULT 0,
+    latency_count BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (origin, day, provider, model_name)
+);
+
+CREATE INDEX IF NOT EXISTS idx_llm_usage_daily_origin_day ON {{tables.llm_usage_daily_origin}} (day);
 
 CREATE TABLE IF NOT EXISTS {{tables.llm_response_cache}} (
     key TEXT PRIMARY KEY,

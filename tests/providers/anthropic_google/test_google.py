@@ -107,6 +107,11 @@ async def test_model_name_is_never_remapped(
     assert response.model == model
 
 
+async def test_models_prefix_is_not_doubled(google_provider: GoogleProvider, google_fake_server: GoogleFake) -> None:
+    await google_provider.chat(ask(model="models/gemini-2.5-flash"))
+    assert google_fake_server.requests[-1].path == "/v1beta/models/gemini-2.5-flash:generateContent"
+
+
 async def test_max_output_tokens_gives_length(google_provider: GoogleProvider) -> None:
     response = await google_provider.chat(ask("one two three four five", max_tokens=2))
     assert response.finish_reason == "length"
@@ -162,7 +167,11 @@ async def test_blocked_prompt_raises_content_filtered(
     assert info.value.error_code == "SAFETY"
 
     google_fake_server.enqueue(
-        Reply(200, chunks=[f"data: {json.dumps(fake_mod.blocked_body())}\r\n\r\n".encode()], content_type="text/event-stream")
+        Reply(
+            200,
+            chunks=[f"data: {json.dumps(fake_mod.blocked_body())}\r\n\r\n".encode()],
+            content_type="text/event-stream",
+        )
     )
     with pytest.raises(ContentFilteredError):
         await collect(google_provider, ask())
@@ -299,7 +308,9 @@ async def test_json_schema(google_provider: GoogleProvider, google_fake_server: 
 
 
 # -- attachments --------------------------------------------------------------------------------
-async def test_image_and_pdf_become_inline_data(google_provider: GoogleProvider, google_fake_server: GoogleFake) -> None:
+async def test_image_and_pdf_become_inline_data(
+    google_provider: GoogleProvider, google_fake_server: GoogleFake
+) -> None:
     parts = [
         {"type": "text", "text": "Describe both"},
         {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
@@ -326,9 +337,7 @@ async def test_remote_image_url_is_refused_before_sending(
 # -- usage --------------------------------------------------------------------------------------
 async def test_implicit_cache_usage_is_normalised(google_provider: GoogleProvider) -> None:
     history = [Message(role="user", content="Long shared context. " * 200), Message(role="assistant", content="Ok.")]
-    first = await google_provider.chat(
-        LLMRequest(model=MODEL, messages=[*history, Message(role="user", content="Q1")])
-    )
+    first = await google_provider.chat(LLMRequest(model=MODEL, messages=[*history, Message(role="user", content="Q1")]))
     second = await google_provider.chat(
         LLMRequest(model=MODEL, messages=[*history, Message(role="user", content="Q2")])
     )
@@ -459,7 +468,9 @@ async def test_invalid_key_is_an_authentication_error_by_reason(google_fake_serv
     assert len(google_fake_server.requests) == 1  # not retried
 
 
-async def test_unknown_model_is_a_404_not_retried(google_provider: GoogleProvider, google_fake_server: GoogleFake) -> None:
+async def test_unknown_model_is_a_404_not_retried(
+    google_provider: GoogleProvider, google_fake_server: GoogleFake
+) -> None:
     with pytest.raises(ProviderModelNotFoundError, match="models/gemini-9 is not found"):
         await google_provider.chat(ask(model="gemini-9"))
     assert len(google_fake_server.requests) == 1

@@ -1,0 +1,82 @@
+"""``llmring analyze-image PATH PROMPT -m MODEL`` and ``llmring analyze-file PATH PROMPT -m MODEL``.
+
+The file becomes content parts (``llmring.file_utils``) sent with the prompt; the output options
+are those of ``llmring ask``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmring.cli.ask import (
+    AskOptions,
+    CacheOpt,
+    JsonOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    NoLogOpt,
+    NoStreamOpt,
+    SystemOpt,
+    TempOpt,
+    TtlOpt,
+    UsageOpt,
+    run_prompt,
+)
+
+PathArg = Annotated[Path, typer.Argument(metavar="PATH", help="A local file.")]
+PromptArg = Annotated[str, typer.Argument(help="What to ask about the file.")]
+
+
+def _options(model: str, *rest: object) -> AskOptions:
+    from llmring.errors import ConfigurationError
+
+    if not model:
+        raise ConfigurationError("no model: pass -m MODEL (e.g. -m gpt-4o) or set LLMRING_MODEL")
+    return AskOptions(model, *rest)  # type: ignore[arg-type]
+
+
+def analyze_image_command(
+    ctx: typer.Context,
+    path: PathArg,
+    prompt: PromptArg = "Analyze this image",
+    model: ModelOpt = "",
+    system: SystemOpt = None,
+    temperature: TempOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    as_json: JsonOpt = False,
+    no_stream: NoStreamOpt = False,
+    usage: UsageOpt = False,
+    no_log: NoLogOpt = False,
+    cache: CacheOpt = False,
+    ttl: TtlOpt = None,
+) -> None:
+    """Ask a vision model about an image (PNG, JPEG, GIF or WebP)."""
+    from llmring.file_utils import analyze_image
+
+    options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    run_prompt(ctx, options, analyze_image(path, prompt))
+
+
+def analyze_file_command(
+    ctx: typer.Context,
+    path: PathArg,
+    prompt: PromptArg = "Analyze this file",
+    model: ModelOpt = "",
+    system: SystemOpt = None,
+    temperature: TempOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    as_json: JsonOpt = False,
+    no_stream: NoStreamOpt = False,
+    usage: UsageOpt = False,
+    no_log: NoLogOpt = False,
+    cache: CacheOpt = False,
+    ttl: TtlOpt = None,
+) -> None:
+    """Ask a model about a file: images, PDFs, or text files (inlined)."""
+    from llmring.file_utils import analyze_file
+
+    options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    run_prompt(ctx, options, analyze_file(path, prompt))

@@ -1,0 +1,145 @@
+"""``llmring ask`` / ``analyze-image`` / ``analyze-file`` against the local OpenAI fake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from llmring.cli.main import app
+from tests.fakes.openai_fake import OpenAIFake
+from tests.service.conftest import _openai_server, openai_fake, rows  # noqa: F401  (fixtures)
+
+
+def run(db: Path, *args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(app, ["--sqlite", str(db), *args], input=stdin)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+def test_ask_prints_the_answer_and_logs_it(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "Name a river")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: Name a river\n"
+    [row] = rows(db)
+    assert (row["origin"], row["status"], row["model_name"]) == ("llmring-cli", "success", "gpt-4o-mini")
+
+
+def test_ask_appends_piped_stdin(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "Summarise:", stdin="line one\nline two\n")
+    assert r.exit_code == 0, r.output
+    sent = openai_fake.requests[-1].json["messages"][-1]["content"]
+    assert sent == "Summarise:\n\nline one\nline two"
+
+
+def test_ask_stdin_only_and_system_prompt(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "-s", "Be brief", "-t", "0.5", "--max-tokens", "40", stdin="just stdin")
+    assert r.exit_code == 0, r.output
+    body = openai_fake.requests[-1].json
+    assert body["messages"][0] == {"role": "system", "content": "Be brief"}
+    assert body["temperature"] == 0.5 and body["max_completion_tokens"] == 40
+
+
+def test_ask_json_is_the_whole_response(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "--json", "hi")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["content"] == "Echo: hi" and data["provider"] == "openai"
+    assert data["usage"]["total_tokens"] > 0 and float(data["usage"]["cost"]) > 0
+    assert data["metadata"]["call_id"]
+
+
+def test_ask_usage_goes_to_stderr(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "-u", "hi")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: hi\n"
+    assert r.stderr.startswith("Tokens: ") and "Cost: $0.0000" in r.stderr
+
+
+def test_ask_unpriced_usage(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "o1-preview", "-u", "hi")
+    assert r.exit_code == 0, r.output
+    assert "Cost: unpriced" in r.stderr
+
+
+def test_ask_streams_to_a_terminal(openai_fake: OpenAIFake, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("llmring.cli.ask.stdout_is_terminal", lambda: True)
+    r = run(db, "ask", "-m", "gpt-4o-mini", "-u", "stream it")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: stream it\n"
+    assert openai_fake.requests[-1].json["stream"] is True
+    assert "Cost: $" in r.stderr
+    assert rows(db)[0]["stream"] == 1
+
+
+def test_ask_no_log_writes_nothing(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "--no-log", "hi")
+    assert r.exit_code == 0, r.output
+    assert not db.exists()
+
+
+def test_ask_cache(openai_fake: OpenAIFake, db: Path) -> None:
+    assert run(db, "ask", "-m", "gpt-4o-mini", "--cache", "--ttl", "60", "hi").exit_code == 0
+    again = run(db, "ask", "-m", "gpt-4o-mini", "--cache", "-u", "hi")
+    assert again.exit_code == 0, again.output
+    assert "(from cache)" in again.stderr
+    assert len(openai_fake.requests) == 1
+    assert openai_fake.requests[0].json["temperature"] == 0
+    bad = run(db, "ask", "-m", "gpt-4o-mini", "--cache", "-t", "0.7", "hi")
+    assert bad.exit_code == 2 and "--cache needs" in bad.stderr
+
+
+def test_missing_key_is_one_line_exit_2(openai_fake: OpenAIFake, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    r = run(db, "ask", "-m", "gpt-4o-mini", "hi")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr.strip().count("\n") == 0 and "OPENAI_API_KEY" in r.stderr
+
+
+def test_unknown_model_is_one_line_exit_1(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt4o-mini", "hi")
+    assert r.exit_code == 1
+    assert r.stderr.strip().count("\n") == 0 and "did you mean" in r.stderr
+    assert openai_fake.requests == []
+
+
+@pytest.mark.parametrize("args", [["ask", "-m", "gpt-4o-mini"], ["ask", "-m", "gpt-4o-mini", "   "], ["ask", "hi"]])
+def test_empty_prompt_or_no_model_is_exit_2(openai_fake: OpenAIFake, db: Path, args: list[str]) -> None:
+    r = run(db, *args, stdin="")
+    assert r.exit_code == 2
+    assert "empty prompt" in r.stderr or "no model" in r.stderr
+
+
+def test_provider_error_is_exit_1(openai_fake: OpenAIFake, db: Path) -> None:
+    openai_fake.api_key = "sk-some-other-key-0000000000"
+    r = run(db, "ask", "-m", "gpt-4o-mini", "hi")
+    assert r.exit_code == 1 and "Incorrect API key" in r.stderr
+    assert rows(db)[0]["status"] == "error"
+
+
+def test_analyze_image(openai_fake: OpenAIFake, db: Path, tmp_path: Path) -> None:
+    image = tmp_path / "a.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    r = run(db, "analyze-image", str(image), "What is it?", "-m", "gpt-4o-mini")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: What is it? [images=1]\n"
+
+
+def test_analyze_file_text_and_errors(openai_fake: OpenAIFake, db: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Title\n")
+    r = run(db, "analyze-file", str(notes), "Summarise", "-m", "gpt-4o-mini", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["content"].startswith("Echo: Summarise")
+    missing = run(db, "analyze-file", str(tmp_path / "nope.pdf"), "x", "-m", "gpt-4o-mini")
+    assert missing.exit_code == 1 and "file not found" in missing.stderr
+    fake = tmp_path / "fake.png"
+    fake.write_text("not an image")
+    bad = run(db, "analyze-image", str(fake), "x", "-m", "gpt-4o-mini")
+    assert bad.exit_code == 1 and "not a PNG/JPEG/GIF/WebP" in bad.stderr

@@ -1,0 +1,102 @@
+"""How the dashboard looks: populated, empty and error states at 80x24 and 120x40.
+
+Fixed data (ids, timestamps, costs from ``seed``), a frozen clock, no cursor blink. Regenerate
+with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the SVGs in
+``__snapshots__/`` before committing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from llmring.db_sqlite import SQLiteDatabase
+from llmring_tui.app import LLMRingApp
+from tests.tui.conftest import FlakyStore, no_blink, settle
+from tests.tui.seed import FROZEN_NOW, seed_file
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SnapCompare = Callable[..., bool]
+
+
+def build_app(path: Path, *, mode: str = "calls", broken: bool = False) -> LLMRingApp:
+    """The app over the SQLite file at ``path`` (opened inside the app's own event loop)."""
+
+    def factory() -> Any:
+        store = SQLiteDatabase(path)
+        return FlakyStore(store) if broken else store
+
+    return LLMRingApp(
+        factory, clock=lambda: FROZEN_NOW, refresh_interval=3600, database_label="/data/llmring.db", mode=mode
+    )
+
+
+def seeded(tmp_path: Path, calls: int = 250, models: bool = True) -> Path:
+    path = tmp_path / "snap.db"
+    asyncio.run(seed_file(path, calls=calls, models=models))
+    return path
+
+
+def ready(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A ``run_before``: wait for the loads, press ``keys`` (waiting after each), stop blinking."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        no_blink(pilot.app)  # type: ignore[arg-type]
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_calls_populated(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(seeded(tmp_path)), terminal_size=size, run_before=ready())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_calls_empty(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(seeded(tmp_path, calls=0, models=False)), terminal_size=size, run_before=ready())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_calls_error(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(seeded(tmp_path), broken=True), terminal_size=size, run_before=ready())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_models_populated(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(seeded(tmp_path), mode="models"), terminal_size=size, run_before=ready("i"))
+
+
+def test_models_empty(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    app = build_app(seeded(tmp_path, calls=0, models=False), mode="models")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_stats_populated(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(seeded(tmp_path), mode="stats"), terminal_size=size, run_before=ready())
+
+
+def test_stats_empty(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    app = build_app(seeded(tmp_path, calls=0), mode="stats")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_call_details(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def open_details(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.query_one(DataTable).move_cursor(row=1)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(build_app(seeded(tmp_path)), terminal_size=size, run_before=open_details)

@@ -1,0 +1,82 @@
+"""Stats mode: windows change the totals, cost per day, breakdowns, empty windows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from textual.widgets import DataTable, Select, Static
+
+from llmring.db_sqlite import SQLiteDatabase
+from llmring_tui import formatting as fmt
+from llmring_tui.screens.stats import StatsScreen
+from llmring_tui.widgets import CostChart, EmptyState
+from tests.tui.conftest import make_app, press, settle
+from tests.tui.seed import FROZEN_NOW, sample_call
+
+
+def card(app: Any, index: int) -> str:
+    return str(app.screen.query_one(f"#stat-{index}", Static).render())
+
+
+def keys(app: Any, table_id: str) -> list[str]:
+    return [str(row.key.value) for row in app.screen.query_one(table_id, DataTable).ordered_rows]
+
+
+async def test_windows_change_the_totals(store: SQLiteDatabase) -> None:
+    app = make_app(store, mode="stats")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StatsScreen)
+        for key, days in (("w", 7), ("t", 1), ("m", 30), ("a", None)):
+            await press(pilot, key)
+            expected = await store.get_usage_stats(days=days)
+            assert card(app, 0) == f"Calls\n{expected.total_calls:,}", key
+            assert card(app, 1) == f"Tokens\n{expected.total_tokens:,}"
+            assert card(app, 2) == f"Cost\n{fmt.money(expected.total_cost)}"
+            assert card(app, 3) == f"Success rate\n{fmt.percent(expected.success_rate)}"
+            assert card(app, 4) == f"Cache hit rate\n{fmt.percent(expected.cache_hit_rate)}"
+            assert card(app, 5) == f"Saved by cache\n{fmt.money(expected.cache_savings)}"
+        assert app.screen.query_one("#stats-window", Select).value == "all"
+        week = await store.get_usage_stats(days=7)
+        everything = await store.get_usage_stats(days=None)
+        assert week.total_calls < everything.total_calls == 250
+
+
+async def test_cost_per_day_chart_and_breakdowns(store: SQLiteDatabase) -> None:
+    app = make_app(store, mode="stats")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # the default window: 7 days
+        chart = app.screen.query_one(CostChart)
+        assert len(chart.values) == 8  # the 7 days before now, both partial ends included
+        by_day = await store.usage_breakdown("day", days=7)
+        assert sum(Decimal(str(v)) for v in chart.values) == sum(r.cost for r in by_day)
+        assert "2026-03-07 → 2026-03-14" in str(chart.query_one("#cost-chart-caption").render())
+        for by in ("model", "provider", "origin"):
+            rows = await store.usage_breakdown(by, days=7)  # type: ignore[arg-type]
+            assert keys(app, f"#by-{by}") == [r.key for r in rows]
+        assert set(keys(app, "#by-origin")) == {"chatbot", "llmring", "billing"}
+
+
+async def test_empty_window_suggests_all_time(empty_store: SQLiteDatabase) -> None:
+    old = sample_call(1).model_copy(update={"id": "old", "called_at": FROZEN_NOW - timedelta(days=40)})
+    await empty_store.record_api_calls([old])
+    app = make_app(empty_store, mode="stats")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(EmptyState).message == (
+            "No calls in this window (last 7 days). Press a for all time."
+        )
+        assert not app.screen.query_one("#stats-content").display
+        await press(pilot, "a")
+        assert app.screen.query_one(EmptyState).display is False
+        assert card(app, 0) == "Calls\n1"
+
+
+async def test_no_calls_at_all_says_what_to_run(tmp_path: Any) -> None:
+    db = SQLiteDatabase(tmp_path / "none.db")
+    app = make_app(db, mode="stats")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(EmptyState).message.startswith("No calls logged yet. Run `llmring ask")
