@@ -261,12 +261,13 @@ class AnthropicProvider(BaseProvider):
         usage = anthropic_usage(data.get("usage"))
         return LLMResponse(
             content=json_text if json_text is not None else "".join(texts),
-            model=str(data.get("model") or request.model),
+            model=request.model,
             usage=usage.as_dict(),
             finish_reason=finish_reason(data.get("stop_reason"), tool_calls=bool(calls)),
             tool_calls=calls or None,
             provider=self.name,
             request_id=response.headers.get("request-id"),
+            metadata={"response_id": data.get("id"), "response_model": data.get("model")},
         )
 
     # -- stream -------------------------------------------------------------------------------

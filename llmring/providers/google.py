@@ -198,12 +198,13 @@ class GoogleProvider(BaseProvider):
         calls = [tool_call_from_part(p) for p in parts if isinstance(p.get("functionCall"), dict)]
         return LLMResponse(
             content=text,
-            model=str(data.get("modelVersion") or request.model),
+            model=request.model,
             usage=google_usage(data.get("usageMetadata")).as_dict(),
             finish_reason=finish_reason(candidate.get("finishReason"), tool_calls=bool(calls)),
             tool_calls=calls or None,
             provider=self.name,
             request_id=data.get("responseId"),
+            metadata={"response_model": data.get("modelVersion")},
         )
 
     async def _payloads(self, response: httpx.Response) -> AsyncIterator[Any]:

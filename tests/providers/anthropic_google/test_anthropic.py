@@ -63,7 +63,8 @@ async def test_text_chat(anthropic_provider: AnthropicProvider, anthropic_fake_s
     assert response.content == "Hello! You said: Hi there"
     assert response.finish_reason == "stop"
     assert response.provider == "anthropic"
-    assert response.model == "claude-sonnet-4-5-20250929"
+    assert response.model == "claude-sonnet-4-5"  # the requested name; the served snapshot is metadata
+    assert response.metadata["response_model"] == "claude-sonnet-4-5-20250929"
     assert response.request_id is not None and response.request_id.startswith("req_")
     assert response.tool_calls is None
     assert response.usage["prompt_tokens"] > 0 and response.usage["completion_tokens"] > 0
