@@ -66,7 +66,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _is_driver_error(exc: BaseException) -> bool:
     module = type(exc).__module__.split(".")[0]
-    return module in ("asyncpg", "pgdbm") or isinstance(exc, OSError | asyncio.TimeoutError)
+    return module in ("asyncpg", "pgdbm") or isinstance(exc, OSError | TimeoutError)
 
 
 def _translate_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
@@ -83,8 +83,7 @@ def _translate_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitabl
                 raise
             store = args[0]
             assert isinstance(store, LLMDatabase)
-            cause = _root_cause(exc)
-            hint = _one_line(cause)
+            hint = "timed out" if isinstance(exc, TimeoutError) else _one_line(_root_cause(exc))
             if "does not exist" in hint and ("relation" in hint or "schema" in hint):
                 hint += " (schema missing: run `llmring init-db`)"
             raise DatabaseError(f"PostgreSQL {store.where}: {hint}") from None
@@ -222,7 +221,7 @@ class LLMDatabase:
                 if type(cause).__name__ in ("UniqueViolationError", "DuplicateSchemaError") and attempt < 4:
                     await asyncio.sleep(0.05 * (attempt + 1))
                     continue
-                if isinstance(cause, asyncio.TimeoutError):
+                if isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError):
                     reason = f"no answer within {self.connect_timeout:g} s"
                 elif isinstance(cause, ValueError):
                     reason = f"invalid URL ({_one_line(cause)})"
@@ -411,10 +410,11 @@ class LLMDatabase:
         if not records:
             return 0
         db = await self._manager_ready()
-        columns = codec.call_columns(records)
+        if len(records) < _COPY_ROWS:
+            columns = codec.call_columns(records)
+            return int(await db.fetch_value(codec.insert_calls_sql(), *columns))
+        rows = codec.call_rows(records)
         async with db.transaction() as tx:
-            if len(records) < _COPY_ROWS:
-                return int(await tx.fetch_value(codec.insert_calls_sql(), *columns))
             conn = tx.connection
             await conn.execute(
                 db.prepare_query(
@@ -424,7 +424,7 @@ class LLMDatabase:
             )
             await conn.copy_records_to_table(
                 self._staging,
-                records=list(zip(*columns, strict=True)),
+                records=rows,
                 columns=codec.CALL_FIELDS,
                 schema_name="pg_temp",
             )

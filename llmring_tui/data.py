@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Union
 
-from llmring_tui import views
+from llmring_tui import call_views, views
 
 if TYPE_CHECKING:
     from llmring.store import Store
@@ -67,8 +67,13 @@ class DashboardData:
         return views.ModelsView(rows=tuple(views.model_row(m) for m in models), include_inactive=include_inactive)
 
     async def calls(
-        self, query: views.CallsQuery, *, page: int = 1, before: views.Cursor | None = None, page_size: int = 100
-    ) -> views.CallsPage:
+        self,
+        query: call_views.CallsQuery,
+        *,
+        page: int = 1,
+        before: call_views.Cursor | None = None,
+        page_size: int = 100,
+    ) -> call_views.CallsPage:
         """One page of calls newest first, starting after the ``before`` keyset cursor."""
         store = await self.store()
         records = await store.list_recent_calls(
@@ -82,8 +87,8 @@ class DashboardData:
         )
         total = await store.count_calls()
         tz = self._clock().tzinfo
-        return views.CallsPage(
-            rows=tuple(views.call_row(r, tz) for r in records[:page_size]),
+        return call_views.CallsPage(
+            rows=tuple(call_views.call_row(r, tz) for r in records[:page_size]),
             query=query,
             page=page,
             before=before,
@@ -91,11 +96,11 @@ class DashboardData:
             total_rows=total,
         )
 
-    async def call_details(self, record_id: str) -> views.CallDetails | None:
+    async def call_details(self, record_id: str) -> call_views.CallDetails | None:
         """Everything logged about one call, or None if the row is gone."""
         store = await self.store()
         record = await store.get_call(record_id)
-        return None if record is None else views.call_details(record, self._clock().tzinfo)
+        return None if record is None else call_views.call_details(record, self._clock().tzinfo)
 
     async def stats(self, window: views.StatsWindow) -> views.StatsView:
         """Totals, cost per day and the three breakdowns for ``window``."""

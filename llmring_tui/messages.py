@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from llmring_tui.views import CallDetails, CallsPage, LoadError, ModelsView, StatsView
+    from llmring_tui.call_views import CallDetails, CallsPage
+    from llmring_tui.views import LoadError, ModelsView, StatsView
 
 
 class ModelsLoaded(Message):

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from llmring_tui.call_views import CallDetails, CostLine
 from llmring_tui.screens.base import layout_classes
-from llmring_tui.views import CallDetails, CostLine
 from llmring_tui.widgets import KeyBar, pairs_table
 
 

@@ -13,10 +13,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select
 
+from llmring_tui.call_views import CallRow, CallsPage, CallsQuery, Cursor
 from llmring_tui.messages import CallDetailsLoaded, CallsLoaded
 from llmring_tui.screens.base import DashboardScreen
 from llmring_tui.screens.call_details import CallDetailsScreen
-from llmring_tui.views import CallRow, CallsPage, CallsQuery, Cursor
 from llmring_tui.widgets import EmptyState, UpdatedLabel
 
 STATUSES = ("success", "error", "timeout", "rate_limited")

@@ -254,6 +254,22 @@ async def test_unreachable_host_is_one_clear_line() -> None:
     assert "s3cret-pw" not in message and "\n" not in message
 
 
+async def test_host_that_never_answers_times_out_with_one_line() -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts TCP connections, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        db = LLMDatabase(f"postgresql://app:s3cret-pw@127.0.0.1:{port}/appdb", connect_timeout=0.3)
+        with pytest.raises(DatabaseError) as info:
+            await db.initialize()
+    assert str(info.value) == (
+        f"cannot connect to PostgreSQL at app@127.0.0.1:{port}/appdb (schema llmring): no answer within 0.3 s"
+        " (check --database-url / DATABASE_URL)"
+    )
+
+
 async def test_bad_url_masks_the_password() -> None:
     with pytest.raises(DatabaseError) as info:
         await LLMDatabase("postgresql://app:s3cret-pw@db.example:notaport/appdb").initialize()
@@ -343,3 +359,18 @@ async def test_models_sort_in_byte_order_whatever_the_database_collation(pg_dsn:
             assert [m.model_name for m in await db.list_models()] == sorted(names)  # as SQLite orders them
     finally:
         run_sql(pg_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_lost_connections_raise_database_error_then_recover(pg_dsn: str, schemas: Any) -> None:
+    name = schemas()
+    async with LLMDatabase(pg_dsn, schema=name, min_connections=1, max_connections=1) as db:
+        await db.record_api_call(call())
+        # pgdbm names an own pool's connections "<schema>_pool".
+        kill = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}_pool'"
+        run_sql(pg_dsn, kill)
+        with pytest.raises(DatabaseError) as info:
+            await db.record_api_call(call())
+        where = f"postgres@127.0.0.1:{urlsplit(pg_dsn).port}/postgres (schema {name})"
+        assert str(info.value).startswith(f"PostgreSQL {where}: ")
+        await db.record_api_call(call())  # the pool replaced the dead connection
+        assert await db.count_calls() == 2
