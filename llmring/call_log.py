@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("llmring.calls")
 
-_SECRET_KEY = re.compile(r"(?i)(key|token|secret|password|passwd|authorization|auth|cookie|credential)")
+_SECRET_KEY = re.compile(
+    r"(?i)(api[_-]?key|^key$|_key$|secret|token|passw|authori[sz]ation|^auth($|[_-])|cookie|credential|signature)"
+)
 
 
 def clean_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -68,7 +70,7 @@ class CallLog:
     provider: str
     model_name: str
     request: LLMRequest
-    sink: Callable[[CallRecord], None]
+    sink: Callable[[CallRecord], None] | None
     stream: bool = False
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started: float = field(default_factory=time.perf_counter)
@@ -108,6 +110,8 @@ class CallLog:
 
     def on_retry(self, info: RetryInfo) -> None:
         """The provider's retry hook: one ``final=False`` row per failed attempt."""
+        if self.sink is None:
+            return
         error = info.error
         self.sink(
             self._record(
@@ -127,8 +131,10 @@ class CallLog:
         *,
         finish_reason: str | None = None,
         request_id: str | None = None,
-    ) -> CallRecord:
+    ) -> None:
         """Log the outcome of a call that worked (``usage`` None: the provider reported none)."""
+        if self.sink is None:
+            return
         tokens = {name: int(usage.get(name) or 0) for name in _TOKEN_FIELDS} if usage else {}
         record = self._record(
             status="success",
@@ -144,10 +150,11 @@ class CallLog:
             **tokens,
         )
         self.sink(record)
-        return record
 
-    def cache_hit(self, savings: Decimal | None) -> CallRecord:
+    def cache_hit(self, savings: Decimal | None) -> None:
         """Log a call answered from the cache: no tokens billed, cost 0, savings recorded."""
+        if self.sink is None:
+            return
         record = self._record(
             status="success",
             cache_hit=True,
@@ -157,10 +164,11 @@ class CallLog:
             time_to_first_token_ms=self._ttft_ms(),
         )
         self.sink(record)
-        return record
 
-    def failure(self, error: BaseException) -> CallRecord:
+    def failure(self, error: BaseException) -> None:
         """Log the outcome of a call that failed, with its redacted message."""
+        if self.sink is None:
+            return
         message = str(error) or type(error).__name__
         record = self._record(
             status=status_of(error),
@@ -171,7 +179,6 @@ class CallLog:
             request_id=getattr(error, "request_id", None),
         )
         self.sink(record)
-        return record
 
 
 _TOKEN_FIELDS = (

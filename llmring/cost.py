@@ -78,20 +78,31 @@ def _scaled(rate: Decimal | None, factor: Decimal) -> Decimal | None:
     return (rate * factor).normalize()
 
 
-def compute_cost(model: LLMModel | None, usage: Usage, *, provider: str | None = None) -> CostResult:
-    """Price ``usage`` with ``model``'s rates (see the module docstring for every rule)."""
-    provider = model.provider if model is not None else provider
-    if provider in FREE_PROVIDERS:
-        return FREE
-    if model is None:
-        return CostResult(total=None, rate_snapshot={"tier": "unknown-model"})
+@dataclass(frozen=True)
+class _Rates:
+    """The effective per-million rates of one model in one tier (computed once, then reused)."""
 
+    input: Decimal | None
+    output: Decimal | None
+    cached_input: Decimal | None
+    cache_write_5m: Decimal | None
+    cache_write_1h: Decimal | None
+    reasoning: Decimal | None
+    snapshot: dict[str, str | int | None]
+
+
+# (id(model), long context?) -> (model, rates). Holding the model keeps its id from being reused.
+_RATES: dict[tuple[int, bool], tuple[LLMModel, _Rates]] = {}
+_RATES_MAX = 4096
+
+
+def _rates(model: LLMModel, long_context: bool) -> _Rates:
+    key = (id(model), long_context)
+    hit = _RATES.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
     base_in = model.dollars_per_million_tokens_input
     base_out = model.dollars_per_million_tokens_output
-    if base_in is None and base_out is None:
-        return CostResult(total=None, rate_snapshot={"tier": "unpriced"})
-    threshold = model.long_context_threshold_tokens
-    long_context = threshold is not None and usage.prompt_tokens > threshold
     in_rate, out_rate = base_in, base_out
     in_factor = out_factor = Decimal(1)
     if long_context:
@@ -102,52 +113,73 @@ def compute_cost(model: LLMModel | None, usage: Usage, *, provider: str | None =
             in_factor = in_rate / base_in
         if out_rate is not None and base_out:
             out_factor = out_rate / base_out
-
     cached = model.dollars_per_million_tokens_cached_input
-    cached_rate = _scaled(cached, in_factor) if cached is not None else in_rate
     write_5m = model.dollars_per_million_tokens_cache_write_5m
     write_1h = model.dollars_per_million_tokens_cache_write_1h
-    write_5m_rate = (
-        _scaled(write_5m, in_factor) if write_5m is not None else _scaled(in_rate, CACHE_WRITE_5M_MULTIPLIER)
+    rates = _Rates(
+        input=in_rate,
+        output=out_rate,
+        cached_input=_scaled(cached, in_factor) if cached is not None else in_rate,
+        cache_write_5m=(
+            _scaled(write_5m, in_factor) if write_5m is not None else _scaled(in_rate, CACHE_WRITE_5M_MULTIPLIER)
+        ),
+        cache_write_1h=(
+            _scaled(write_1h, in_factor) if write_1h is not None else _scaled(in_rate, CACHE_WRITE_1H_MULTIPLIER)
+        ),
+        reasoning=_scaled(model.dollars_per_million_tokens_reasoning, out_factor),
+        snapshot={},
     )
-    write_1h_rate = (
-        _scaled(write_1h, in_factor) if write_1h is not None else _scaled(in_rate, CACHE_WRITE_1H_MULTIPLIER)
+    rates.snapshot.update(
+        tier="long_context" if long_context else "standard",
+        input=_fmt(rates.input),
+        output=_fmt(rates.output),
+        cached_input=_fmt(rates.cached_input),
+        cache_write_5m=_fmt(rates.cache_write_5m),
+        cache_write_1h=_fmt(rates.cache_write_1h),
+        reasoning=_fmt(rates.reasoning),
+        long_context_threshold_tokens=model.long_context_threshold_tokens,
     )
-    reasoning_rate = _scaled(model.dollars_per_million_tokens_reasoning, out_factor)
+    if len(_RATES) >= _RATES_MAX:
+        _RATES.clear()
+    _RATES[key] = (model, rates)
+    return rates
 
-    snapshot: dict[str, str | int | None] = {
-        "tier": "long_context" if long_context else "standard",
-        "input": _fmt(in_rate),
-        "output": _fmt(out_rate),
-        "cached_input": _fmt(cached_rate),
-        "cache_write_5m": _fmt(write_5m_rate),
-        "cache_write_1h": _fmt(write_1h_rate),
-        "reasoning": _fmt(reasoning_rate),
-        "long_context_threshold_tokens": threshold,
-    }
+
+def compute_cost(model: LLMModel | None, usage: Usage, *, provider: str | None = None) -> CostResult:
+    """Price ``usage`` with ``model``'s rates (see the module docstring for every rule)."""
+    provider = model.provider if model is not None else provider
+    if provider in FREE_PROVIDERS:
+        return FREE
+    if model is None:
+        return CostResult(total=None, rate_snapshot={"tier": "unknown-model"})
+    if model.dollars_per_million_tokens_input is None and model.dollars_per_million_tokens_output is None:
+        return CostResult(total=None, rate_snapshot={"tier": "unpriced"})
+    threshold = model.long_context_threshold_tokens
+    r = _rates(model, threshold is not None and usage.prompt_tokens > threshold)
+    snapshot = dict(r.snapshot)
 
     uncached = max(
         usage.prompt_tokens - usage.cached_tokens - usage.cache_write_5m_tokens - usage.cache_write_1h_tokens, 0
     )
-    reasoning = min(usage.reasoning_tokens, usage.completion_tokens) if reasoning_rate is not None else 0
-    parts: list[tuple[str, int, Decimal | None]] = [
-        ("input", uncached, in_rate),
-        ("cached_input", usage.cached_tokens, cached_rate),
-        ("cache_write_5m", usage.cache_write_5m_tokens, write_5m_rate),
-        ("cache_write_1h", usage.cache_write_1h_tokens, write_1h_rate),
-        ("reasoning", reasoning, reasoning_rate),
-        ("output", usage.completion_tokens - reasoning, out_rate),
-    ]
+    reasoning = min(usage.reasoning_tokens, usage.completion_tokens) if r.reasoning is not None else 0
+    parts: tuple[tuple[str, int, Decimal | None], ...] = (
+        ("input", uncached, r.input),
+        ("cached_input", usage.cached_tokens, r.cached_input),
+        ("cache_write_5m", usage.cache_write_5m_tokens, r.cache_write_5m),
+        ("cache_write_1h", usage.cache_write_1h_tokens, r.cache_write_1h),
+        ("reasoning", reasoning, r.reasoning),
+        ("output", usage.completion_tokens - reasoning, r.output),
+    )
     total = Decimal(0)
     breakdown: dict[str, str] = {}
     for name, tokens, rate in parts:
         if tokens <= 0:
             continue
         if rate is None:
-            return CostResult(total=None, rate_snapshot=snapshot, input_rate=in_rate, output_rate=out_rate)
+            return CostResult(total=None, rate_snapshot=snapshot, input_rate=r.input, output_rate=r.output)
         amount = Decimal(tokens) * rate / MILLION
         breakdown[name] = format(amount, "f")
         total += amount
     return CostResult(
-        total=total, breakdown=breakdown, rate_snapshot=snapshot, input_rate=in_rate, output_rate=out_rate
+        total=total, breakdown=breakdown, rate_snapshot=snapshot, input_rate=r.input, output_rate=r.output
     )

@@ -48,6 +48,7 @@ class BackgroundWriter:
         self._task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
+        self._lock = asyncio.Lock()
         self._hurry = False
         self.written = 0
         self.write_failures = 0
@@ -71,9 +72,10 @@ class BackgroundWriter:
         if self._task is not None and self._loop is loop and not self._task.done():
             return
         if self._loop is not loop:
-            # Events bind to the loop that first waits on them: a new loop needs new ones.
+            # Events and locks bind to the loop that first waits on them: a new loop needs new ones.
             self._wakeup = asyncio.Event()
             self._drained = asyncio.Event()
+            self._lock = asyncio.Lock()
             self._loop = loop
         self._task = loop.create_task(self._run(), name="llmring-log-writer")
 
@@ -88,10 +90,8 @@ class BackgroundWriter:
             if len(self._pending) < self.batch_size and not self._hurry:
                 # Let concurrent calls add their rows so they share one transaction.
                 await asyncio.sleep(self.max_delay)
-            batch = [self._pending[i] for i in range(min(self.batch_size, len(self._pending)))]
             try:
-                store = await self._get_store()
-                await store.record_api_calls(batch)
+                await self._write_batch()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -104,10 +104,44 @@ class BackgroundWriter:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.retry_max)
                 continue
-            for _ in batch:
-                self._pending.popleft()
-            self.written += len(batch)
             delay = self.retry_initial
+
+    async def _write_batch(self) -> None:
+        """Write the oldest ``batch_size`` rows and only then drop them from the queue."""
+        async with self._lock:
+            batch = [self._pending[i] for i in range(min(self.batch_size, len(self._pending)))]
+            if not batch:
+                return
+            store = await self._get_store()
+            write = asyncio.ensure_future(store.record_api_calls(batch))
+            try:
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # Cancelled mid-write (the loop is shutting down): let the write finish, so its
+                # rows are neither lost nor written twice by the final drain.
+                await asyncio.wait([write])
+                if not write.cancelled() and write.exception() is None:
+                    self._done(len(batch))
+                raise
+            self._done(len(batch))
+
+    def _done(self, count: int) -> None:
+        for _ in range(count):
+            self._pending.popleft()
+        self.written += count
+
+    async def drain_now(self) -> int:
+        """Write every queued row now, once, without the background task; returns rows left.
+
+        Used when the event loop is ending without ``close()``: there is no later to retry in.
+        """
+        while self._pending:
+            try:
+                await self._write_batch()
+            except Exception as exc:
+                self.last_error = exc
+                break
+        return len(self._pending)
 
     async def flush(self, timeout: float | None = None) -> int:
         """Wait until every queued row is written (or ``timeout`` passes); returns rows left."""

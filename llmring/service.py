@@ -91,7 +91,7 @@ class LLMRing(ServiceBase):
         log = self._call_log(route, request, id_at_origin, stream=True)
         key: str | None = None
         try:
-            check_capabilities(route, request)
+            check_capabilities(route, request, stream=True)
             provider = self.get_provider(route.provider)
             entry = None
             if is_cacheable(request):

@@ -10,8 +10,11 @@ misses and log rows wait in the writer's queue), but it does fail a query such a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import TYPE_CHECKING, Any, Self
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from llmring.cache import MemoryCache, ResponseCache, StoreCache
 from llmring.errors import ConfigurationError, ModelNotFoundError
@@ -57,6 +60,7 @@ class ServiceBase:
         if enable_db_logging and db_manager is None:
             self._target = resolve_database(database_url=db_connection_string)
         self._store: Store | None = None
+        self._guard: asyncio.Task[None] | None = None
         self._store_lock = asyncio.Lock()
         self._store_warned = False
         self._providers: dict[str, BaseProvider] = dict(providers or {})
@@ -65,7 +69,19 @@ class ServiceBase:
         self._cache: ResponseCache | None = cache
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
-        self.writer: BackgroundWriter | None = BackgroundWriter(self._open_store) if enable_db_logging else None
+        self.writer: BackgroundWriter | None = None
+        if enable_db_logging:
+            # The writer reaches the store through a weak reference, so a forgotten LLMRing is
+            # not kept alive by its own writer (no reference cycle).
+            ring = weakref.ref(self)
+
+            async def store_for_writer() -> Store:
+                owner = ring()
+                if owner is None:
+                    raise ConfigurationError("the LLMRing that owned these log rows is gone")
+                return await owner._open_store()
+
+            self.writer = BackgroundWriter(store_for_writer)
 
     def __repr__(self) -> str:
         where = self._target.describe() if self._target else ("db_manager" if self._db_manager else "no logging")
@@ -78,9 +94,10 @@ class ServiceBase:
         await self.close()
 
     # -- store ----------------------------------------------------------------------------------
-    def _sink(self, record: CallRecord) -> None:
-        if self.writer is not None:
-            self.writer.put(record)
+    @property
+    def _sink(self) -> Callable[[CallRecord], None] | None:
+        """Where call rows go (None when logging is off: rows are then not even built)."""
+        return self.writer.put if self.writer is not None else None
 
     def _make_store(self) -> Store:
         if self._db_manager is not None:
@@ -88,8 +105,7 @@ class ServiceBase:
                 from llmring.db import LLMDatabase
             except ModuleNotFoundError as exc:
                 raise ConfigurationError("the PostgreSQL backend (llmring.db) is not available") from exc
-            store: Store = LLMDatabase(db_manager=self._db_manager)
-            return store
+            return cast("Store", LLMDatabase(db_manager=self._db_manager))
         from llmring.stores import open_store
 
         assert self._target is not None
@@ -101,12 +117,53 @@ class ServiceBase:
             return self._store
         if not self.enable_db_logging:
             raise ConfigurationError("database logging is off for this LLMRing (enable_db_logging=False)")
+        self._arm_loop_exit_guard()
         async with self._store_lock:
             if self._store is None:
                 store = self._make_store()
                 await store.initialize()
                 self._store = store
         return self._store
+
+    def _arm_loop_exit_guard(self) -> None:
+        """Make sure the end of this event loop writes queued rows and closes the store.
+
+        A program that never calls ``close()`` would otherwise lose its last log rows and hang at
+        exit on the store's worker thread. ``asyncio.run`` cancels every task when ``main`` ends;
+        this task's cancellation does the cleanup. It holds the service only weakly.
+        """
+        loop = asyncio.get_running_loop()
+        if self._guard is not None and not self._guard.done() and self._guard.get_loop() is loop:
+            return
+        ring = weakref.ref(self)
+
+        async def guard() -> None:
+            try:
+                await loop.create_future()
+            except asyncio.CancelledError:
+                owner = ring()
+                if owner is not None:
+                    await owner._release_store()
+                raise
+
+        self._guard = loop.create_task(guard(), name="llmring-loop-exit-guard")
+
+    async def _release_store(self) -> None:
+        """Write what is queued (once) and close the store; it reopens on next use."""
+        if self.writer is not None:
+            left = await self.writer.drain_now()
+            if left:
+                logger.warning(
+                    "llmring: %d call-log row(s) not written before the event loop ended"
+                    " (call `await ring.close()` before it ends): %s",
+                    left,
+                    self.writer.last_error,
+                )
+        store, self._store = self._store, None
+        if isinstance(self._cache, StoreCache):
+            self._cache = None
+        if store is not None:
+            await store.close()
 
     async def _store_or_none(self) -> Store | None:
         """The store for the call path: None (and one warning) when it cannot be opened."""
@@ -254,3 +311,8 @@ class ServiceBase:
         store, self._store = self._store, None
         if store is not None:
             await store.close()
+        guard, self._guard = self._guard, None
+        if guard is not None and not guard.done() and guard.get_loop() is asyncio.get_running_loop():
+            guard.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await guard

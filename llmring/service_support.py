@@ -31,14 +31,15 @@ def _part_types(request: LLMRequest) -> set[str]:
     return types
 
 
-def check_capabilities(route: Route, request: LLMRequest) -> None:
-    """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs).
-
-    Only cheap, certain checks: a model the registry does not know is never refused.
+def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = False) -> None:
+    """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs,
+    streaming). Only cheap, certain checks: a model the registry does not know is never refused.
     """
     model = route.model
     if model is None:
         return
+    if stream and not model.supports_streaming:
+        raise UnsupportedFeatureError(f"{route.key} does not support streaming", provider=route.provider)
     if request.tools and not model.supports_function_calling:
         raise UnsupportedFeatureError(f"{route.key} does not support tools (function calling)", provider=route.provider)
     parts = _part_types(request) if any(isinstance(m.content, list) for m in request.messages) else set()
