@@ -137,8 +137,9 @@ class LLMDatabase:
     ``schema`` names the schema for a standalone store, and for an injected manager that has
     none; a manager's own schema wins. ``initialize()`` creates the schema and applies the
     migrations in ``llmring/migrations/postgres`` (idempotent, safe with several processes at
-    once). Methods used before ``initialize()`` initialise first. An injected pool needs at
-    least two connections (one holds the bootstrap lock while another migrates).
+    once). Methods used before ``initialize()`` initialise first. A pool needs at least two
+    connections (one holds the bootstrap lock while another migrates): an own pool is given
+    two even if ``max_connections`` asks for fewer, and a smaller injected pool is refused.
     """
 
     backend = "postgres"
@@ -178,10 +179,11 @@ class LLMDatabase:
             pgdbm_logger = logging.getLogger("pgdbm.core")
             if _quiet_pool_warning not in pgdbm_logger.filters:
                 pgdbm_logger.addFilter(_quiet_pool_warning)
+            max_connections = max(max_connections, 2)
             config = DatabaseConfig(
                 connection_string=connection_string,
                 schema=schema,
-                min_connections=min_connections,
+                min_connections=min(max(min_connections, 1), max_connections),
                 max_connections=max_connections,
                 lock_timeout_ms=None,  # the bootstrap lock may wait behind another process
                 retry_attempts=1,  # we retry the one error worth retrying, quietly
@@ -262,6 +264,12 @@ class LLMDatabase:
             if pool is None:
                 raise DatabaseError(f"PostgreSQL {self.where}: connect the injected manager before initialize()")
             manager = AsyncDatabaseManager(pool=pool, schema=self.schema)
+        pool_size = getattr(getattr(manager, "_pool", None), "get_max_size", lambda: 2)()
+        if pool_size < 2:
+            raise ConfigurationError(
+                f"PostgreSQL {self.where}: the pool holds {pool_size} connection(s); llmring needs at least 2"
+                " (one holds the migration lock while another migrates)"
+            )
         migrations = resources.files("llmring").joinpath("migrations", "postgres")
         async with manager.acquire() as conn:
             await conn.execute("SET lock_timeout = 0")  # undone when the connection is released

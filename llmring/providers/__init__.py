@@ -20,7 +20,7 @@ def provider_class(name: str) -> type[BaseProvider]:
     """The provider class registered under ``name`` (``KeyError`` if unknown)."""
     module, _, attr = PROVIDER_CLASSES[name].partition(":")
     cls: Any = getattr(import_module(module), attr)
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 def create_provider(name: str, **kwargs: Any) -> BaseProvider:

@@ -12,6 +12,9 @@ from typer.testing import CliRunner, Result
 
 from llmring.cli.main import app
 
+# The local OpenAI fake, shared with the service tests (``ask`` and ``analyze-*`` talk to it).
+from tests.service.conftest import _openai_server, openai_fake  # noqa: F401
+
 Invoke = Callable[..., Result]
 
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner, Result
 
 from llmring.cli.main import app
 from tests.fakes.openai_fake import OpenAIFake
-from tests.service.conftest import _openai_server, openai_fake, rows  # noqa: F401  (fixtures)
+from tests.service.conftest import rows
 
 
 def run(db: Path, *args: str, stdin: str | None = None) -> Result:

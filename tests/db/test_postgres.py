@@ -374,3 +374,21 @@ async def test_lost_connections_raise_database_error_then_recover(pg_dsn: str, s
         assert str(info.value).startswith(f"PostgreSQL {where}: ")
         await db.record_api_call(call())  # the pool replaced the dead connection
         assert await db.count_calls() == 2
+
+
+async def test_a_one_connection_pool_is_refused_not_deadlocked(pg_dsn: str, schemas: Any) -> None:
+    from pgdbm import AsyncDatabaseManager, DatabaseConfig
+
+    pool = await AsyncDatabaseManager.create_shared_pool(
+        DatabaseConfig(connection_string=pg_dsn, min_connections=1, max_connections=1)
+    )
+    try:
+        db = LLMDatabase(db_manager=AsyncDatabaseManager(pool=pool, schema=schemas()))
+        with pytest.raises(ConfigurationError, match="at least 2"):
+            await asyncio.wait_for(db.initialize(), 10)
+    finally:
+        await pool.close()
+    # An own pool asked for one connection gets the two the bootstrap needs.
+    async with LLMDatabase(pg_dsn, schema=schemas(), min_connections=1, max_connections=1) as db:
+        await asyncio.wait_for(db.record_api_call(call()), 10)
+        assert await db.count_calls() == 1

@@ -6,11 +6,5 @@ imported here, so helpers working on different providers never edit the same lin
 
 from __future__ import annotations
 
+from tests.fakes.fixtures_anthropic_google import *  # noqa: F403
 from tests.fakes.fixtures_openai_ollama import *  # noqa: F403
-
-# Anthropic and Google fixtures (tests/fakes/fixtures_anthropic_google.py), once that module exists.
-try:
-    from tests.fakes.fixtures_anthropic_google import *  # noqa: F403
-except ModuleNotFoundError as exc:
-    if exc.name != "tests.fakes.fixtures_anthropic_google":
-        raise

@@ -11,6 +11,7 @@ from llmring.errors import (
     AuthenticationError,
     MissingAPIKeyError,
     ModelNotFoundError,
+    ProviderConnectionError,
     ProviderTimeoutError,
     UnsupportedFeatureError,
 )
@@ -25,7 +26,12 @@ async def test_success_row_has_tokens_cost_and_request_fields(ring: LLMRingSQLit
     req = request(
         temperature=0.2,
         max_tokens=50,
-        metadata={"id_at_origin": "user-7", "team": "a", "api_key": "sk-should-not-be-stored", "note": "Bearer abcdefghijk"},
+        metadata={
+            "id_at_origin": "user-7",
+            "team": "a",
+            "api_key": "sk-should-not-be-stored",
+            "note": "Bearer abcdefghijk",
+        },
     )
     response = await ring.chat(req)
     assert response.usage["cost"] is not None and response.usage["cost"] > 0
@@ -163,7 +169,7 @@ async def test_stream_logs_one_row_with_ttft_and_cost(ring: LLMRingSQLite, db_pa
 
 async def test_stream_failure_mid_way_is_logged(ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path) -> None:
     openai_fake.drop_stream_after = 3
-    with pytest.raises(Exception, match="connection dropped|ended before"):
+    with pytest.raises(ProviderConnectionError, match=r"connection dropped|ended before"):
         async for _ in ring.chat_stream(request("one two three four five six")):
             pass
     await ring.flush()

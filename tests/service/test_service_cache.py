@@ -21,7 +21,9 @@ def cached(text: str = "Hello", temperature: float = 0, **cache: Any) -> Any:
     return request(text, temperature=temperature, cache={"enabled": True, **cache})
 
 
-async def test_hit_is_not_sent_not_billed_and_logged(ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path) -> None:
+async def test_hit_is_not_sent_not_billed_and_logged(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path
+) -> None:
     first = await ring.chat(cached())
     second = await ring.chat(cached())
     assert len(openai_fake.requests) == 1
@@ -41,7 +43,9 @@ async def test_hit_is_not_sent_not_billed_and_logged(ring: LLMRingSQLite, openai
 
 
 @pytest.mark.parametrize(("temperature", "sent"), [(0.1, 1), (0.11, 2), (0.0, 1)])
-async def test_temperature_boundary(ring: LLMRingSQLite, openai_fake: OpenAIFake, temperature: float, sent: int) -> None:
+async def test_temperature_boundary(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, temperature: float, sent: int
+) -> None:
     await ring.chat(cached(temperature=temperature))
     await ring.chat(cached(temperature=temperature))
     assert len(openai_fake.requests) == sent
@@ -94,9 +98,7 @@ class BrokenCache:
         raise RuntimeError("cache table is gone")
 
 
-async def test_cache_failure_is_a_miss_not_an_error(
-    openai_fake: OpenAIFake, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_cache_failure_is_a_miss_not_an_error(openai_fake: OpenAIFake, caplog: pytest.LogCaptureFixture) -> None:
     async with LLMRing(enable_db_logging=False, cache=BrokenCache()) as ring:
         with caplog.at_level(logging.WARNING, logger="llmring"):
             first = await ring.chat(cached())

@@ -91,7 +91,9 @@ async def test_no_logging_answers_registry_from_bundle() -> None:
             await ring.get_usage_stats()
 
 
-async def test_database_url_sqlite_env(openai_fake: OpenAIFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_database_url_sqlite_env(
+    openai_fake: OpenAIFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "from-env.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{target}")
     async with LLMRing() as ring:
@@ -112,9 +114,7 @@ def test_bad_database_url_is_a_configuration_error() -> None:
         LLMRing(db_connection_string="mysql://nope")
 
 
-async def test_db_manager_without_postgres_backend(
-    openai_fake: OpenAIFake, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_db_manager_without_postgres_backend(openai_fake: OpenAIFake, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llmring.db", None)
     ring = LLMRing(db_manager=object())
     assert (await ring.chat(request())).content == "Echo: Hello"  # the call still works

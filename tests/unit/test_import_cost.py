@@ -9,7 +9,7 @@ HEAVY = ("textual", "asyncpg", "pgdbm", "rich", "openai", "anthropic", "google.g
 
 
 def test_import_llmring_pulls_in_no_heavy_module() -> None:
-    code = "import sys, llmring; print(' '.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    code = f"import sys, llmring; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
