@@ -4,7 +4,8 @@
 
     LLMRingError
     ├── ConfigurationError            bad settings or arguments (exit code 2 in the CLI)
-    │   └── MissingAPIKeyError        a provider key is not set (names the env var)
+    │   ├── MissingAPIKeyError        a provider key is not set (names the env var)
+    │   └── InvalidRequestError       a Message/LLMRequest field is invalid (also a ValueError)
     ├── ModelNotFoundError            unknown model or provider (lists close matches)
     ├── RegistryError                 a registry JSON file is malformed (names file, model, field)
     ├── FileInputError                a file given to file_utils is missing, unsupported or too big
@@ -91,6 +92,16 @@ class MissingAPIKeyError(ConfigurationError):
         super().__init__(f"{provider}: no API key: set {names}")
         self.provider = provider
         self.env_vars = env_vars
+
+
+class InvalidRequestError(ConfigurationError, ValueError):
+    """A ``Message`` or ``LLMRequest`` was built with an invalid field (temperature out of range, a
+    malformed ``cache`` dict, no content). It is also a ``ValueError``, like pydantic's
+    ``ValidationError`` it replaces for direct construction; ``errors`` holds pydantic's details."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 class ModelNotFoundError(LLMRingError):

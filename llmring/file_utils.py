@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +73,19 @@ def _read(file_path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) ->
     if "://" in text:
         raise FileInputError(f"{text}: only local files are supported, not URLs (download it first)")
     path = Path(text).expanduser()
-    if not path.exists():
-        raise FileInputError(f"{path}: file not found")
-    if not path.is_file():
-        raise FileInputError(f"{path}: not a regular file")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FileInputError(f"{path}: {size:,} bytes is over the {max_bytes:,}-byte limit")
+        # stat, not exists()/is_file(): those raise on EACCES or ENAMETOOLONG instead of saying no.
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileInputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise FileInputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise FileInputError(f"{path}: not a regular file")
+    # Checked before reading, so a huge file costs one stat, not its bytes in memory.
+    if info.st_size > max_bytes:
+        raise FileInputError(f"{path}: {info.st_size:,} bytes is over the {max_bytes:,}-byte limit")
+    try:
         return path.read_bytes()
     except PermissionError as exc:
         raise FileInputError(f"{path}: cannot read the file (permission denied)") from exc

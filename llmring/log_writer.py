@@ -3,9 +3,11 @@
 ``put`` is synchronous and never waits: the row joins a queue and a task on the running loop
 writes up to ``batch_size`` rows at a time, after at most ``max_delay`` seconds. If the store
 raises (unreachable PostgreSQL, a locked or read-only SQLite file), the rows stay queued and the
-write is retried with exponential backoff until it works. ``flush`` waits for the queue to drain;
-``close`` drains with a time limit and returns how many rows could not be written, after logging
-a warning with that count. ``unwritten`` always says how many rows are still queued.
+write is retried with exponential backoff until it works (``flush`` cuts the wait short; a failed
+write that may have committed anyway is looked up first, so no row is written twice or blocks
+the queue). ``flush`` waits for the queue to drain; ``close`` drains with a time limit and
+returns how many rows could not be written, after logging a warning with that count.
+``unwritten`` always says how many rows are still queued.
 """
 
 from __future__ import annotations
@@ -48,8 +50,12 @@ class BackgroundWriter:
         self._task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
+        self._retry_now = asyncio.Event()
         self._lock = asyncio.Lock()
         self._hurry = False
+        # Rows at the head of the queue whose write failed but may have committed (the
+        # connection was lost before the answer came): checked before they are written again.
+        self._unsure = 0
         self.written = 0
         self.write_failures = 0
         self.last_error: BaseException | None = None
@@ -75,6 +81,7 @@ class BackgroundWriter:
             # Events and locks bind to the loop that first waits on them: a new loop needs new ones.
             self._wakeup = asyncio.Event()
             self._drained = asyncio.Event()
+            self._retry_now = asyncio.Event()
             self._lock = asyncio.Lock()
             self._loop = loop
         self._task = loop.create_task(self._run(), name="llmring-log-writer")
@@ -101,18 +108,30 @@ class BackgroundWriter:
                     logger.warning(
                         "llmring: could not write %d call-log row(s), will retry: %s", len(self._pending), exc
                     )
-                await asyncio.sleep(delay)
+                await self._back_off(delay)
                 delay = min(delay * 2, self.retry_max)
                 continue
             delay = self.retry_initial
 
+    async def _back_off(self, delay: float) -> None:
+        """Wait ``delay`` seconds before the next try, or less when ``flush`` asks for one now
+        (the store may be back already: a flush or close must not sit out a long backoff)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._retry_now.wait()
+        self._retry_now.clear()
+
     async def _write_batch(self) -> None:
         """Write the oldest ``batch_size`` rows and only then drop them from the queue."""
         async with self._lock:
+            if not self._pending:
+                return
+            store = await self._get_store()
+            if self._unsure:
+                await self._settle(store)
             batch = [self._pending[i] for i in range(min(self.batch_size, len(self._pending)))]
             if not batch:
                 return
-            store = await self._get_store()
             write = asyncio.ensure_future(store.record_api_calls(batch))
             try:
                 await asyncio.shield(write)
@@ -122,10 +141,27 @@ class BackgroundWriter:
                 await asyncio.wait([write])
                 if not write.cancelled() and write.exception() is None:
                     self._done(len(batch))
+                else:
+                    self._unsure = len(batch)
+                raise
+            except Exception:
+                self._unsure = len(batch)
                 raise
             self._done(len(batch))
 
+    async def _settle(self, store: Store) -> None:
+        """Find out whether the last failed write committed after all, and if so drop its rows.
+
+        A batch is one transaction, so its first row tells. Without this check a write whose
+        commit succeeded but whose answer was lost (PostgreSQL stopped at that moment) would be
+        retried forever, failing on its own duplicate ids, with every later row stuck behind it.
+        """
+        if await store.get_call(self._pending[0].id) is not None:
+            self._done(self._unsure)
+        self._unsure = 0
+
     def _done(self, count: int) -> None:
+        self._unsure = 0
         for _ in range(count):
             self._pending.popleft()
         self.written += count
@@ -149,6 +185,7 @@ class BackgroundWriter:
             return 0
         self._ensure_task()
         self._hurry = True
+        self._retry_now.set()
         try:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):

@@ -108,6 +108,8 @@ def bundled_root() -> Traversable:
 def _describe(error: ValidationError, raw: Any) -> str:
     first = error.errors()[0]
     loc = list(first["loc"])
+    if not loc:
+        return 'not a registry file: expected {"provider": ..., "models": [...]}'
     where = ".".join(str(p) for p in loc)
     if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
         try:
@@ -118,7 +120,7 @@ def _describe(error: ValidationError, raw: Any) -> str:
         # tag (a bad price is reported at "dollars_per_million_tokens_input.float"), not a field.
         field = str(loc[2]) if len(loc) > 2 else "(entry)"
         where = f"model {name!s}, field {field}"
-    return f"{where}: {first['msg']}"
+    return f"{where}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def load_file(path: Path | Traversable) -> list[LLMModel]:

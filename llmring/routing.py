@@ -86,7 +86,10 @@ def resolve(model_string: str, known_models: Iterable[LLMModel]) -> Route:
             raise ConfigurationError(f"model {text!r} has nothing before ':': write provider:model, e.g. openai:{name}")
         if provider in PROVIDERS:
             if not name:
-                raise ConfigurationError(f"model {text!r} has no model name after '{provider}:'")
+                raise ConfigurationError(
+                    f"model {text!r} has no model name after '{provider}:': write {provider}:MODEL"
+                    " (`llmring models list` shows them)"
+                )
             return Route(provider, name, _lookup(models, provider, name))
         # Not a provider: it may be a bare Ollama tag such as "llama3.2:latest" or "qwen3:8b".
         tagged = _lookup(models, "ollama", text) or _lookup(models, "ollama", prefix.strip())

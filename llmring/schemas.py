@@ -10,9 +10,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from llmring.errors import InvalidRequestError
 
 Role = Literal["system", "user", "assistant", "tool"]
 CallStatus = Literal["success", "error", "timeout", "rate_limited"]
@@ -26,7 +31,43 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Message(BaseModel):
+def _describe(model: str, error: ValidationError) -> str:
+    """Pydantic's first problem as one line: ``invalid LLMRequest: temperature must be ... (got 5)``."""
+    problems = error.errors()
+    first = problems[0]
+    where = ".".join(str(p) for p in first["loc"])
+    text = first["msg"].removeprefix("Value error, ")
+    if where and not text.startswith(where.rpartition(".")[2]):
+        text = f"{where}: {text}"
+    if first["loc"] and first["type"] != "missing" and not isinstance(first.get("input"), list):
+        shown = repr(first.get("input"))
+        text += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"invalid {model}: {text}{more}"
+
+
+class _RequestModel(BaseModel):
+    """Building one of these directly raises ``InvalidRequestError`` (an llmring ``ConfigurationError``
+    and a ``ValueError``) instead of pydantic's ``ValidationError``.
+
+    ``model_validate`` and validation as a field of another pydantic model keep pydantic's
+    ``ValidationError``, so frameworks (FastAPI request bodies) see the error type they expect: the
+    ``__pydantic_base_init__`` marker (pydantic's own, used by ``RootModel``) tells pydantic that this
+    ``__init__`` need not run during validation.
+    """
+
+    if not TYPE_CHECKING:  # keep the field-typed constructor signature for type checkers
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise InvalidRequestError(_describe(type(self).__name__, exc), exc.errors()) from exc
+
+        __init__.__pydantic_base_init__ = True
+
+
+class Message(_RequestModel):
     """One turn of a conversation.
 
     ``content`` is plain text or a list of content parts in the canonical shapes that
@@ -45,8 +86,19 @@ class Message(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class LLMRequest(BaseModel):
-    """A provider-neutral chat request (all seed fields, plus tool_choice and sampling extras)."""
+def _has_content(message: Message) -> bool:
+    content = message.content
+    if isinstance(content, str):
+        return bool(content.strip())
+    return bool(content) or bool(message.tool_calls)
+
+
+class LLMRequest(_RequestModel):
+    """A provider-neutral chat request (all seed fields, plus tool_choice and sampling extras).
+
+    Invalid fields (temperature outside 0-2, a malformed ``cache`` dict, no messages, only empty
+    messages) raise ``llmring.errors.InvalidRequestError`` when built directly.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -91,6 +143,8 @@ class LLMRequest(BaseModel):
     def _messages_not_empty(cls, value: list[Message]) -> list[Message]:
         if not value:
             raise ValueError("messages must contain at least one message")
+        if not any(_has_content(m) for m in value):
+            raise ValueError("messages are all empty: give the prompt text")
         return value
 
     @field_validator("cache")
@@ -100,7 +154,7 @@ class LLMRequest(BaseModel):
             return value
         unknown = set(value) - {"enabled", "ttl_seconds"}
         if unknown:
-            raise ValueError(f"unknown cache option(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"cache has unknown option(s) {', '.join(sorted(unknown))}: use enabled, ttl_seconds")
         if "enabled" in value and not isinstance(value["enabled"], bool):
             raise ValueError("cache['enabled'] must be true or false")
         ttl = value.get("ttl_seconds")
@@ -326,6 +380,15 @@ class UsageBreakdownRow(BaseModel):
     errors: int = 0
     cache_hits: int = 0
     avg_response_time_ms: float | None = None
+    unpriced_calls: int = 0  # successes whose price is unknown: their cost is not in ``cost``
+
+    def cost_label(self, money: Callable[[Decimal], str]) -> str:
+        """``cost`` for display with ``money``, saying when some or all calls could not be priced."""
+        if not self.unpriced_calls:
+            return money(self.cost)
+        if self.cost == 0 and self.unpriced_calls == self.calls - self.errors - self.cache_hits:
+            return "unpriced"
+        return f"{money(self.cost)} +{self.unpriced_calls} unpriced"
 
 
 class SyncReport(BaseModel):

@@ -35,6 +35,7 @@ from llmring.service_support import (
 )
 
 if TYPE_CHECKING:
+    from llmring.providers.base import BaseProvider
     from llmring.routing import Route
     from llmring.schemas import LLMRequest, LLMResponse, StreamChunk
 
@@ -60,11 +61,11 @@ class LLMRing(ServiceBase):
         ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``.
         """
         route = await self._route(request.model)
+        provider = self._ready_provider(route)
         log = self._call_log(route, request, id_at_origin, stream=False)
         key: str | None = None
         try:
             check_capabilities(route, request)
-            provider = self.get_provider(route.provider)
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
@@ -88,11 +89,11 @@ class LLMRing(ServiceBase):
         (``StreamClosedEarly``) so the call is not lost from the log.
         """
         route = await self._route(request.model)
+        provider = self._ready_provider(route)
         log = self._call_log(route, request, id_at_origin, stream=True)
         key: str | None = None
         try:
             check_capabilities(route, request, stream=True)
-            provider = self.get_provider(route.provider)
             entry = None
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
@@ -144,6 +145,14 @@ class LLMRing(ServiceBase):
             log.success(None, CostResult(total=None), finish_reason=finish_reason, request_id=request_id)
 
     # -- the steps of a call ----------------------------------------------------------------
+    def _ready_provider(self, route: Route) -> BaseProvider:
+        """The route's provider, checked for its API key: a missing key is a configuration error,
+        raised before the call is logged (no request was made, so there is no call to record)."""
+        provider = self.get_provider(route.provider)
+        if provider.requires_api_key:
+            provider.require_api_key()
+        return provider
+
     def _call_log(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallLog:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
         return CallLog(

@@ -142,7 +142,9 @@ class ServiceBase:
                 await loop.create_future()
             except asyncio.CancelledError:
                 owner = ring()
-                if owner is not None:
+                # close() detaches its guard before cancelling it: it has written and reported
+                # the rows itself, and must not see them drained (and the store reopened) again.
+                if owner is not None and owner._guard is asyncio.current_task():
                     await owner._release_store()
                 raise
 

@@ -106,7 +106,10 @@ def resolve_database(sqlite: str | os.PathLike[str] | None = None, database_url:
     if url is None:
         return DatabaseTarget(sqlite_path=default_sqlite_path())
     if url.startswith("sqlite:///"):
-        return DatabaseTarget(sqlite_path=Path(url.removeprefix("sqlite:///")).expanduser())
+        path = url.removeprefix("sqlite:///")
+        if not path.strip():
+            raise ConfigurationError("sqlite:/// URL has no file path: use sqlite:///path/to/llmring.db")
+        return DatabaseTarget(sqlite_path=Path(path).expanduser())
     if url.startswith(("postgresql://", "postgres://")):
         return DatabaseTarget(database_url=url)
     raise ConfigurationError(

@@ -209,7 +209,7 @@ def breakdown_lines(rows: list[UsageBreakdownRow]) -> tuple[BreakdownLine, ...]:
             key=row.key,
             calls=row.calls,
             tokens=row.tokens,
-            cost=fmt.money(row.cost),
+            cost=row.cost_label(fmt.money),
             errors=row.errors,
             cache_hits=row.cache_hits,
             latency=fmt.latency(row.avg_response_time_ms),

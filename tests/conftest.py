@@ -1,8 +1,15 @@
-"""Fixtures every test gets: no real home directory, no real API keys, no real network config."""
+"""Fixtures every test gets: no real home directory, no real API keys, no real network config.
+
+The session is also watched for leaked secrets (``tests/secret_watch.py``): a root-logger handler
+and an ``LLMRingError`` hook are installed at start, and tests marked ``secrets_scan`` are moved
+to the very end, where they check what the watch saw and every file the session wrote.
+"""
 
 from __future__ import annotations
 
 import pytest
+
+from tests.secret_watch import SECRET_WATCH, SecretWatch, fake_secrets
 
 _ENV_TO_CLEAR = (
     "OPENAI_API_KEY",
@@ -29,6 +36,26 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for name in _ENV_TO_CLEAR:
         monkeypatch.delenv(name, raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    watch = SecretWatch(fake_secrets())
+    watch.install()
+    config.stash[SECRET_WATCH] = watch
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    watch = config.stash.get(SECRET_WATCH, None)
+    if watch is not None:
+        watch.uninstall()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run ``secrets_scan`` tests after every other test (they check what the others left behind)."""
+    last = [item for item in items if item.get_closest_marker("secrets_scan")]
+    if last:
+        items[:] = [item for item in items if not item.get_closest_marker("secrets_scan")] + last
 
 
 # The PostgreSQL server for tests that ask for ``pg_dsn`` (started lazily, once per session).

@@ -6,6 +6,9 @@ the session ends. The postmaster runs in the foreground as our child with ``PR_S
 so a test run killed with SIGKILL takes the server down with it instead of leaving an orphan.
 ``TEST_DATABASE_URL`` points the suite at an existing server instead.
 
+``PostgresServer`` is the same server as an object that can be stopped and started again on its
+data dir and port, for tests of what a database outage does to a running service.
+
 As root, initdb and postgres refuse to run, so the server runs as the ``postgres`` user that
 Debian's postgresql-common package creates.
 """
@@ -83,60 +86,120 @@ def _wait_ready(data: str, proc: subprocess.Popen[bytes], log: str, timeout: flo
     raise RuntimeError(f"postgres did not become ready within {timeout:.0f} s (log: {log})")
 
 
+class PostgresServer:
+    """A throwaway server that can be stopped and started again on the same data dir and port.
+
+    ``start()`` runs initdb the first time; ``stop()`` shuts the postmaster down ("fast": open
+    sessions are cut off) and keeps the files, so a later ``start()`` brings the same databases
+    back on the same port; ``remove()`` stops it and deletes everything. Raises
+    ``FileNotFoundError`` when no PostgreSQL binaries are installed. Call ``start()`` from a
+    thread that outlives the server: the parent-death signal fires when that thread ends.
+    """
+
+    def __init__(self, *, max_connections: int = 200, extra: tuple[str, ...] = ()) -> None:
+        bindir = pg_bindir()
+        if bindir is None:
+            raise FileNotFoundError("PostgreSQL binaries not found (apt-get install -y postgresql)")
+        self.bindir = bindir
+        self.max_connections = max_connections
+        self.extra = extra
+        self.base = tempfile.mkdtemp(prefix="pgtest-")  # short: the unix socket path must stay < 107 bytes
+        self.data, self.log = os.path.join(self.base, "data"), os.path.join(self.base, "log")
+        self.port: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._uid: int | None = None
+        self._gid: int | None = None
+        self._kw: dict[str, Any] = {}
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            self._uid, self._gid = pw.pw_uid, pw.pw_gid
+            os.chown(self.base, pw.pw_uid, pw.pw_gid)
+            self._kw = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+
+    @property
+    def dsn(self) -> str:
+        """The superuser's URL (TCP, password auth); fixed once the server first started."""
+        assert self.port is not None, "start() the server first"
+        return f"postgresql://postgres:{PASSWORD}@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _initdb(self) -> None:
+        pwfile = os.path.join(self.base, "pw")
+        with open(pwfile, "w") as fh:
+            fh.write(PASSWORD)
+        if self._uid is not None and self._gid is not None:
+            os.chown(pwfile, self._uid, self._gid)  # initdb runs as postgres
+        initdb = [os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "postgres", "--pwfile", pwfile]
+        initdb += ["--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"]
+        subprocess.run(initdb, check=True, capture_output=True, **self._kw)
+
+    def _spawn(self, port: int) -> None:
+        args = [os.path.join(self.bindir, "postgres"), "-D", self.data, "-h", "127.0.0.1", "-p", str(port)]
+        args += ["-k", self.base, "-F", "-c", f"max_connections={self.max_connections}", *self.extra]
+        with open(self.log, "ab") as out:
+            proc = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_child_setup(self._uid, self._gid)
+            )
+        try:
+            _wait_ready(self.data, proc, self.log)
+        except RuntimeError:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            raise
+        self._proc = proc
+
+    def start(self) -> str:
+        """Start (the first time: create) the server and return its DSN once it accepts logins."""
+        if self.running:
+            return self.dsn
+        if self.port is not None:
+            self._spawn(self.port)  # a restart: same data, same port
+            return self.dsn
+        self._initdb()
+        for attempt in range(3):  # the free port is found by bind-then-release: retry a lost race
+            port = _free_port()
+            try:
+                self._spawn(port)
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                continue
+            self.port = port
+            break
+        return self.dsn
+
+    def stop(self) -> None:
+        """Shut the server down ("fast": open sessions are terminated); its files stay."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def remove(self) -> None:
+        """Stop the server and delete its data dir, socket and log."""
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def running_server(*, max_connections: int = 200, extra: tuple[str, ...] = ()) -> Iterator[str]:
     """Start a fresh server and yield its DSN; stop it and remove its files afterwards.
 
     Raises ``FileNotFoundError`` when no PostgreSQL binaries are installed.
     """
-    bindir = pg_bindir()
-    if bindir is None:
-        raise FileNotFoundError("PostgreSQL binaries not found (apt-get install -y postgresql)")
-    base = tempfile.mkdtemp(prefix="pgtest-")  # short: the unix socket path must stay < 107 bytes
-    data, log = os.path.join(base, "data"), os.path.join(base, "log")
-    uid = gid = None
-    kw: dict[str, Any] = {}
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        uid, gid = pw.pw_uid, pw.pw_gid
-        os.chown(base, uid, gid)
-        kw = {"user": uid, "group": gid, "extra_groups": []}
-    proc: subprocess.Popen[bytes] | None = None
+    server = PostgresServer(max_connections=max_connections, extra=extra)
     try:
-        pwfile = os.path.join(base, "pw")
-        with open(pwfile, "w") as fh:
-            fh.write(PASSWORD)
-        if uid is not None:
-            os.chown(pwfile, uid, pw.pw_gid)  # initdb runs as postgres
-        initdb = [os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres", "--pwfile", pwfile]
-        initdb += ["--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"]
-        subprocess.run(initdb, check=True, capture_output=True, **kw)
-        for attempt in range(3):  # the free port is found by bind-then-release: retry a lost race
-            port = _free_port()
-            args = [os.path.join(bindir, "postgres"), "-D", data, "-h", "127.0.0.1", "-p", str(port), "-k", base]
-            args += ["-F", "-c", f"max_connections={max_connections}", *extra]
-            with open(log, "ab") as out:
-                proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_child_setup(uid, gid))
-            try:
-                _wait_ready(data, proc, log)
-                break
-            except RuntimeError:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-                if attempt == 2:
-                    raise
-                proc = None
-        yield f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres"
+        yield server.start()
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # "fast" shutdown
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()
 
 
 @pytest.fixture(scope="session")

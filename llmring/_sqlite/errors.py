@@ -14,10 +14,10 @@ T = TypeVar("T")
 
 # Substring of sqlite's message -> what to tell the user.
 _HINTS = (
-    (("readonly", "read-only"), "the file or its directory is read-only"),
+    (("readonly", "read-only"), "read-only: make the file and its directory writable"),
     (("unable to open",), "check that the path exists and its directory is writable"),
     (("locked", "busy"), "another process holds a lock; try again"),
-    (("full",), "no space left for the database"),
+    (("full",), "no space left for the database: free some disk space"),
     (("not a database",), "the file is not an SQLite database"),
     (("no such table",), "schema missing: run `llmring init-db`"),
 )

@@ -147,6 +147,7 @@ def breakdown_rows(by: str, rows: list[Any]) -> list[UsageBreakdownRow]:
             errors=row["errors"] + row["timeouts"] + row["rate_limited"],
             cache_hits=row["cache_hits"],
             avg_response_time_ms=_avg(row["latency_ms_sum"], row["latency_count"]),
+            unpriced_calls=row["unpriced"],
         )
         for row in rows
     ]

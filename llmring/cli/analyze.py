@@ -6,7 +6,6 @@ are those of ``llmring ask``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,7 +25,9 @@ from llmring.cli.ask import (
     run_prompt,
 )
 
-PathArg = Annotated[Path, typer.Argument(metavar="PATH", help="A local file.")]
+# A str, not a Path: Path("https://x/a.png") collapses the "//", and file_utils could no longer
+# tell the user that URLs are not supported (it would say "file not found").
+PathArg = Annotated[str, typer.Argument(metavar="PATH", help="A local file.")]
 PromptArg = Annotated[str, typer.Argument(help="What to ask about the file.")]
 
 

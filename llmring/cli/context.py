@@ -5,7 +5,8 @@ Kept import-light (no rich, no pydantic, no database driver): it loads for ``llm
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +15,11 @@ import typer
 from typer.core import TyperGroup
 
 from llmring.errors import ConfigurationError, LLMRingError
+
+try:  # typer >= 0.20 vendors click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer on the click package
+    from click.exceptions import UsageError  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
     from llmring.schemas import SyncReport
@@ -28,7 +34,7 @@ class CLISettings:
     """Global options as given on the command line (None: fall back to env, then the default)."""
 
     sqlite: Path | None = None
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
     _target: DatabaseTarget | None = field(default=None, repr=False)
 
     def target(self) -> DatabaseTarget:
@@ -60,12 +66,38 @@ def report_error(exc: LLMRingError) -> None:
     error(exc.message or type(exc).__name__)
 
 
+@contextmanager
+def one_line_usage_errors() -> Iterator[None]:
+    """Click's usage errors (bad option value, unknown command) as one ``Error:`` line and exit 2.
+
+    Click prints the usage synopsis, a hint and a blank line before the error; the CLI's rule is
+    one line that says what is wrong and where to look. ``llmring`` with no arguments still prints
+    the help (that "error" is click's way of showing it).
+    """
+    try:
+        yield
+    except UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        from llmring.cli.output import error
+
+        hint = f" (see '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}')" if exc.ctx is not None else ""
+        error(exc.format_message().replace("Value error, ", "").rstrip(".") + hint)
+        raise typer.Exit(exc.exit_code) from None
+
+
 class LLMRingGroup(TyperGroup):
-    """The root command group: turns an ``LLMRingError`` from any command into a line and an exit code."""
+    """The root command group: turns an ``LLMRingError`` from any command, and any usage error, into
+    one line on stderr and an exit code."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with one_line_usage_errors():
+                return super().invoke(ctx)
         except LLMRingError as exc:
             report_error(exc)
             raise typer.Exit(exit_code_for(exc)) from None

@@ -105,7 +105,7 @@ def _print(totals: UsageStats, rows: list[UsageBreakdownRow], by: GroupBy, windo
             Text(r.key),
             f"{r.calls:,}",
             f"{r.tokens:,}",
-            money(r.cost, free="$0"),
+            r.cost_label(lambda value: money(value, free="$0")),
             str(r.errors),
             str(r.cache_hits),
             latency,

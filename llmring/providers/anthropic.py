@@ -43,12 +43,12 @@ from llmring.errors import (
     ProviderUnavailableError,
     QuotaExceededError,
     RateLimitError,
+    ResponseFormatError,
     UnsupportedFeatureError,
 )
 from llmring.providers.anthropic_messages import JSON_TOOL, JsonPlan, build_messages, tools_and_choice
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
-from llmring.providers.common import openai_tool_call
-from llmring.providers.streams import sse_events
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.common import as_object, openai_tool_call, token_count
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
@@ -137,21 +137,20 @@ def anthropic_error(status: int, body: Any, headers: Mapping[str, str], provider
 
 def anthropic_usage(raw: Mapping[str, Any] | None) -> Usage:
     """Normalise Anthropic usage: input excludes cache reads and writes, so add them back."""
-    raw = raw or {}
-    fresh = int(raw.get("input_tokens") or 0)
-    read = int(raw.get("cache_read_input_tokens") or 0)
-    written = int(raw.get("cache_creation_input_tokens") or 0)
+    raw = as_object(raw)
+    fresh = token_count(raw.get("input_tokens"))
+    read = token_count(raw.get("cache_read_input_tokens"))
+    written = token_count(raw.get("cache_creation_input_tokens"))
     split = raw.get("cache_creation")
     if isinstance(split, dict):
-        write_5m = int(split.get("ephemeral_5m_input_tokens") or 0)
-        write_1h = int(split.get("ephemeral_1h_input_tokens") or 0)
+        write_5m = token_count(split.get("ephemeral_5m_input_tokens"))
+        write_1h = token_count(split.get("ephemeral_1h_input_tokens"))
     else:
         write_5m, write_1h = written, 0  # no TTL split reported: the default TTL is 5 minutes
-    details = raw.get("output_tokens_details")
-    thinking = int(details.get("thinking_tokens") or 0) if isinstance(details, dict) else 0
+    thinking = token_count(as_object(raw.get("output_tokens_details")).get("thinking_tokens"))
     return Usage(
         prompt_tokens=fresh + read + written,
-        completion_tokens=int(raw.get("output_tokens") or 0),
+        completion_tokens=token_count(raw.get("output_tokens")),
         cached_tokens=read,
         cache_write_5m_tokens=write_5m,
         cache_write_1h_tokens=write_1h,
@@ -165,7 +164,7 @@ def finish_reason(stop_reason: str | None, *, tool_calls: bool) -> str | None:
         return None
     if stop_reason == "tool_use" and not tool_calls:
         return "stop"
-    return STOP_REASONS.get(stop_reason, "other")
+    return STOP_REASONS.get(stop_reason, "other") if isinstance(stop_reason, str) else "other"
 
 
 class AnthropicProvider(BaseProvider):
@@ -245,30 +244,31 @@ class AnthropicProvider(BaseProvider):
         headers = self.headers()
         body, plan = self.build_body(request)
         data, response = await self._post_json(self.messages_url, body, headers, request, on_retry)
-        texts: list[str] = []
-        calls: list[dict[str, Any]] = []
-        json_text: str | None = None
-        for block in data.get("content") or []:
-            if not isinstance(block, dict):
-                continue
-            if block.get("type") == "text":
-                texts.append(str(block.get("text", "")))
-            elif block.get("type") == "tool_use":
-                if plan is not None and block.get("name") == JSON_TOOL:
-                    json_text = plan.answer(block.get("input"))
-                else:
-                    calls.append(openai_tool_call(str(block.get("id")), str(block.get("name")), block.get("input")))
-        usage = anthropic_usage(data.get("usage"))
-        return LLMResponse(
-            content=json_text if json_text is not None else "".join(texts),
-            model=request.model,
-            usage=usage.as_dict(),
-            finish_reason=finish_reason(data.get("stop_reason"), tool_calls=bool(calls)),
-            tool_calls=calls or None,
-            provider=self.name,
-            request_id=response.headers.get("request-id"),
-            metadata={"response_id": data.get("id"), "response_model": data.get("model")},
-        )
+        with response_shape(self.name):
+            texts: list[str] = []
+            calls: list[dict[str, Any]] = []
+            json_text: str | None = None
+            for block in data.get("content") or []:
+                if not isinstance(block, dict):
+                    continue
+                if block.get("type") == "text":
+                    texts.append(str(block.get("text", "")))
+                elif block.get("type") == "tool_use":
+                    if plan is not None and block.get("name") == JSON_TOOL:
+                        json_text = plan.answer(block.get("input"))
+                    else:
+                        calls.append(openai_tool_call(str(block.get("id")), str(block.get("name")), block.get("input")))
+            usage = anthropic_usage(data.get("usage"))
+            return LLMResponse(
+                content=json_text if json_text is not None else "".join(texts),
+                model=request.model,
+                usage=usage.as_dict(),
+                finish_reason=finish_reason(data.get("stop_reason"), tool_calls=bool(calls)),
+                tool_calls=calls or None,
+                provider=self.name,
+                request_id=response.headers.get("request-id"),
+                metadata={"response_id": data.get("id"), "response_model": data.get("model")},
+            )
 
     # -- stream -------------------------------------------------------------------------------
     async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
@@ -283,65 +283,74 @@ class AnthropicProvider(BaseProvider):
         tool_index: dict[int, int] = {}  # content block index -> tool call index
         json_blocks: set[int] = set()
         json_parts: list[str] = []
+        final: StreamChunk | None = None
         try:
-            async for event in sse_events(self._iter_lines(response)):
-                data = event.json(self.name)
-                kind = data.get("type") if isinstance(data, dict) else None
-                if kind == "ping" or kind is None:
-                    continue
-                if kind == "error":
-                    status = ERROR_TYPE_STATUS.get(str((data.get("error") or {}).get("type")), 500)
-                    raise anthropic_error(status, data, response.headers, self.name)
-                if kind == "message_start":
-                    message = data.get("message") or {}
-                    model = str(message.get("model") or model)
-                    usage.update(message.get("usage") or {})
-                elif kind == "content_block_start":
-                    index, block = int(data.get("index", 0)), data.get("content_block") or {}
-                    if block.get("type") == "text" and block.get("text"):
-                        yield StreamChunk(delta=block["text"], model=model, request_id=request_id)
-                    elif block.get("type") == "tool_use":
-                        if plan is not None and block.get("name") == JSON_TOOL:
-                            json_blocks.add(index)
-                            continue
-                        tool_index[index] = len(tool_index)
-                        call = {
-                            "index": tool_index[index],
-                            "id": block.get("id"),
-                            "type": "function",
-                            "function": {"name": block.get("name"), "arguments": ""},
-                        }
-                        yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
-                elif kind == "content_block_delta":
-                    index, delta = int(data.get("index", 0)), data.get("delta") or {}
-                    if delta.get("type") == "text_delta" and delta.get("text"):
-                        yield StreamChunk(delta=delta["text"], model=model, request_id=request_id)
-                    elif delta.get("type") == "input_json_delta" and delta.get("partial_json"):
-                        fragment = delta["partial_json"]
-                        if index in json_blocks:
-                            if plan is not None and plan.wrapped:
-                                json_parts.append(fragment)  # unwrapped once complete
-                            else:
-                                yield StreamChunk(delta=fragment, model=model, request_id=request_id)
-                        elif index in tool_index:
-                            call = {"index": tool_index[index], "function": {"arguments": fragment}}
+            with response_shape(self.name):
+                async for event in self._iter_sse(response):
+                    if final is not None:
+                        # Like the SDK, read on to the end of the body after message_stop, so the
+                        # connection goes back to the pool instead of being closed mid-body.
+                        continue
+                    data = event.json(self.name)
+                    kind = data.get("type") if isinstance(data, dict) else None
+                    if kind == "ping" or kind is None:
+                        continue
+                    if kind == "error":
+                        status = ERROR_TYPE_STATUS.get(str((data.get("error") or {}).get("type")), 500)
+                        raise anthropic_error(status, data, response.headers, self.name)
+                    if kind == "message_start":
+                        message = data.get("message") or {}
+                        model = str(message.get("model") or model)
+                        usage.update(message.get("usage") or {})
+                    elif kind == "content_block_start":
+                        index, block = int(data.get("index", 0)), data.get("content_block") or {}
+                        if block.get("type") == "text" and block.get("text"):
+                            yield StreamChunk(delta=block["text"], model=model, request_id=request_id)
+                        elif block.get("type") == "tool_use":
+                            if plan is not None and block.get("name") == JSON_TOOL:
+                                json_blocks.add(index)
+                                continue
+                            tool_index[index] = len(tool_index)
+                            call = {
+                                "index": tool_index[index],
+                                "id": block.get("id"),
+                                "type": "function",
+                                "function": {"name": block.get("name"), "arguments": ""},
+                            }
                             yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
-                elif kind == "content_block_stop":
-                    index = int(data.get("index", 0))
-                    if index in json_blocks and plan is not None and plan.wrapped:
-                        text = plan.answer_from_text("".join(json_parts), self.name)
-                        yield StreamChunk(delta=text, model=model, request_id=request_id)
-                elif kind == "message_delta":
-                    stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
-                    usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
-                elif kind == "message_stop":
-                    yield StreamChunk(
-                        model=model,
-                        finish_reason=finish_reason(stop_reason, tool_calls=bool(tool_index)),
-                        usage=anthropic_usage(usage).as_dict(),
-                        request_id=request_id,
-                    )
-                    return
+                    elif kind == "content_block_delta":
+                        index, delta = int(data.get("index", 0)), data.get("delta") or {}
+                        if delta.get("type") == "text_delta" and delta.get("text"):
+                            yield StreamChunk(delta=delta["text"], model=model, request_id=request_id)
+                        elif delta.get("type") == "input_json_delta" and delta.get("partial_json"):
+                            fragment = delta["partial_json"]
+                            if not isinstance(fragment, str):
+                                raise ResponseFormatError("partial_json is not a string", provider=self.name)
+                            if index in json_blocks:
+                                if plan is not None and plan.wrapped:
+                                    json_parts.append(fragment)  # unwrapped once complete
+                                else:
+                                    yield StreamChunk(delta=fragment, model=model, request_id=request_id)
+                            elif index in tool_index:
+                                call = {"index": tool_index[index], "function": {"arguments": fragment}}
+                                yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
+                    elif kind == "content_block_stop":
+                        index = int(data.get("index", 0))
+                        if index in json_blocks and plan is not None and plan.wrapped:
+                            text = plan.answer_from_text("".join(json_parts), self.name)
+                            yield StreamChunk(delta=text, model=model, request_id=request_id)
+                    elif kind == "message_delta":
+                        stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
+                        usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
+                    elif kind == "message_stop":
+                        final = StreamChunk(
+                            model=model,
+                            finish_reason=finish_reason(stop_reason, tool_calls=bool(tool_index)),
+                            usage=anthropic_usage(usage).as_dict(),
+                            request_id=request_id,
+                        )
         finally:
             await response.aclose()
-        raise ProviderConnectionError("stream ended before message_stop", provider=self.name, request_id=request_id)
+        if final is None:
+            raise ProviderConnectionError("stream ended before message_stop", provider=self.name, request_id=request_id)
+        yield final

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from llmring.errors import BadRequestError, ResponseFormatError
 from llmring.providers.common import (
     arguments_object,
+    as_object,
     normalize_tools,
     parse_data_url,
     tool_choice_mode,
@@ -113,7 +114,7 @@ def _tool_result(message: Message, provider: str) -> dict[str, Any]:
 
 
 def _tool_use(call: dict[str, Any], provider: str) -> dict[str, Any]:
-    fn = call.get("function") or {}
+    fn = as_object(call.get("function"))
     if not call.get("id") or not fn.get("name"):
         raise BadRequestError("an assistant tool call needs an id and a function name", provider=provider)
     # The input is an object, never the JSON string (an upstream bug sent the string).

@@ -10,12 +10,12 @@ each failed attempt to the caller) lives here, once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
-import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +30,7 @@ from llmring.errors import (
     ResponseFormatError,
     register_secret,
 )
+from llmring.providers.streams import LineSplitter, SSEEvent, SSEParser
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,21 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
         return min(retry_after, MAX_RETRY_AFTER)
     base = min(0.5 * 2 ** (attempt - 1), 8.0)
     return base * (1 - 0.25 * random.random())
+
+
+@contextlib.contextmanager
+def response_shape(provider: str) -> Iterator[None]:
+    """Turn a lookup that meets an unexpected JSON shape into ``ResponseFormatError``.
+
+    Provider parsers index into bodies that are usually well formed; wrapping them in this keeps
+    a list where an object belongs (or a missing key) from escaping as a bare ``TypeError``.
+    """
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise ResponseFormatError(
+            f"unexpected response shape ({type(exc).__name__}: {str(exc)[:80]})", provider=provider
+        ) from exc
 
 
 class BaseProvider(ABC):
@@ -200,10 +215,13 @@ class BaseProvider(ABC):
                     f"request timed out after {timeout.read:g}s", provider=self.name, status_code=None
                 )
                 error.__cause__ = exc
+            except httpx.DecodingError as exc:
+                # A body that does not decode (bad gzip, wrong charset) is not worth retrying.
+                raise ResponseFormatError(f"could not decode the response body ({exc})", provider=self.name) from exc
             except httpx.TransportError as exc:
-                error = ProviderConnectionError(
-                    f"could not reach {self.base_url} ({type(exc).__name__})", provider=self.name
-                )
+                # Only a failed connect means the server was never reached; a cut mid-reply is not that.
+                what = "could not reach" if isinstance(exc, httpx.ConnectError) else "connection broke to"
+                error = ProviderConnectionError(f"{what} {self.base_url} ({type(exc).__name__})", provider=self.name)
                 error.__cause__ = exc
             finally:
                 if response is not None and response.status_code >= 400:
@@ -247,29 +265,50 @@ class BaseProvider(ABC):
             "POST", url, json=body, headers=headers, request=request, stream=True, on_retry=on_retry
         )
 
-    async def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
-        """Lines of a streaming body; a dropped connection becomes ``ProviderConnectionError``.
-
-        Lines end only at CR, LF or CRLF (as SSE and NDJSON define them). ``httpx.aiter_lines``
-        also splits at U+2028/U+2029/U+0085, which Gemini sends unescaped inside JSON strings.
-        """
+    @contextlib.contextmanager
+    def _stream_errors(self) -> Iterator[None]:
+        """Turn what can go wrong while reading a body into typed errors."""
         try:
-            pending = ""
-            async for text in response.aiter_text():
-                pending += text
-                held_cr = pending.endswith("\r")  # may be the first half of a CRLF
-                *lines, pending = _LINE_BREAK.split(pending[:-1] if held_cr else pending)
-                if held_cr:
-                    pending += "\r"
-                for line in lines:
-                    yield line
-            if pending:
-                yield pending.removesuffix("\r")
+            yield
         except httpx.TimeoutException as exc:
             raise ProviderTimeoutError("stream stalled (read timeout)", provider=self.name) from exc
+        except httpx.DecodingError as exc:
+            raise ResponseFormatError(f"could not decode the stream ({exc})", provider=self.name) from exc
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise ProviderConnectionError(
                 f"connection dropped mid-stream ({type(exc).__name__})", provider=self.name
             ) from exc
+
+    async def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
+        """Lines of a streaming body (CR, LF or CRLF only); closes the response at the end."""
+        splitter = LineSplitter()
+        try:
+            with self._stream_errors():
+                async for text in response.aiter_text():
+                    for line in splitter.feed(text):
+                        yield line
+                for line in splitter.end():
+                    yield line
+        finally:
+            await response.aclose()
+
+    async def _iter_sse(self, response: httpx.Response) -> AsyncIterator[SSEEvent]:
+        """Server-sent events of a streaming body, parsed as the bytes arrive.
+
+        The same as ``sse_events(self._iter_lines(response))`` with one generator fewer per
+        event: this loop is the per-chunk cost of every SSE stream.
+        """
+        splitter, parser = LineSplitter(), SSEParser()
+        try:
+            with self._stream_errors():
+                async for text in response.aiter_text():
+                    for line in splitter.feed(text):
+                        event = parser.feed(line)
+                        if event is not None:
+                            yield event
+                for line in [*splitter.end(), ""]:
+                    event = parser.feed(line)
+                    if event is not None:
+                        yield event
         finally:
             await response.aclose()

@@ -36,6 +36,8 @@ def normalize_tools(tools: list[dict[str, Any]] | None, provider: str) -> list[T
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
             raise BadRequestError("each tool needs a 'name'", provider=provider)
         params = fn.get("parameters") or fn.get("input_schema") or {"type": "object", "properties": {}}
+        if not isinstance(params, dict):
+            raise BadRequestError(f"tool {fn['name']!r}: parameters must be a JSON schema object", provider=provider)
         specs.append(
             ToolSpec(
                 name=fn["name"],
@@ -125,6 +127,24 @@ def arguments_object(arguments: Any, provider: str) -> dict[str, Any]:
 def openai_tool_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
     """A tool call in the one shape llmring returns."""
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_json(arguments)}}
+
+
+def token_count(value: Any) -> int:
+    """A token counter from the wire as a non-negative int (0 for anything that is not a number)."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return max(int(value), 0)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (for optional nested wire fields)."""
+    return value if isinstance(value, dict) else {}
 
 
 def require_dict(value: Any, what: str, provider: str) -> dict[str, Any]:

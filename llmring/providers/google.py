@@ -33,7 +33,8 @@ from llmring.errors import (
     RateLimitError,
     ResponseFormatError,
 )
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.common import as_object, token_count
 from llmring.providers.google_contents import build_body, tool_call_from_part
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
@@ -123,12 +124,12 @@ def google_error(status: int, body: Any, headers: Mapping[str, str], provider: s
 
 def google_usage(raw: Mapping[str, Any] | None) -> Usage:
     """Normalise ``usageMetadata`` (zero counts are omitted on the wire)."""
-    raw = raw or {}
-    thoughts = int(raw.get("thoughtsTokenCount") or 0)
+    raw = as_object(raw)
+    thoughts = token_count(raw.get("thoughtsTokenCount"))
     return Usage(
-        prompt_tokens=int(raw.get("promptTokenCount") or 0) + int(raw.get("toolUsePromptTokenCount") or 0),
-        completion_tokens=int(raw.get("candidatesTokenCount") or 0) + thoughts,
-        cached_tokens=int(raw.get("cachedContentTokenCount") or 0),
+        prompt_tokens=token_count(raw.get("promptTokenCount")) + token_count(raw.get("toolUsePromptTokenCount")),
+        completion_tokens=token_count(raw.get("candidatesTokenCount")) + thoughts,
+        cached_tokens=token_count(raw.get("cachedContentTokenCount")),
         reasoning_tokens=thoughts,
     )
 
@@ -137,6 +138,8 @@ def finish_reason(reason: str | None, *, tool_calls: bool) -> str | None:
     """``finishReason`` in llmring's vocabulary; a function call ends with STOP, so look at the parts."""
     if reason is None:
         return None
+    if not isinstance(reason, str):
+        return "other"
     if reason == "STOP":
         return "tool_calls" if tool_calls else "stop"
     if reason == "MAX_TOKENS":
@@ -188,24 +191,25 @@ class GoogleProvider(BaseProvider):
         headers = self.headers()
         body = build_body(request, self.name)
         data, _ = await self._post_json(self.model_url(request.model), body, headers, request, on_retry)
-        blocked = self._blocked(data)
-        if blocked is not None:
-            raise blocked
-        candidates = data.get("candidates") or [{}]
-        candidate = candidates[0] if isinstance(candidates[0], dict) else {}
-        parts = (candidate.get("content") or {}).get("parts") or []
-        text = "".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
-        calls = [tool_call_from_part(p) for p in parts if isinstance(p.get("functionCall"), dict)]
-        return LLMResponse(
-            content=text,
-            model=request.model,
-            usage=google_usage(data.get("usageMetadata")).as_dict(),
-            finish_reason=finish_reason(candidate.get("finishReason"), tool_calls=bool(calls)),
-            tool_calls=calls or None,
-            provider=self.name,
-            request_id=data.get("responseId"),
-            metadata={"response_model": data.get("modelVersion")},
-        )
+        with response_shape(self.name):
+            blocked = self._blocked(data)
+            if blocked is not None:
+                raise blocked
+            candidates = data.get("candidates") or [{}]
+            candidate = candidates[0] if isinstance(candidates[0], dict) else {}
+            parts = (candidate.get("content") or {}).get("parts") or []
+            text = "".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
+            calls = [tool_call_from_part(p) for p in parts if isinstance(p.get("functionCall"), dict)]
+            return LLMResponse(
+                content=text,
+                model=request.model,
+                usage=google_usage(data.get("usageMetadata")).as_dict(),
+                finish_reason=finish_reason(candidate.get("finishReason"), tool_calls=bool(calls)),
+                tool_calls=calls or None,
+                provider=self.name,
+                request_id=data.get("responseId"),
+                metadata={"response_model": data.get("modelVersion")},
+            )
 
     async def _payloads(self, response: httpx.Response) -> AsyncIterator[Any]:
         """JSON payloads of the SSE stream; a raw JSON error body mid-stream is yielded too.
@@ -251,31 +255,32 @@ class GoogleProvider(BaseProvider):
         reason: str | None = None
         calls = 0
         try:
-            async for data in self._payloads(response):
-                if isinstance(data, list) and len(data) == 1:
-                    data = data[0]
-                if not isinstance(data, dict):
-                    raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
-                if "error" in data:
-                    status = int((data.get("error") or {}).get("code") or 500)
-                    raise google_error(status, data, {}, self.name)
-                blocked = self._blocked(data)
-                if blocked is not None:
-                    raise blocked
-                model = str(data.get("modelVersion") or model)
-                request_id = data.get("responseId") or request_id
-                usage = data.get("usageMetadata") or usage
-                candidates = data.get("candidates") or [{}]
-                candidate = candidates[0] if isinstance(candidates[0], dict) else {}
-                reason = candidate.get("finishReason") or reason
-                for part in (candidate.get("content") or {}).get("parts") or []:
-                    if isinstance(part.get("text"), str) and part["text"] and not part.get("thought"):
-                        yield StreamChunk(delta=part["text"], model=model, request_id=request_id)
-                    elif isinstance(part.get("functionCall"), dict):
-                        # Gemini sends each call whole, never argument fragments.
-                        call = {"index": calls, **tool_call_from_part(part)}
-                        calls += 1
-                        yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
+            with response_shape(self.name):
+                async for data in self._payloads(response):
+                    if isinstance(data, list) and len(data) == 1:
+                        data = data[0]
+                    if not isinstance(data, dict):
+                        raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
+                    if "error" in data:
+                        status = token_count(as_object(data.get("error")).get("code")) or 500
+                        raise google_error(status, data, {}, self.name)
+                    blocked = self._blocked(data)
+                    if blocked is not None:
+                        raise blocked
+                    model = str(data.get("modelVersion") or model)
+                    request_id = data.get("responseId") or request_id
+                    usage = data.get("usageMetadata") or usage
+                    candidates = data.get("candidates") or [{}]
+                    candidate = candidates[0] if isinstance(candidates[0], dict) else {}
+                    reason = candidate.get("finishReason") or reason
+                    for part in (candidate.get("content") or {}).get("parts") or []:
+                        if isinstance(part.get("text"), str) and part["text"] and not part.get("thought"):
+                            yield StreamChunk(delta=part["text"], model=model, request_id=request_id)
+                        elif isinstance(part.get("functionCall"), dict):
+                            # Gemini sends each call whole, never argument fragments.
+                            call = {"index": calls, **tool_call_from_part(part)}
+                            calls += 1
+                            yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
         finally:
             await response.aclose()
         if reason is None:

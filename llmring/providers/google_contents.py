@@ -21,10 +21,11 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from llmring.errors import BadRequestError
+from llmring.errors import BadRequestError, ResponseFormatError
 from llmring.providers.common import (
     arguments_json,
     arguments_object,
+    as_object,
     normalize_tools,
     parse_data_url,
     text_of,
@@ -70,7 +71,7 @@ def _parts(content: str | list[dict[str, Any]] | None, provider: str) -> list[di
 
 
 def _function_call_part(call: dict[str, Any], provider: str) -> dict[str, Any]:
-    fn = call.get("function") or {}
+    fn = as_object(call.get("function"))
     if not fn.get("name"):
         raise BadRequestError("an assistant tool call needs a function name", provider=provider)
     function_call: dict[str, Any] = {"name": fn["name"], "args": arguments_object(fn.get("arguments"), provider)}
@@ -78,7 +79,7 @@ def _function_call_part(call: dict[str, Any], provider: str) -> dict[str, Any]:
     if isinstance(call_id, str) and call_id and not call_id.startswith(SYNTHETIC_ID_PREFIX):
         function_call["id"] = call_id
     part: dict[str, Any] = {"functionCall": function_call}
-    signature = ((call.get("extra_content") or {}).get("google") or {}).get("thought_signature")
+    signature = as_object(as_object(call.get("extra_content")).get("google")).get("thought_signature")
     if signature:
         part["thoughtSignature"] = signature
     return part
@@ -124,7 +125,7 @@ def build_contents(messages: list[Message], provider: str) -> tuple[dict[str, An
             for call in message.tool_calls or []:
                 parts.append(_function_call_part(call, provider))
                 if call.get("id"):
-                    names[str(call["id"])] = str((call.get("function") or {}).get("name"))
+                    names[str(call["id"])] = str(as_object(call.get("function")).get("name"))
         else:
             role, parts = "user", _parts(message.content, provider)
         if not parts:
@@ -180,12 +181,14 @@ def build_body(request: LLMRequest, provider: str) -> dict[str, Any]:
 
 def tool_call_from_part(part: dict[str, Any]) -> dict[str, Any]:
     """A ``functionCall`` part as an OpenAI-shape tool call (id synthesised when Gemini has none)."""
-    fn = part.get("functionCall") or {}
-    call_id = fn.get("id") or f"{SYNTHETIC_ID_PREFIX}{uuid.uuid4().hex[:24]}"
+    fn = as_object(part.get("functionCall")) if isinstance(part, dict) else {}
+    name, call_id = fn.get("name"), fn.get("id")
+    if not isinstance(name, str) or not isinstance(call_id, str | None):
+        raise ResponseFormatError("functionCall part needs a string name", provider="google")
     call: dict[str, Any] = {
-        "id": call_id,
+        "id": call_id or f"{SYNTHETIC_ID_PREFIX}{uuid.uuid4().hex[:24]}",
         "type": "function",
-        "function": {"name": fn.get("name"), "arguments": arguments_json(fn.get("args") or {})},
+        "function": {"name": name, "arguments": arguments_json(fn.get("args") or {})},
     }
     if part.get("thoughtSignature"):
         call["extra_content"] = {"google": {"thought_signature": part["thoughtSignature"]}}

@@ -26,14 +26,16 @@ from llmring.errors import (
     ResponseFormatError,
     UnsupportedFeatureError,
 )
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
 from llmring.providers.common import (
     ToolSpec,
     arguments_object,
+    as_object,
     normalize_tools,
     openai_tool_call,
     parse_data_url,
     text_of,
+    token_count,
     wants_json,
 )
 from llmring.providers.streams import ndjson_objects
@@ -55,9 +57,10 @@ def synthesized_call_id(index: int, name: str, arguments: str) -> str:
 
 def ollama_usage(data: dict[str, Any]) -> dict[str, int]:
     """``prompt_eval_count`` / ``eval_count`` as ``Usage.as_dict()`` (a KV-cache hit may omit the first)."""
+    data = as_object(data)
     return Usage(
-        prompt_tokens=data.get("prompt_eval_count") or 0,
-        completion_tokens=data.get("eval_count") or 0,
+        prompt_tokens=token_count(data.get("prompt_eval_count")),
+        completion_tokens=token_count(data.get("eval_count")),
     ).as_dict()
 
 
@@ -183,14 +186,17 @@ class OllamaProvider(BaseProvider):
             return ProviderUnavailableError(message, retry_after=parse_retry_after(response.headers), **kw)
         return ProviderError(message, **kw)
 
-    def _tool_calls(self, message: dict[str, Any], start: int) -> list[dict[str, Any]]:
+    def _tool_calls(self, message: Any, start: int) -> list[dict[str, Any]]:
         calls = []
-        for offset, call in enumerate(message.get("tool_calls") or ()):
-            fn = call.get("function") or {}
-            name = fn.get("name") or ""
+        raw_calls = as_object(message).get("tool_calls") or []
+        for offset, call in enumerate(raw_calls if isinstance(raw_calls, list) else [raw_calls]):
+            fn = as_object(call.get("function")) if isinstance(call, dict) else {}
+            name, call_id = fn.get("name") or "", call.get("id") if isinstance(call, dict) else None
+            if not isinstance(call, dict) or not isinstance(name, str) or not isinstance(call_id, str | None):
+                raise ResponseFormatError("unexpected tool call shape", provider=self.name)
             shaped = openai_tool_call("", name, fn.get("arguments"))
             args = shaped["function"]["arguments"]
-            shaped["id"] = call.get("id") or synthesized_call_id(start + offset, name, args)
+            shaped["id"] = call_id or synthesized_call_id(start + offset, name, args)
             calls.append(shaped)
         return calls
 
@@ -203,20 +209,21 @@ class OllamaProvider(BaseProvider):
         """Send ``request`` with ``stream: false`` and return the whole response."""
         body = self.build_body(request, stream=False)
         data, _ = await self._post_json(self._chat_url, body, self._headers, request, on_retry)
-        self._check_error(data)
-        message = data.get("message")
-        if not isinstance(message, dict):
-            raise ResponseFormatError("response has no message", provider=self.name)
-        tool_calls = self._tool_calls(message, 0)
-        return LLMResponse(
-            content=message.get("content") or "",
-            model=request.model,
-            usage=ollama_usage(data),
-            finish_reason=_finish_reason(data.get("done_reason"), bool(tool_calls)),
-            tool_calls=tool_calls or None,
-            provider=self.name,
-            metadata={"response_model": data.get("model")},
-        )
+        with response_shape(self.name):
+            self._check_error(data)
+            message = data.get("message")
+            if not isinstance(message, dict):
+                raise ResponseFormatError("response has no message", provider=self.name)
+            tool_calls = self._tool_calls(message, 0)
+            return LLMResponse(
+                content=message.get("content") or "",
+                model=request.model,
+                usage=ollama_usage(data),
+                finish_reason=_finish_reason(data.get("done_reason"), bool(tool_calls)),
+                tool_calls=tool_calls or None,
+                provider=self.name,
+                metadata={"response_model": data.get("model")},
+            )
 
     async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
         """Yield content (and whole tool calls); the ``done`` line becomes the final chunk."""
@@ -225,23 +232,24 @@ class OllamaProvider(BaseProvider):
         calls_seen = 0
         final: StreamChunk | None = None
         try:
-            async for data in ndjson_objects(self._iter_lines(response), self.name):
-                if final is not None:
-                    continue  # read to the end of the body so the connection can be reused
-                self._check_error(data)
-                message = data.get("message") or {}
-                calls = self._tool_calls(message, calls_seen)
-                text = message.get("content") or ""
-                if text or calls:
-                    deltas = [dict(call, index=calls_seen + i) for i, call in enumerate(calls)]
-                    calls_seen += len(calls)
-                    yield StreamChunk(delta=text, model=request.model, tool_calls=deltas or None)
-                if data.get("done"):
-                    final = StreamChunk(
-                        model=request.model,
-                        finish_reason=_finish_reason(data.get("done_reason"), calls_seen > 0),
-                        usage=ollama_usage(data),
-                    )
+            with response_shape(self.name):
+                async for data in ndjson_objects(self._iter_lines(response), self.name):
+                    if final is not None:
+                        continue  # read to the end of the body so the connection can be reused
+                    self._check_error(data)
+                    message = data.get("message") or {}
+                    calls = self._tool_calls(message, calls_seen)
+                    text = message.get("content") or ""
+                    if text or calls:
+                        deltas = [dict(call, index=calls_seen + i) for i, call in enumerate(calls)]
+                        calls_seen += len(calls)
+                        yield StreamChunk(delta=text, model=request.model, tool_calls=deltas or None)
+                    if data.get("done"):
+                        final = StreamChunk(
+                            model=request.model,
+                            finish_reason=_finish_reason(data.get("done_reason"), calls_seen > 0),
+                            usage=ollama_usage(data),
+                        )
         finally:
             await response.aclose()
         if final is None:
@@ -254,4 +262,4 @@ def _finish_reason(reason: str | None, has_tool_calls: bool) -> str:
         return "tool_calls"
     if reason is None:
         return "stop"
-    return DONE_REASONS.get(reason, "other")
+    return DONE_REASONS.get(reason, "other") if isinstance(reason, str) else "other"

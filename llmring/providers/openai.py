@@ -20,10 +20,18 @@ from llmring.errors import (
     UnsupportedFeatureError,
 )
 from llmring.providers import openai_responses
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after
-from llmring.providers.common import ToolSpec, normalize_tools, openai_tool_call, text_of, wants_json
+from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.common import (
+    ToolSpec,
+    arguments_json,
+    as_object,
+    normalize_tools,
+    openai_tool_call,
+    text_of,
+    token_count,
+    wants_json,
+)
 from llmring.providers.openai_errors import error_from_envelope
-from llmring.providers.streams import sse_events
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
@@ -57,20 +65,20 @@ def normalize_finish_reason(reason: str | None) -> str | None:
     """OpenAI's finish reason in llmring's vocabulary (None stays None)."""
     if reason is None:
         return None
-    return FINISH_REASONS.get(reason, "other")
+    return FINISH_REASONS.get(reason, "other") if isinstance(reason, str) else "other"
 
 
 def chat_usage(raw: Any) -> dict[str, int] | None:
     """Chat Completions ``usage`` as ``Usage.as_dict()``; ``prompt_tokens`` already includes cached reads."""
     if not isinstance(raw, dict):
         return None
-    prompt = raw.get("prompt_tokens_details") or {}
-    completion = raw.get("completion_tokens_details") or {}
+    prompt = as_object(raw.get("prompt_tokens_details"))
+    completion = as_object(raw.get("completion_tokens_details"))
     return Usage(
-        prompt_tokens=raw.get("prompt_tokens") or 0,
-        completion_tokens=raw.get("completion_tokens") or 0,
-        cached_tokens=prompt.get("cached_tokens") or 0,
-        reasoning_tokens=completion.get("reasoning_tokens") or 0,
+        prompt_tokens=token_count(raw.get("prompt_tokens")),
+        completion_tokens=token_count(raw.get("completion_tokens")),
+        cached_tokens=token_count(prompt.get("cached_tokens")),
+        reasoning_tokens=token_count(completion.get("reasoning_tokens")),
     ).as_dict()
 
 
@@ -258,10 +266,12 @@ class OpenAIProvider(BaseProvider):
         if uses_responses_api(request.model):
             body = openai_responses.build_body(self, request, stream=False)
             data, response = await self._post_json(self._responses_url, body, self.auth_headers(), request, on_retry)
-            return openai_responses.parse_response(self, data, request, response.headers.get("x-request-id"))
+            with response_shape(self.name):
+                return openai_responses.parse_response(self, data, request, response.headers.get("x-request-id"))
         body = self.build_chat_body(request)
         data, response = await self._post_json(self._chat_url, body, self.auth_headers(), request, on_retry)
-        return self.parse_chat(data, request, response.headers.get("x-request-id"))
+        with response_shape(self.name):
+            return self.parse_chat(data, request, response.headers.get("x-request-id"))
 
     async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
         """Yield text and tool-call deltas; the last chunk carries ``finish_reason`` and ``usage``."""
@@ -269,8 +279,9 @@ class OpenAIProvider(BaseProvider):
             body = openai_responses.build_body(self, request, stream=True)
             response = await self._open_stream(self._responses_url, body, self.auth_headers(), request, on_retry)
             try:
-                async for chunk in openai_responses.stream_chunks(self, response, request):
-                    yield chunk
+                with response_shape(self.name):
+                    async for chunk in openai_responses.stream_chunks(self, response, request):
+                        yield chunk
             finally:
                 await response.aclose()
             return
@@ -282,35 +293,36 @@ class OpenAIProvider(BaseProvider):
         done = False
         # The hot loop, inlined here rather than wrapped in one more generator layer.
         try:
-            async for event in sse_events(self._iter_lines(response)):
-                # Like the SDK, read on to the end of the body after [DONE], so the connection
-                # goes back to the pool instead of being closed mid-body.
-                if done:
-                    continue
-                if event.data == "[DONE]":
-                    done = True
-                    continue
-                data = event.json(self.name)
-                if not isinstance(data, dict):
-                    raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
-                if "error" in data:
-                    raise error_from_envelope(self.name, None, data, request_id=request_id)
-                if data.get("usage"):
-                    usage = chat_usage(data["usage"])
-                for choice in data.get("choices") or ():
-                    if choice.get("index", 0) != 0:
+            with response_shape(self.name):
+                async for event in self._iter_sse(response):
+                    # Like the SDK, read on to the end of the body after [DONE], so the connection
+                    # goes back to the pool instead of being closed mid-body.
+                    if done:
                         continue
-                    delta = choice.get("delta") or {}
-                    text = delta.get("content") or delta.get("refusal") or ""
-                    calls = delta.get("tool_calls")
-                    if text or calls:
-                        yield StreamChunk(
-                            delta=text,
-                            model=request.model,
-                            tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
-                        )
-                    if choice.get("finish_reason"):
-                        finish = normalize_finish_reason(choice["finish_reason"])
+                    if event.data == "[DONE]":
+                        done = True
+                        continue
+                    data = event.json(self.name)
+                    if not isinstance(data, dict):
+                        raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
+                    if "error" in data:
+                        raise error_from_envelope(self.name, None, data, request_id=request_id)
+                    if data.get("usage"):
+                        usage = chat_usage(data["usage"])
+                    for choice in data.get("choices") or ():
+                        if choice.get("index", 0) != 0:
+                            continue
+                        delta = choice.get("delta") or {}
+                        text = delta.get("content") or delta.get("refusal") or ""
+                        calls = delta.get("tool_calls")
+                        if text or calls:
+                            yield StreamChunk(
+                                delta=text,
+                                model=request.model,
+                                tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
+                            )
+                        if choice.get("finish_reason"):
+                            finish = normalize_finish_reason(choice["finish_reason"])
         finally:
             await response.aclose()
         if not done and finish is None:
@@ -320,13 +332,27 @@ class OpenAIProvider(BaseProvider):
         yield StreamChunk(model=request.model, finish_reason=finish, usage=usage, request_id=request_id)
 
 
-def _tool_call_delta(call: dict[str, Any]) -> dict[str, Any]:
-    """A streamed tool-call fragment in llmring's stream shape (``index``, ``id``?, ``function``)."""
-    fn = call.get("function") or {}
-    out: dict[str, Any] = {"index": call.get("index", 0), "function": {"arguments": fn.get("arguments") or ""}}
-    if call.get("id"):
-        out["id"] = call["id"]
+def _tool_call_delta(call: Any) -> dict[str, Any]:
+    """A streamed tool-call fragment in llmring's stream shape (``index``, ``id``?, ``function``).
+
+    Whoever assembles the fragments adds ``arguments`` strings by ``index``, so a fragment of any
+    other shape is a ``ResponseFormatError`` here rather than a ``TypeError`` there.
+    """
+    fn = as_object(call.get("function")) if isinstance(call, dict) else {}
+    index = call.get("index", 0) if isinstance(call, dict) else None
+    arguments = fn.get("arguments") or ""
+    call_id, name = (call.get("id"), fn.get("name")) if isinstance(call, dict) else (None, None)
+    if (
+        type(index) is not int
+        or not isinstance(arguments, str)
+        or not isinstance(call_id, str | None)
+        or not isinstance(name, str | None)
+    ):
+        raise ResponseFormatError(f"unexpected tool call delta: {arguments_json(call)[:80]}", provider="openai")
+    out: dict[str, Any] = {"index": index, "function": {"arguments": arguments}}
+    if call_id:
+        out["id"] = call_id
         out["type"] = call.get("type") or "function"
-    if fn.get("name"):
-        out["function"]["name"] = fn["name"]
+    if name:
+        out["function"]["name"] = name
     return out

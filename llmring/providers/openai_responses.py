@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from llmring.errors import BadRequestError, ProviderConnectionError, ResponseFormatError, UnsupportedFeatureError
-from llmring.providers.common import openai_tool_call, text_of
+from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
 from llmring.providers.openai_errors import error_from_envelope
-from llmring.providers.streams import sse_events
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
@@ -121,19 +120,19 @@ def response_usage(raw: Any) -> dict[str, int]:
     """Responses API ``usage`` as ``Usage.as_dict()`` (``input_tokens`` already includes cached)."""
     if not isinstance(raw, dict):
         return Usage().as_dict()
-    inp = raw.get("input_tokens_details") or {}
-    out = raw.get("output_tokens_details") or {}
+    inp = as_object(raw.get("input_tokens_details"))
+    out = as_object(raw.get("output_tokens_details"))
     return Usage(
-        prompt_tokens=raw.get("input_tokens") or 0,
-        completion_tokens=raw.get("output_tokens") or 0,
-        cached_tokens=inp.get("cached_tokens") or 0,
-        reasoning_tokens=out.get("reasoning_tokens") or 0,
+        prompt_tokens=token_count(raw.get("input_tokens")),
+        completion_tokens=token_count(raw.get("output_tokens")),
+        cached_tokens=token_count(inp.get("cached_tokens")),
+        reasoning_tokens=token_count(out.get("reasoning_tokens")),
     ).as_dict()
 
 
 def _finish_reason(data: dict[str, Any], has_tool_calls: bool) -> str:
     if data.get("status") == "incomplete":
-        reason = (data.get("incomplete_details") or {}).get("reason")
+        reason = as_object(data.get("incomplete_details")).get("reason")
         return INCOMPLETE_REASONS.get(str(reason), "other")
     return "tool_calls" if has_tool_calls else "stop"
 
@@ -176,7 +175,7 @@ async def stream_chunks(
     """Text deltas from a Responses API event stream, then one final chunk with usage."""
     request_id = response.headers.get("x-request-id")
     final: StreamChunk | None = None
-    async for event in sse_events(provider._iter_lines(response)):
+    async for event in provider._iter_sse(response):
         # After the terminal event, read on to the end of the body (the connection then goes
         # back to the pool); a trailing [DONE], which some proxies add, is ignored too.
         if final is not None or event.data == "[DONE]":

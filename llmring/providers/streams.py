@@ -1,17 +1,21 @@
 """Stream framing shared by the providers: Server-Sent Events and newline-delimited JSON.
 
-Both parsers work on lines (httpx splits on CR, LF or CRLF) and raise only
-``ResponseFormatError`` for bytes they cannot make sense of.
+Both parsers work on lines (split at CR, LF or CRLF only) and raise only
+``ResponseFormatError`` for bytes they cannot make sense of. The parsing steps are plain
+objects fed piece by piece, so the hot stream loop needs no extra generator per layer.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from llmring.errors import ResponseFormatError
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -28,27 +32,72 @@ class SSEEvent:
             raise ResponseFormatError(f"stream event is not JSON: {self.data[:80]!r}", provider=provider) from exc
 
 
-async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
-    """Group lines into events per the SSE spec (blank line ends an event; ``:`` lines are comments)."""
-    event = ""
-    data: list[str] = []
-    async for line in lines:
+class LineSplitter:
+    """Cuts text arriving in arbitrary pieces into lines at CR, LF or CRLF only.
+
+    ``str.splitlines`` (and so ``httpx``'s ``aiter_lines``) also breaks at U+2028/U+2029/U+0085,
+    which Gemini sends unescaped inside JSON strings.
+    """
+
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, text: str) -> list[str]:
+        """The lines completed by ``text`` (a CR at its end waits: it may start a CRLF)."""
+        pending = self._pending + text
+        held_cr = pending.endswith("\r")
+        *lines, rest = _LINE_BREAK.split(pending[:-1] if held_cr else pending)
+        self._pending = rest + "\r" if held_cr else rest
+        return lines
+
+    def end(self) -> list[str]:
+        """The last, unterminated line, if any."""
+        rest, self._pending = self._pending.removesuffix("\r"), ""
+        return [rest] if rest else []
+
+
+class SSEParser:
+    """Groups lines into events per the SSE spec (a blank line ends one; ``:`` lines are comments)."""
+
+    __slots__ = ("_data", "_event")
+
+    def __init__(self) -> None:
+        self._event = ""
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> SSEEvent | None:
+        """The event that ``line`` completes, if it does."""
         if not line:
-            if data:
-                yield SSEEvent(event or "message", "\n".join(data))
-            event, data = "", []
-            continue
+            event = SSEEvent(self._event or "message", "\n".join(self._data)) if self._data else None
+            self._event, self._data = "", []
+            return event
         if line.startswith(":"):
-            continue
+            return None
         field, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if field == "event":
-            event = value
-        elif field == "data":
-            data.append(value)
+        if field == "data":
+            self._data.append(value.removeprefix(" "))
+        elif field == "event":
+            self._event = value.removeprefix(" ")
         # "id" and "retry" are not used by any provider we speak to.
-    if data:
-        yield SSEEvent(event or "message", "\n".join(data))
+        return None
+
+    def end(self) -> SSEEvent | None:
+        """An event left open when the body ended."""
+        return self.feed("")
+
+
+async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
+    """Events from lines (providers use ``BaseProvider._iter_sse``, which skips the line layer)."""
+    parser = SSEParser()
+    async for line in lines:
+        event = parser.feed(line)
+        if event is not None:
+            yield event
+    event = parser.end()
+    if event is not None:
+        yield event
 
 
 async def ndjson_objects(lines: AsyncIterator[str], provider: str) -> AsyncIterator[dict[str, Any]]:

@@ -366,14 +366,22 @@ async def test_lost_connections_raise_database_error_then_recover(pg_dsn: str, s
     async with LLMDatabase(pg_dsn, schema=name, min_connections=1, max_connections=1) as db:
         await db.record_api_call(call())
         # pgdbm names an own pool's connections "<schema>_pool".
-        kill = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}_pool'"
+        kill = f"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = '{name}_pool'"
         run_sql(pg_dsn, kill)
-        with pytest.raises(DatabaseError) as info:
-            await db.record_api_call(call())
+        # Whether the next write meets the dead connection or asyncpg has already replaced it
+        # depends on when the loop reads the server's goodbye: either way, never a raw driver
+        # error, and the store recovers.
         where = f"postgres@127.0.0.1:{urlsplit(pg_dsn).port}/postgres (schema {name})"
-        assert str(info.value).startswith(f"PostgreSQL {where}: ")
-        await db.record_api_call(call())  # the pool replaced the dead connection
-        assert await db.count_calls() == 2
+        outcomes = []
+        for _ in range(2):
+            try:
+                await db.record_api_call(call())
+                outcomes.append("written")
+            except DatabaseError as exc:
+                assert str(exc).startswith(f"PostgreSQL {where}: ")
+                outcomes.append("error")
+        assert outcomes[-1] == "written"
+        assert await db.count_calls() == 1 + outcomes.count("written")
 
 
 async def test_a_one_connection_pool_is_refused_not_deadlocked(pg_dsn: str, schemas: Any) -> None:

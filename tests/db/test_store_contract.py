@@ -530,6 +530,22 @@ async def test_breakdowns(store: Store, clock: Clock) -> None:
         await store.usage_breakdown("colour")  # type: ignore[arg-type]
 
 
+async def test_breakdowns_count_unpriced_calls_and_never_show_them_as_free(store: Store, clock: Clock) -> None:
+    await store.record_api_calls(
+        [
+            call(clock, model_name="gpt-new", estimated_cost=None),
+            call(clock, model_name="gpt-new", estimated_cost=None),
+            call(clock, model_name="gpt-4o", estimated_cost=D("0.5")),
+            call(clock, model_name="gpt-4o", estimated_cost=None),
+        ]
+    )
+    rows = {r.key: r for r in await store.usage_breakdown("model")}
+    assert rows["openai:gpt-new"].unpriced_calls == 2 and rows["openai:gpt-new"].cost == 0
+    assert rows["openai:gpt-new"].cost_label(str) == "unpriced"
+    assert rows["openai:gpt-4o"].unpriced_calls == 1
+    assert rows["openai:gpt-4o"].cost_label(lambda d: f"${d}") == "$0.5 +1 unpriced"
+
+
 # -- usage against an independent reading of the rules, on random data ---------------------------
 
 
@@ -609,6 +625,7 @@ def expected_breakdown(by: str, rows: list[CallRecord]) -> list[UsageBreakdownRo
                 errors=sum(r.status != "success" for r in finals),
                 cache_hits=sum(r.cache_hit for r in finals),
                 avg_response_time_ms=sum(timed) / len(timed) if timed else None,
+                unpriced_calls=sum(r.unpriced for r in finals),
             )
         )
     if by == "day":

@@ -114,3 +114,29 @@ async def test_ndjson_skips_blank_lines_and_rejects_garbage() -> None:
         [o async for o in ndjson_objects(_lines("nope"), "ollama")]
     with pytest.raises(ResponseFormatError):
         [o async for o in ndjson_objects(_lines("[1, 2]"), "ollama")]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_body_that_does_not_decode_is_a_response_format_error(stream: bool) -> None:
+    from llmring.providers.openai import OpenAIProvider
+    from llmring.schemas import LLMRequest, Message
+
+    sent = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        kind = "text/event-stream" if stream else "application/json"
+        return httpx.Response(
+            200, content=b"not gzip at all", headers={"content-encoding": "gzip", "content-type": kind}
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        provider = OpenAIProvider(api_key="sk-test-decoding-000000", base_url="http://fake/v1", client=client)
+        request = LLMRequest(model="gpt-4o-mini", messages=[Message(role="user", content="hi")])
+        with pytest.raises(ResponseFormatError, match="decode"):
+            if stream:
+                async for _ in provider.stream(request):
+                    pass
+            else:
+                await provider.chat(request)
+    assert len(sent) == 1  # not retried

@@ -126,14 +126,16 @@ async def test_exhausted_retries_log_every_attempt(ring: LLMRingSQLite, openai_f
     assert len({r["call_id"] for r in found}) == 1
 
 
-async def test_missing_key_is_logged_and_names_the_env_var(
-    ring: LLMRingSQLite, monkeypatch: pytest.MonkeyPatch, db_path: Path
+async def test_missing_key_names_the_env_var_and_logs_nothing(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, monkeypatch: pytest.MonkeyPatch, db_path: Path
 ) -> None:
+    # A missing key is configuration, refused before the call: no request, so no call row
+    # (issue 8: bad input leaves nothing written).
     monkeypatch.delenv("OPENAI_API_KEY")
     with pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY"):
         await ring.chat(request())
     await ring.flush()
-    assert rows(db_path)[0]["error_type"] == "MissingAPIKeyError"
+    assert rows(db_path) == [] and openai_fake.requests == []
 
 
 async def test_capability_refusal_is_logged_before_sending(
