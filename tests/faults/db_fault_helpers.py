@@ -1,6 +1,6 @@
 """Fixtures and helpers for the database fault tests: ``outage`` (a PostgreSQL server the test
-may stop and start again, with a fresh database on it), ``openai_env`` (the OpenAI fake wired in
-through env) and ways to read what reached each store.
+may stop and start again, with a fresh database on it) and ways to read what reached each store.
+The OpenAI fake comes from tests/service/conftest.py (``openai_fake``).
 
 The server is this module's own (not the session's ``pg_dsn`` one, which other tests share):
 stopping it mid-test must not pull the rug from under anyone else.
@@ -22,27 +22,7 @@ import pytest
 
 from llmring.schemas import LLMRequest, Message
 from tests.db.pg_schemas import run_sql
-from tests.fakes.openai_fake import API_KEY, OpenAIFake
 from tests.pg_server import PostgresServer
-
-
-@pytest.fixture(scope="module")
-def _fault_openai_server() -> Iterator[OpenAIFake]:
-    fake = OpenAIFake()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(name="openai_env")
-def openai_env_fixture(_fault_openai_server: OpenAIFake, monkeypatch: pytest.MonkeyPatch) -> OpenAIFake:
-    """The OpenAI fake, reset; OPENAI_BASE_URL and OPENAI_API_KEY point at it."""
-    fake = _fault_openai_server
-    fake.reset()
-    fake.api_key = API_KEY
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{fake.base_url}/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    return fake
 
 
 @pytest.fixture(scope="module")

@@ -25,18 +25,17 @@ from llmring.service_sqlite import LLMRingSQLite
 from llmring.store import Store
 from tests.faults.db_fault_helpers import (  # the fixtures are used by name
     Outage,
-    _fault_openai_server,  # noqa: F401
     _restartable_server,  # noqa: F401
     eventually,
     llmring_warnings,
-    openai_env_fixture,  # noqa: F401
     outage_fixture,  # noqa: F401
     pg_calls,
     request,
     sqlite_calls,
 )
+from tests.service.conftest import _openai_server, openai_fake  # noqa: F401  (fixtures, used by name)
 
-pytestmark = pytest.mark.usefixtures("openai_env")
+pytestmark = pytest.mark.usefixtures("openai_fake")
 
 SLOW_CALL = 1.0  # seconds: a call that waits on the database would take far longer than the fake
 
