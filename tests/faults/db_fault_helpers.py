@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,16 +80,6 @@ async def pg_calls(url: str) -> list[dict[str, Any]]:
         return [dict(r) for r in await conn.fetch("SELECT call_id, final FROM llmring.llm_api_calls")]
     finally:
         await conn.close()
-
-
-def sqlite_calls(path: Path) -> list[dict[str, Any]]:
-    """Every call-log row of the SQLite file (read with the stdlib, not the store)."""
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT call_id, final FROM llm_api_calls")]
-    finally:
-        conn.close()
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:

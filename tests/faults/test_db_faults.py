@@ -31,9 +31,8 @@ from tests.faults.db_fault_helpers import (  # the fixtures are used by name
     outage_fixture,  # noqa: F401
     pg_calls,
     request,
-    sqlite_calls,
 )
-from tests.service.conftest import _openai_server, openai_fake  # noqa: F401  (fixtures, used by name)
+from tests.service.conftest import _openai_server, openai_fake, rows  # noqa: F401  (fixtures, used by name)
 
 pytestmark = pytest.mark.usefixtures("openai_fake")
 
@@ -185,7 +184,7 @@ async def test_sqlite_read_only_file_calls_return_and_close_reports(
     assert "attempt to write a readonly database" in retry
     assert "read-only: make the file and its directory writable" in retry
     assert report.startswith("llmring: 5 call-log row(s) could not be written") and str(path) in report
-    assert len(sqlite_calls(path)) == 3
+    assert len(rows(path)) == 3
 
 
 async def fill_disk(ring: LLMRingSQLite) -> None:
@@ -223,7 +222,7 @@ async def test_sqlite_disk_full_calls_return_and_nothing_partial_is_written(
     assert slowest < SLOW_CALL
     await eventually(lambda: ring.writer is not None and ring.writer.write_failures >= 1)
     assert ring.writer.unwritten == 5
-    assert len(sqlite_calls(path)) == 3  # a failed batch leaves no partial rows behind
+    assert len(rows(path)) == 3  # a failed batch leaves no partial rows behind
 
     retry = llmring_warnings(caplog)[0]
     assert str(path) in retry and "\n" not in retry
@@ -232,10 +231,10 @@ async def test_sqlite_disk_full_calls_return_and_nothing_partial_is_written(
         await free_disk(ring)
         assert await ring.flush(timeout=5) == 0
         await ring.close(timeout=1)
-        assert {r["call_id"] for r in sqlite_calls(path)} >= set(during)
-        assert len(sqlite_calls(path)) == 8
+        assert {r["call_id"] for r in rows(path)} >= set(during)
+        assert len(rows(path)) == 8
     else:
         await ring.close(timeout=0.3)
         assert ring.writer.unwritten == 5
         assert llmring_warnings(caplog)[-1].startswith("llmring: 5 call-log row(s) could not be written")
-        assert len(sqlite_calls(path)) == 3
+        assert len(rows(path)) == 3
