@@ -8,6 +8,7 @@ The names and the seed fields come from the seed API reference (``Message``, ``L
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -183,9 +184,31 @@ class Usage(BaseModel):
 
     def as_dict(self) -> dict[str, int]:
         """The seed's ``usage`` dict: every count plus ``total_tokens``."""
-        data = self.model_dump()
-        data["total_tokens"] = self.total_tokens
-        return data
+        return usage_dict(**self.model_dump())
+
+
+def usage_dict(
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    cached_tokens: int = 0,
+    cache_write_5m_tokens: int = 0,
+    cache_write_1h_tokens: int = 0,
+    reasoning_tokens: int = 0,
+) -> dict[str, int]:
+    """``Usage(...).as_dict()`` without building a model, for counts already made whole ints.
+
+    Stream parsers call it between network reads, where building a pydantic model costs many
+    times its in-loop price (bench/overhead.py).
+    """
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "cached_tokens": cached_tokens,
+        "cache_write_5m_tokens": cache_write_5m_tokens,
+        "cache_write_1h_tokens": cache_write_1h_tokens,
+        "reasoning_tokens": reasoning_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 class LLMResponse(BaseModel):
@@ -217,12 +240,18 @@ class LLMResponse(BaseModel):
         return None if value is None else Decimal(str(value))
 
 
-class StreamChunk(BaseModel):
+@dataclass(slots=True)
+class StreamChunk:
     """One piece of a streamed response.
 
     ``delta`` is new text; ``tool_calls`` carries tool-call deltas in the OpenAI stream shape
     (``{"index", "id"?, "function": {"name"?, "arguments": <fragment>}}``). The final chunk has
     ``finish_reason`` and ``usage`` set (and, from the service, the cost in ``usage["cost"]``).
+
+    A slotted dataclass, not a pydantic model: chunks are made only by llmring's own parsers, one
+    per streamed event, between two network reads, where building a pydantic model costs many
+    times its in-loop price (bench/overhead.py). ``model_dump`` is kept for callers that
+    serialise chunks as they would the other types.
     """
 
     delta: str = ""
@@ -232,9 +261,29 @@ class StreamChunk(BaseModel):
     tool_calls: list[dict[str, Any]] | None = None
     request_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # The type guarantees a pydantic model gave (parsers turn this into ResponseFormatError).
+        # Plain checks, no generator: this runs once per streamed event.
+        if (
+            not isinstance(self.delta, str)
+            or (self.model is not None and not isinstance(self.model, str))
+            or (self.finish_reason is not None and not isinstance(self.finish_reason, str))
+            or (self.request_id is not None and not isinstance(self.request_id, str))
+        ):
+            raise TypeError("stream chunk text fields must be strings")
+        if self.usage is not None and not isinstance(self.usage, dict):
+            raise TypeError("stream chunk usage must be an object")
+        calls = self.tool_calls
+        if calls is not None and (not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls)):
+            raise TypeError("stream chunk tool_calls must be a list of objects")
+
     @property
     def content(self) -> str:
         return self.delta
+
+    def model_dump(self) -> dict[str, Any]:
+        """The chunk as a plain dict (like the pydantic types' ``model_dump``)."""
+        return asdict(self)
 
 
 class LLMModel(BaseModel):

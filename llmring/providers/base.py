@@ -30,7 +30,7 @@ from llmring.errors import (
     ResponseFormatError,
     register_secret,
 )
-from llmring.providers.streams import LineSplitter, SSEEvent, SSEParser
+from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
 if TYPE_CHECKING:
@@ -295,20 +295,16 @@ class BaseProvider(ABC):
     async def _iter_sse(self, response: httpx.Response) -> AsyncIterator[SSEEvent]:
         """Server-sent events of a streaming body, parsed as the bytes arrive.
 
-        The same as ``sse_events(self._iter_lines(response))`` with one generator fewer per
-        event: this loop is the per-chunk cost of every SSE stream.
+        The same as ``sse_events(self._iter_lines(response))``, without a generator or any
+        work per line: this loop is the per-event cost of every SSE stream.
         """
-        splitter, parser = LineSplitter(), SSEParser()
+        decoder = SSEDecoder()
         try:
             with self._stream_errors():
                 async for text in response.aiter_text():
-                    for line in splitter.feed(text):
-                        event = parser.feed(line)
-                        if event is not None:
-                            yield event
-                for line in [*splitter.end(), ""]:
-                    event = parser.feed(line)
-                    if event is not None:
+                    for event in decoder.feed(text):
                         yield event
+                for event in decoder.end():
+                    yield event
         finally:
             await response.aclose()

@@ -39,7 +39,7 @@ from llmring.providers.common import (
     wants_json,
 )
 from llmring.providers.streams import ndjson_objects
-from llmring.schemas import LLMResponse, StreamChunk, Usage
+from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
     import httpx
@@ -58,10 +58,10 @@ def synthesized_call_id(index: int, name: str, arguments: str) -> str:
 def ollama_usage(data: dict[str, Any]) -> dict[str, int]:
     """``prompt_eval_count`` / ``eval_count`` as ``Usage.as_dict()`` (a KV-cache hit may omit the first)."""
     data = as_object(data)
-    return Usage(
+    return usage_dict(
         prompt_tokens=token_count(data.get("prompt_eval_count")),
         completion_tokens=token_count(data.get("eval_count")),
-    ).as_dict()
+    )
 
 
 class OllamaProvider(BaseProvider):

@@ -32,7 +32,7 @@ from llmring.providers.common import (
     wants_json,
 )
 from llmring.providers.openai_errors import error_from_envelope
-from llmring.schemas import LLMResponse, StreamChunk, Usage
+from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
     import httpx
@@ -74,12 +74,12 @@ def chat_usage(raw: Any) -> dict[str, int] | None:
         return None
     prompt = as_object(raw.get("prompt_tokens_details"))
     completion = as_object(raw.get("completion_tokens_details"))
-    return Usage(
+    return usage_dict(
         prompt_tokens=token_count(raw.get("prompt_tokens")),
         completion_tokens=token_count(raw.get("completion_tokens")),
         cached_tokens=token_count(prompt.get("cached_tokens")),
         reasoning_tokens=token_count(completion.get("reasoning_tokens")),
-    ).as_dict()
+    )
 
 
 class OpenAIProvider(BaseProvider):
@@ -252,7 +252,7 @@ class OpenAIProvider(BaseProvider):
         return LLMResponse(
             content=content or "",
             model=request.model,
-            usage=chat_usage(data.get("usage")) or Usage().as_dict(),
+            usage=chat_usage(data.get("usage")) or usage_dict(),
             finish_reason=normalize_finish_reason(choice.get("finish_reason")),
             tool_calls=tool_calls,
             provider=self.name,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from llmring.errors import BadRequestError, ProviderConnectionError, ResponseFormatError, UnsupportedFeatureError
 from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
 from llmring.providers.openai_errors import error_from_envelope
-from llmring.schemas import LLMResponse, StreamChunk, Usage
+from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
     import httpx
@@ -119,15 +119,15 @@ def _part(provider: str, part: dict[str, Any]) -> dict[str, Any]:
 def response_usage(raw: Any) -> dict[str, int]:
     """Responses API ``usage`` as ``Usage.as_dict()`` (``input_tokens`` already includes cached)."""
     if not isinstance(raw, dict):
-        return Usage().as_dict()
+        return usage_dict()
     inp = as_object(raw.get("input_tokens_details"))
     out = as_object(raw.get("output_tokens_details"))
-    return Usage(
+    return usage_dict(
         prompt_tokens=token_count(raw.get("input_tokens")),
         completion_tokens=token_count(raw.get("output_tokens")),
         cached_tokens=token_count(inp.get("cached_tokens")),
         reasoning_tokens=token_count(out.get("reasoning_tokens")),
-    ).as_dict()
+    )
 
 
 def _finish_reason(data: dict[str, Any], has_tool_calls: bool) -> str:

@@ -88,6 +88,71 @@ class SSEParser:
         return self.feed("")
 
 
+class SSEDecoder:
+    """Text arriving in arbitrary pieces -> server-sent events, with a fast path.
+
+    Provider streams are LF-only blocks of ``data: ...`` (OpenAI) or ``event: ...`` +
+    ``data: ...`` (Anthropic). Those blocks are cut at blank lines and read whole, with no work per
+    line: per-event work is the cost of a stream, and it costs several times its in-loop price
+    between two network reads. Anything else (comments, several data lines, ``data:`` without a
+    space) goes through ``SSEParser`` line by line, and the first CR switches the stream to
+    ``LineSplitter`` for good, so the result is always the same as the line-by-line parse.
+    """
+
+    __slots__ = ("_buffer", "_lines", "_parser")
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._lines: LineSplitter | None = None
+        self._parser = SSEParser()
+
+    def feed(self, text: str) -> list[SSEEvent]:
+        """The events that ``text`` completes."""
+        if self._lines is None:
+            if "\r" not in text:
+                buffer = self._buffer + text
+                if "\n\n" not in buffer:
+                    self._buffer = buffer
+                    return []
+                *blocks, self._buffer = buffer.split("\n\n")
+                return self._read_blocks(blocks)
+            self._lines = LineSplitter()
+            text, self._buffer = self._buffer + text, ""
+        return self._read_lines(self._lines.feed(text))
+
+    def end(self) -> list[SSEEvent]:
+        """Events left when the body ends (an event needs no final blank line)."""
+        if self._lines is None:
+            rest, self._buffer = self._buffer, ""
+            events = self._read_lines(rest.split("\n")) if rest else []
+        else:
+            events = self._read_lines(self._lines.end())
+        last = self._parser.end()
+        return events if last is None else [*events, last]
+
+    def _read_blocks(self, blocks: list[str]) -> list[SSEEvent]:
+        events: list[SSEEvent] = []
+        for block in blocks:
+            if block.startswith("data: ") and "\n" not in block:
+                events.append(SSEEvent("message", block[6:]))
+                continue
+            if block.startswith("event: "):
+                name, _, data = block.partition("\n")
+                if data.startswith("data: ") and "\n" not in data:
+                    events.append(SSEEvent(name[7:] or "message", data[6:]))
+                    continue
+            events += self._read_lines([*block.split("\n"), ""])
+        return events
+
+    def _read_lines(self, lines: list[str]) -> list[SSEEvent]:
+        events = []
+        for line in lines:
+            event = self._parser.feed(line)
+            if event is not None:
+                events.append(event)
+        return events
+
+
 async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
     """Events from lines (providers use ``BaseProvider._iter_sse``, which skips the line layer)."""
     parser = SSEParser()

@@ -198,6 +198,22 @@ def test_sse_split_anywhere_gives_the_same_events(data: st.DataObject) -> None:
     assert _run(_sse_of(chunks)) == expected
 
 
+async def _fast_sse_of(chunks: list[bytes]) -> list[SSEEvent]:
+    response = httpx.Response(200, content=_aiter(chunks), headers={"content-type": "text/event-stream"})
+    return [event async for event in _framer()._iter_sse(response)]
+
+
+@given(st.data())
+@FUZZ
+def test_fast_sse_decoder_agrees_with_the_line_parser(data: st.DataObject) -> None:
+    # Well-formed streams (LF, CRLF and CR) and garbage made of SSE's own pieces, cut anywhere.
+    text, _ = data.draw(sse_streams())
+    pieces = st.sampled_from(["data: ", "data:", "event: x", ": c", "\n", "\n\n", "\r", "{}", "é"])
+    raw = data.draw(st.just(text.encode()) | st.lists(pieces, max_size=30).map(lambda p: "".join(p).encode()))
+    chunks = data.draw(split(raw))
+    assert _run(_fast_sse_of(chunks)) == _run(_sse_of([raw]))
+
+
 @st.composite
 def ndjson_streams(draw: st.DrawFn) -> tuple[bytes, list[dict[str, Any]]]:
     # Framing does not care how deep the objects are; flat ones keep generation cheap.
