@@ -286,69 +286,71 @@ class AnthropicProvider(BaseProvider):
         final: StreamChunk | None = None
         try:
             with response_shape(self.name):
-                async for event in self._iter_sse(response):
+                async for events in self._sse_batches(response):
                     if final is not None:
                         # Like the SDK, read on to the end of the body after message_stop, so the
                         # connection goes back to the pool instead of being closed mid-body.
                         continue
-                    data = event.json(self.name)
-                    kind = data.get("type") if isinstance(data, dict) else None
-                    if kind == "ping" or kind is None:
-                        continue
-                    if kind == "error":
-                        status = ERROR_TYPE_STATUS.get(str((data.get("error") or {}).get("type")), 500)
-                        raise anthropic_error(status, data, response.headers, self.name)
-                    if kind == "message_start":
-                        message = data.get("message") or {}
-                        model = str(message.get("model") or model)
-                        usage.update(message.get("usage") or {})
-                    elif kind == "content_block_start":
-                        index, block = int(data.get("index", 0)), data.get("content_block") or {}
-                        if block.get("type") == "text" and block.get("text"):
-                            yield StreamChunk(delta=block["text"], model=model, request_id=request_id)
-                        elif block.get("type") == "tool_use":
-                            if plan is not None and block.get("name") == JSON_TOOL:
-                                json_blocks.add(index)
-                                continue
-                            tool_index[index] = len(tool_index)
-                            call = {
-                                "index": tool_index[index],
-                                "id": block.get("id"),
-                                "type": "function",
-                                "function": {"name": block.get("name"), "arguments": ""},
-                            }
-                            yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
-                    elif kind == "content_block_delta":
-                        index, delta = int(data.get("index", 0)), data.get("delta") or {}
-                        if delta.get("type") == "text_delta" and delta.get("text"):
-                            yield StreamChunk(delta=delta["text"], model=model, request_id=request_id)
-                        elif delta.get("type") == "input_json_delta" and delta.get("partial_json"):
-                            fragment = delta["partial_json"]
-                            if not isinstance(fragment, str):
-                                raise ResponseFormatError("partial_json is not a string", provider=self.name)
-                            if index in json_blocks:
-                                if plan is not None and plan.wrapped:
-                                    json_parts.append(fragment)  # unwrapped once complete
-                                else:
-                                    yield StreamChunk(delta=fragment, model=model, request_id=request_id)
-                            elif index in tool_index:
-                                call = {"index": tool_index[index], "function": {"arguments": fragment}}
+                    for event in events:
+                        data = event.json(self.name)
+                        kind = data.get("type") if isinstance(data, dict) else None
+                        if kind == "ping" or kind is None:
+                            continue
+                        if kind == "error":
+                            status = ERROR_TYPE_STATUS.get(str((data.get("error") or {}).get("type")), 500)
+                            raise anthropic_error(status, data, response.headers, self.name)
+                        if kind == "message_start":
+                            message = data.get("message") or {}
+                            model = str(message.get("model") or model)
+                            usage.update(message.get("usage") or {})
+                        elif kind == "content_block_start":
+                            index, block = int(data.get("index", 0)), data.get("content_block") or {}
+                            if block.get("type") == "text" and block.get("text"):
+                                yield StreamChunk(delta=block["text"], model=model, request_id=request_id)
+                            elif block.get("type") == "tool_use":
+                                if plan is not None and block.get("name") == JSON_TOOL:
+                                    json_blocks.add(index)
+                                    continue
+                                tool_index[index] = len(tool_index)
+                                call = {
+                                    "index": tool_index[index],
+                                    "id": block.get("id"),
+                                    "type": "function",
+                                    "function": {"name": block.get("name"), "arguments": ""},
+                                }
                                 yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
-                    elif kind == "content_block_stop":
-                        index = int(data.get("index", 0))
-                        if index in json_blocks and plan is not None and plan.wrapped:
-                            text = plan.answer_from_text("".join(json_parts), self.name)
-                            yield StreamChunk(delta=text, model=model, request_id=request_id)
-                    elif kind == "message_delta":
-                        stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
-                        usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
-                    elif kind == "message_stop":
-                        final = StreamChunk(
-                            model=model,
-                            finish_reason=finish_reason(stop_reason, tool_calls=bool(tool_index)),
-                            usage=anthropic_usage(usage).as_dict(),
-                            request_id=request_id,
-                        )
+                        elif kind == "content_block_delta":
+                            index, delta = int(data.get("index", 0)), data.get("delta") or {}
+                            if delta.get("type") == "text_delta" and delta.get("text"):
+                                yield StreamChunk(delta=delta["text"], model=model, request_id=request_id)
+                            elif delta.get("type") == "input_json_delta" and delta.get("partial_json"):
+                                fragment = delta["partial_json"]
+                                if not isinstance(fragment, str):
+                                    raise ResponseFormatError("partial_json is not a string", provider=self.name)
+                                if index in json_blocks:
+                                    if plan is not None and plan.wrapped:
+                                        json_parts.append(fragment)  # unwrapped once complete
+                                    else:
+                                        yield StreamChunk(delta=fragment, model=model, request_id=request_id)
+                                elif index in tool_index:
+                                    call = {"index": tool_index[index], "function": {"arguments": fragment}}
+                                    yield StreamChunk(tool_calls=[call], model=model, request_id=request_id)
+                        elif kind == "content_block_stop":
+                            index = int(data.get("index", 0))
+                            if index in json_blocks and plan is not None and plan.wrapped:
+                                text = plan.answer_from_text("".join(json_parts), self.name)
+                                yield StreamChunk(delta=text, model=model, request_id=request_id)
+                        elif kind == "message_delta":
+                            stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
+                            usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
+                        elif kind == "message_stop":
+                            final = StreamChunk(
+                                model=model,
+                                finish_reason=finish_reason(stop_reason, tool_calls=bool(tool_index)),
+                                usage=anthropic_usage(usage).as_dict(),
+                                request_id=request_id,
+                            )
+                            break
         finally:
             await response.aclose()
         if final is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import random
 import time
 from abc import ABC, abstractmethod
@@ -83,6 +84,16 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
         return min(retry_after, MAX_RETRY_AFTER)
     base = min(0.5 * 2 ** (attempt - 1), 8.0)
     return base * (1 - 0.25 * random.random())
+
+
+@functools.lru_cache(maxsize=64)
+def http_timeout(seconds: float) -> httpx.Timeout:
+    """httpx's timeout for a request of ``seconds`` (connecting waits at most 10 s).
+
+    Cached: building an ``httpx.Timeout`` costs more than the rest of sending a request's setup,
+    and providers use the same few values for every call.
+    """
+    return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
 @contextlib.contextmanager
@@ -181,8 +192,7 @@ class BaseProvider(ABC):
         return error.retryable and response is None
 
     def _timeout_for(self, request: LLMRequest) -> httpx.Timeout:
-        seconds = request.timeout if request.timeout is not None else self.timeout
-        return httpx.Timeout(seconds, connect=min(seconds, 10.0))
+        return http_timeout(request.timeout if request.timeout is not None else self.timeout)
 
     async def _send(
         self,
@@ -292,19 +302,22 @@ class BaseProvider(ABC):
         finally:
             await response.aclose()
 
-    async def _iter_sse(self, response: httpx.Response) -> AsyncIterator[SSEEvent]:
-        """Server-sent events of a streaming body, parsed as the bytes arrive.
+    async def _sse_batches(self, response: httpx.Response) -> AsyncIterator[list[SSEEvent]]:
+        """Server-sent events of a streaming body, a list per network read; closes the response.
 
-        The same as ``sse_events(self._iter_lines(response))``, without a generator or any
-        work per line: this loop is the per-event cost of every SSE stream.
+        The same events as ``sse_events(self._iter_lines(response))``, with no generator or work per
+        line, and handed over a read at a time: a generator hop per event was a measurable part of
+        every stream's cost (bench/overhead.py), a hop per read is not.
         """
         decoder = SSEDecoder()
         try:
             with self._stream_errors():
                 async for text in response.aiter_text():
-                    for event in decoder.feed(text):
-                        yield event
-                for event in decoder.end():
-                    yield event
+                    events = decoder.feed(text)
+                    if events:
+                        yield events
+                events = decoder.end()
+                if events:
+                    yield events
         finally:
             await response.aclose()

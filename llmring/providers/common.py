@@ -131,6 +131,8 @@ def openai_tool_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
 
 def token_count(value: Any) -> int:
     """A token counter from the wire as a non-negative int (0 for anything that is not a number)."""
+    if type(value) is int:  # the usual case first (bool is a subclass, so not this branch)
+        return value if value > 0 else 0
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):

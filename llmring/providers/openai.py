@@ -294,35 +294,36 @@ class OpenAIProvider(BaseProvider):
         # The hot loop, inlined here rather than wrapped in one more generator layer.
         try:
             with response_shape(self.name):
-                async for event in self._iter_sse(response):
+                async for events in self._sse_batches(response):
                     # Like the SDK, read on to the end of the body after [DONE], so the connection
                     # goes back to the pool instead of being closed mid-body.
                     if done:
                         continue
-                    if event.data == "[DONE]":
-                        done = True
-                        continue
-                    data = event.json(self.name)
-                    if not isinstance(data, dict):
-                        raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
-                    if "error" in data:
-                        raise error_from_envelope(self.name, None, data, request_id=request_id)
-                    if data.get("usage"):
-                        usage = chat_usage(data["usage"])
-                    for choice in data.get("choices") or ():
-                        if choice.get("index", 0) != 0:
-                            continue
-                        delta = choice.get("delta") or {}
-                        text = delta.get("content") or delta.get("refusal") or ""
-                        calls = delta.get("tool_calls")
-                        if text or calls:
-                            yield StreamChunk(
-                                delta=text,
-                                model=request.model,
-                                tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
-                            )
-                        if choice.get("finish_reason"):
-                            finish = normalize_finish_reason(choice["finish_reason"])
+                    for event in events:
+                        if event.data == "[DONE]":
+                            done = True
+                            break
+                        data = event.json(self.name)
+                        if not isinstance(data, dict):
+                            raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
+                        if "error" in data:
+                            raise error_from_envelope(self.name, None, data, request_id=request_id)
+                        if data.get("usage"):
+                            usage = chat_usage(data["usage"])
+                        for choice in data.get("choices") or ():
+                            if choice.get("index", 0) != 0:
+                                continue
+                            delta = choice.get("delta") or {}
+                            text = delta.get("content") or delta.get("refusal") or ""
+                            calls = delta.get("tool_calls")
+                            if text or calls:
+                                yield StreamChunk(
+                                    delta=text,
+                                    model=request.model,
+                                    tool_calls=[_tool_call_delta(c) for c in calls] if calls else None,
+                                )
+                            if choice.get("finish_reason"):
+                                finish = normalize_finish_reason(choice["finish_reason"])
         finally:
             await response.aclose()
         if not done and finish is None:

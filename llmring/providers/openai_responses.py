@@ -175,31 +175,35 @@ async def stream_chunks(
     """Text deltas from a Responses API event stream, then one final chunk with usage."""
     request_id = response.headers.get("x-request-id")
     final: StreamChunk | None = None
-    async for event in provider._iter_sse(response):
+    async for events in provider._sse_batches(response):
         # After the terminal event, read on to the end of the body (the connection then goes
-        # back to the pool); a trailing [DONE], which some proxies add, is ignored too.
-        if final is not None or event.data == "[DONE]":
+        # back to the pool).
+        if final is not None:
             continue
-        data = event.json(provider.name)
-        if not isinstance(data, dict):
-            raise ResponseFormatError("stream event is not a JSON object", provider=provider.name)
-        kind = data.get("type") or event.event
-        if kind in ("response.output_text.delta", "response.refusal.delta"):
-            if data.get("delta"):
-                yield StreamChunk(delta=data["delta"], model=request.model)
-        elif kind in TERMINAL_EVENTS:
-            done = data.get("response") or {}
-            final = StreamChunk(
-                model=request.model,
-                finish_reason=_finish_reason(done, False),
-                usage=response_usage(done.get("usage")),
-                request_id=request_id,
-            )
-        elif kind == "response.failed":
-            error = (data.get("response") or {}).get("error") or {}
-            raise error_from_envelope(provider.name, None, {"error": error}, request_id=request_id)
-        elif kind == "error":
-            raise error_from_envelope(provider.name, None, {"error": data}, request_id=request_id)
+        for event in events:
+            if event.data == "[DONE]":  # some proxies add Chat Completions' terminator: ignored
+                continue
+            data = event.json(provider.name)
+            if not isinstance(data, dict):
+                raise ResponseFormatError("stream event is not a JSON object", provider=provider.name)
+            kind = data.get("type") or event.event
+            if kind in ("response.output_text.delta", "response.refusal.delta"):
+                if data.get("delta"):
+                    yield StreamChunk(delta=data["delta"], model=request.model)
+            elif kind in TERMINAL_EVENTS:
+                done = data.get("response") or {}
+                final = StreamChunk(
+                    model=request.model,
+                    finish_reason=_finish_reason(done, False),
+                    usage=response_usage(done.get("usage")),
+                    request_id=request_id,
+                )
+                break
+            elif kind == "response.failed":
+                error = (data.get("response") or {}).get("error") or {}
+                raise error_from_envelope(provider.name, None, {"error": error}, request_id=request_id)
+            elif kind == "error":
+                raise error_from_envelope(provider.name, None, {"error": data}, request_id=request_id)
     if final is None:
         raise ProviderConnectionError("stream ended before response.completed", provider=provider.name)
     yield final

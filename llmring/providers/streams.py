@@ -18,9 +18,13 @@ from llmring.errors import ResponseFormatError
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SSEEvent:
-    """One Server-Sent Event: the ``event:`` name (``message`` by default) and joined ``data:``."""
+    """One Server-Sent Event: the ``event:`` name (``message`` by default) and joined ``data:``.
+
+    Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, and one of these
+    is made per streamed event.
+    """
 
     event: str
     data: str
@@ -154,7 +158,7 @@ class SSEDecoder:
 
 
 async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
-    """Events from lines (providers use ``BaseProvider._iter_sse``, which skips the line layer)."""
+    """Events from lines (providers use ``BaseProvider._sse_batches``, which skips the line layer)."""
     parser = SSEParser()
     async for line in lines:
         event = parser.feed(line)

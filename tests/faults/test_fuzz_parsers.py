@@ -200,7 +200,7 @@ def test_sse_split_anywhere_gives_the_same_events(data: st.DataObject) -> None:
 
 async def _fast_sse_of(chunks: list[bytes]) -> list[SSEEvent]:
     response = httpx.Response(200, content=_aiter(chunks), headers={"content-type": "text/event-stream"})
-    return [event async for event in _framer()._iter_sse(response)]
+    return [event async for batch in _framer()._sse_batches(response) for event in batch]
 
 
 @given(st.data())
