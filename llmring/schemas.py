@@ -240,7 +240,7 @@ class LLMResponse(BaseModel):
         return None if value is None else Decimal(str(value))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class StreamChunk:
     """One piece of a streamed response.
 
@@ -254,28 +254,44 @@ class StreamChunk:
     serialise chunks as they would the other types.
     """
 
-    delta: str = ""
-    model: str | None = None
-    finish_reason: str | None = None
-    usage: dict[str, Any] | None = None
-    tool_calls: list[dict[str, Any]] | None = None
-    request_id: str | None = None
+    delta: str
+    model: str | None
+    finish_reason: str | None
+    usage: dict[str, Any] | None
+    tool_calls: list[dict[str, Any]] | None
+    request_id: str | None
 
-    def __post_init__(self) -> None:
-        # The type guarantees a pydantic model gave (parsers turn this into ResponseFormatError).
-        # Plain checks, no generator: this runs once per streamed event.
-        if (
-            not isinstance(self.delta, str)
-            or (self.model is not None and not isinstance(self.model, str))
-            or (self.finish_reason is not None and not isinstance(self.finish_reason, str))
-            or (self.request_id is not None and not isinstance(self.request_id, str))
+    def __init__(
+        self,
+        delta: str = "",
+        model: str | None = None,
+        finish_reason: str | None = None,
+        usage: dict[str, Any] | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        # The types a pydantic model would guarantee (parsers turn the TypeError into a
+        # ResponseFormatError), checked on the arguments in one expression: this runs once per
+        # streamed event.
+        if not (
+            isinstance(delta, str)
+            and (model is None or isinstance(model, str))
+            and (finish_reason is None or isinstance(finish_reason, str))
+            and (request_id is None or isinstance(request_id, str))
         ):
             raise TypeError("stream chunk text fields must be strings")
-        if self.usage is not None and not isinstance(self.usage, dict):
+        if usage is not None and not isinstance(usage, dict):
             raise TypeError("stream chunk usage must be an object")
-        calls = self.tool_calls
-        if calls is not None and (not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls)):
+        if tool_calls is not None and (
+            not isinstance(tool_calls, list) or not all(isinstance(call, dict) for call in tool_calls)
+        ):
             raise TypeError("stream chunk tool_calls must be a list of objects")
+        self.delta = delta
+        self.model = model
+        self.finish_reason = finish_reason
+        self.usage = usage
+        self.tool_calls = tool_calls
+        self.request_id = request_id
 
     @property
     def content(self) -> str:

@@ -10,13 +10,13 @@ each failed attempt to the caller) lives here, once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import codecs
 import email.utils
 import functools
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -96,18 +96,54 @@ def http_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
-@contextlib.contextmanager
-def response_shape(provider: str) -> Iterator[None]:
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+_STREAM_ERRORS = (httpx.TransportError, httpx.StreamError, httpx.DecodingError)
+
+
+class response_shape:  # lower case like contextlib.suppress: it reads ``with response_shape(name):``
     """Turn a lookup that meets an unexpected JSON shape into ``ResponseFormatError``.
 
     Provider parsers index into bodies that are usually well formed; wrapping them in this keeps
     a list where an object belongs (or a missing key) from escaping as a bare ``TypeError``.
+    A class rather than ``contextlib.contextmanager``: it wraps every stream, and a generator-based
+    context manager costs several times as much to enter and leave.
     """
-    try:
-        yield
-    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-        raise ResponseFormatError(
-            f"unexpected response shape ({type(exc).__name__}: {str(exc)[:80]})", provider=provider
+
+    __slots__ = ("provider",)
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is not None and issubclass(kind, _SHAPE_ERRORS):
+            raise ResponseFormatError(
+                f"unexpected response shape ({kind.__name__}: {str(exc)[:80]})", provider=self.provider
+            ) from exc
+
+
+class stream_errors:
+    """Turn what can go wrong while reading a streamed body into typed errors."""
+
+    __slots__ = ("provider",)
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is None or not issubclass(kind, _STREAM_ERRORS):
+            return
+        if issubclass(kind, httpx.TimeoutException):
+            raise ProviderTimeoutError("stream stalled (read timeout)", provider=self.provider) from exc
+        if issubclass(kind, httpx.DecodingError):
+            raise ResponseFormatError(f"could not decode the stream ({exc})", provider=self.provider) from exc
+        raise ProviderConnectionError(
+            f"connection dropped mid-stream ({kind.__name__})", provider=self.provider
         ) from exc
 
 
@@ -275,29 +311,20 @@ class BaseProvider(ABC):
             "POST", url, json=body, headers=headers, request=request, stream=True, on_retry=on_retry
         )
 
-    @contextlib.contextmanager
-    def _stream_errors(self) -> Iterator[None]:
+    def _stream_errors(self) -> stream_errors:
         """Turn what can go wrong while reading a body into typed errors."""
-        try:
-            yield
-        except httpx.TimeoutException as exc:
-            raise ProviderTimeoutError("stream stalled (read timeout)", provider=self.name) from exc
-        except httpx.DecodingError as exc:
-            raise ResponseFormatError(f"could not decode the stream ({exc})", provider=self.name) from exc
-        except (httpx.TransportError, httpx.StreamError) as exc:
-            raise ProviderConnectionError(
-                f"connection dropped mid-stream ({type(exc).__name__})", provider=self.name
-            ) from exc
+        return stream_errors(self.name)
 
     async def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
         """Lines of a streaming body (CR, LF or CRLF only); closes the response at the end."""
         splitter = LineSplitter()
+        text = _text_decoder(response)
         try:
             with self._stream_errors():
-                async for text in response.aiter_text():
-                    for line in splitter.feed(text):
+                async for chunk in response.aiter_bytes():
+                    for line in splitter.feed(text.decode(chunk)):
                         yield line
-                for line in splitter.end():
+                for line in splitter.feed(text.decode(b"", True)) + splitter.end():
                     yield line
         finally:
             await response.aclose()
@@ -305,19 +332,27 @@ class BaseProvider(ABC):
     async def _sse_batches(self, response: httpx.Response) -> AsyncIterator[list[SSEEvent]]:
         """Server-sent events of a streaming body, a list per network read; closes the response.
 
-        The same events as ``sse_events(self._iter_lines(response))``, with no generator or work per
-        line, and handed over a read at a time: a generator hop per event was a measurable part of
-        every stream's cost (bench/overhead.py), a hop per read is not.
+        The same events as ``sse_events(self._iter_lines(response))``, with no work per line, and
+        with as few generator layers as can be: over a socket, every layer a read passes through
+        and every hop per event is a measurable part of a stream's cost (bench/overhead.py). So
+        events are handed over a read at a time, and bytes are decoded here rather than through
+        httpx's ``aiter_text``, which is one more generator doing the same.
         """
         decoder = SSEDecoder()
+        text = _text_decoder(response)
         try:
             with self._stream_errors():
-                async for text in response.aiter_text():
-                    events = decoder.feed(text)
+                async for chunk in response.aiter_bytes():
+                    events = decoder.feed(text.decode(chunk))
                     if events:
                         yield events
-                events = decoder.end()
+                events = decoder.feed(text.decode(b"", True)) + decoder.end()
                 if events:
                     yield events
         finally:
             await response.aclose()
+
+
+def _text_decoder(response: httpx.Response) -> codecs.IncrementalDecoder:
+    """What ``response.aiter_text()`` decodes with: the body's charset (else UTF-8), errors replaced."""
+    return codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")

@@ -9,6 +9,7 @@ by status plus ``type``/``code``, never by their message text.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from llmring.providers.common import (
     wants_json,
 )
 from llmring.providers.openai_errors import error_from_envelope
+from llmring.providers.streams import not_json
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
@@ -299,11 +301,14 @@ class OpenAIProvider(BaseProvider):
                     # goes back to the pool instead of being closed mid-body.
                     if done:
                         continue
-                    for event in events:
-                        if event.data == "[DONE]":
+                    for _, payload in events:
+                        if payload == "[DONE]":
                             done = True
                             break
-                        data = event.json(self.name)
+                        try:
+                            data = json.loads(payload)
+                        except ValueError as exc:
+                            raise not_json(payload, self.name) from exc
                         if not isinstance(data, dict):
                             raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
                         if "error" in data:
