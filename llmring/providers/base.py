@@ -100,13 +100,11 @@ _SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 _STREAM_ERRORS = (httpx.TransportError, httpx.StreamError, httpx.DecodingError)
 
 
-class response_shape:  # lower case like contextlib.suppress: it reads ``with response_shape(name):``
-    """Turn a lookup that meets an unexpected JSON shape into ``ResponseFormatError``.
+class _ErrorTranslator:
+    """A context manager that re-raises some exceptions as typed llmring errors of ``provider``.
 
-    Provider parsers index into bodies that are usually well formed; wrapping them in this keeps
-    a list where an object belongs (or a missing key) from escaping as a bare ``TypeError``.
-    A class rather than ``contextlib.contextmanager``: it wraps every stream, and a generator-based
-    context manager costs several times as much to enter and leave.
+    A class rather than ``contextlib.contextmanager``: these wrap every stream, and a
+    generator-based context manager costs several times as much to enter and leave.
     """
 
     __slots__ = ("provider",)
@@ -118,22 +116,30 @@ class response_shape:  # lower case like contextlib.suppress: it reads ``with re
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        raise NotImplementedError
+
+
+# Lower case like contextlib.suppress: they read ``with response_shape(name):``.
+class response_shape(_ErrorTranslator):
+    """Turn a lookup that meets an unexpected JSON shape into ``ResponseFormatError``.
+
+    Provider parsers index into bodies that are usually well formed; wrapping them in this keeps
+    a list where an object belongs (or a missing key) from escaping as a bare ``TypeError``.
+    """
+
+    __slots__ = ()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if kind is not None and issubclass(kind, _SHAPE_ERRORS):
             raise ResponseFormatError(
                 f"unexpected response shape ({kind.__name__}: {str(exc)[:80]})", provider=self.provider
             ) from exc
 
 
-class stream_errors:
+class stream_errors(_ErrorTranslator):
     """Turn what can go wrong while reading a streamed body into typed errors."""
 
-    __slots__ = ("provider",)
-
-    def __init__(self, provider: str) -> None:
-        self.provider = provider
-
-    def __enter__(self) -> None:
-        return None
+    __slots__ = ()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if kind is None or not issubclass(kind, _STREAM_ERRORS):

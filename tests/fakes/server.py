@@ -10,9 +10,11 @@ talks to it over real sockets exactly as it would talk to a provider.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -54,6 +56,29 @@ class Reply:
     drop_after: int | None = None
     delay: float = 0.0
     content_type: str = "application/json"
+    stall_after: int | None = None
+    stall_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class StreamFault:
+    """A fault for the next streamed reply, whatever the provider: after ``after`` good chunks
+    the body either stalls (nothing more for ``seconds``) or turns to bytes that do not gunzip.
+    """
+
+    kind: str  # "stall" or "corrupt"
+    after: int
+    seconds: float = 5.0
+
+    def apply(self, reply: Reply) -> Reply:
+        assert reply.chunks is not None
+        if self.kind == "stall":
+            return dataclasses.replace(reply, stall_after=self.after, stall_seconds=self.seconds)
+        assert self.kind == "corrupt", self.kind
+        gzip = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+        good = [gzip.compress(chunk) + gzip.flush(zlib.Z_SYNC_FLUSH) for chunk in reply.chunks[: self.after]]
+        headers = {**reply.headers, "content-encoding": "gzip"}
+        return dataclasses.replace(reply, chunks=[*good, b"\xffnot deflate at all\x00" * 4], headers=headers)
 
 
 class FakeProvider:
@@ -65,6 +90,7 @@ class FakeProvider:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.stream_fault: StreamFault | None = None  # one-shot, for the next streamed reply
 
     # -- test API -----------------------------------------------------------------------------
     @property
@@ -82,6 +108,7 @@ class FakeProvider:
         with self._lock:
             self.requests.clear()
             self._script.clear()
+            self.stream_fault = None
 
     def handle(self, request: RecordedRequest) -> Reply:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -118,8 +145,10 @@ class FakeProvider:
                     fake.requests.append(recorded)
                     scripted = fake._script.popleft() if fake._script else None
                 reply = scripted or fake.handle(recorded)
-                fake.inspect(recorded, reply)
-                fake._write(self, reply)
+                fake.inspect(recorded, reply)  # the contract is checked on the reply before any fault
+                with fake._lock:
+                    fault, fake.stream_fault = (fake.stream_fault, None) if reply.chunks else (None, fake.stream_fault)
+                fake._write(self, fault.apply(reply) if fault else reply)
 
             do_POST = _serve
             do_GET = _serve
@@ -169,6 +198,8 @@ class FakeProvider:
                     handler.close_connection = True
                     handler.connection.shutdown(2)  # cut mid-body: no terminating chunk
                     return
+                if index == reply.stall_after:
+                    time.sleep(reply.stall_seconds)
                 handler.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 handler.wfile.flush()
                 if reply.chunk_delay:
