@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
 from llmring._sqlite import codec, queries, usage
-from llmring._sqlite.errors import translate_errors
+from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._sqlite.records import BREAKDOWNS, STATUSES, record_from_fields
 from llmring.errors import ConfigurationError
@@ -106,11 +107,31 @@ class SQLiteDatabase:
         # 32 MB of page cache (allocated only as used) keeps the call log's indexes hot, which
         # holds batch inserts above 20k rows/s as the log grows.
         await conn.execute("PRAGMA cache_size = -32000")
-        async with conn.execute("PRAGMA journal_mode") as cur:
-            row = await cur.fetchone()
-        if row is not None and row[0] not in ("wal", "memory"):
-            await conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        await self._use_wal(conn)  # readers never block the writer
         await conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
+
+    async def _use_wal(self, conn: aiosqlite.Connection) -> None:
+        """Switch the file to WAL (it stays so), waiting out another connection doing the same.
+
+        Switching needs the file to itself, and SQLite may answer "database is locked" at once,
+        without its busy handler, while another connection opens it (two stores or processes
+        starting together): so retry here, for as long as the busy timeout.
+        """
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        delay = 0.005
+        while True:
+            async with conn.execute("PRAGMA journal_mode") as cur:
+                row = await cur.fetchone()
+            if row is None or row[0] in ("wal", "memory"):
+                return
+            try:
+                await conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
     async def close(self) -> None:
         """Close the connection (safe to call twice)."""

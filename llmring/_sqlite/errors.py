@@ -23,6 +23,14 @@ _HINTS = (
 )
 
 
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite said another connection holds the lock (worth waiting for, not a fault)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # not from SQLite itself: only the message is left to go on
+        return "locked" in str(exc).lower()
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def describe(exc: BaseException) -> str:
     """The error's text plus a hint when one applies."""
     text = str(exc)

@@ -109,14 +109,17 @@ async def test_initialize_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 async def test_concurrent_initialisation_applies_each_migration_once(tmp_path: Path) -> None:
-    path = tmp_path / "race.db"
-    stores = [SQLiteDatabase(path) for _ in range(4)]
-    await asyncio.gather(*(s.initialize() for s in stores))
-    try:
-        assert sorted(name for s in stores for name in s.applied_migrations) == ["001_initial"]
-    finally:
-        for s in stores:
-            await s.close()
+    # Many rounds: the race (four connections switching a new file to WAL at once, where SQLite
+    # can say "locked" without waiting) hit about one round in fifteen before it was handled.
+    for round_ in range(60):
+        path = tmp_path / f"race{round_}.db"
+        stores = [SQLiteDatabase(path) for _ in range(4)]
+        try:
+            await asyncio.gather(*(s.initialize() for s in stores))
+            assert sorted(name for s in stores for name in s.applied_migrations) == ["001_initial"], round_
+        finally:
+            for s in stores:
+                await s.close()
 
 
 async def test_pragmas_per_connection(tmp_path: Path) -> None:
