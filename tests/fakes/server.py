@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import threading
 import time
 import zlib
@@ -79,6 +80,16 @@ class StreamFault:
         good = [gzip.compress(chunk) + gzip.flush(zlib.Z_SYNC_FLUSH) for chunk in reply.chunks[: self.after]]
         headers = {**reply.headers, "content-encoding": "gzip"}
         return dataclasses.replace(reply, chunks=[*good, b"\xffnot deflate at all\x00" * 4], headers=headers)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-exchange (timeouts, cut streams) are expected, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeProvider:
@@ -153,8 +164,7 @@ class FakeProvider:
             do_POST = _serve
             do_GET = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
