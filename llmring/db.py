@@ -31,7 +31,7 @@ from llmring import schemas
 from llmring._postgres import codec, usage
 from llmring._sqlite import usage as sqlite_usage
 from llmring._sqlite.codec import MODEL_DATA_FIELDS, dump_json
-from llmring._sqlite.records import BREAKDOWNS, STATUSES, record_from_fields
+from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
 from llmring.errors import ConfigurationError, DatabaseError, LLMRingError, redact
 from llmring.schemas import PROVIDERS, CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
 
@@ -474,8 +474,7 @@ class LLMDatabase:
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
-        if by not in BREAKDOWNS:
-            raise ConfigurationError(f"cannot break usage down by {by!r}: use model, provider, origin or day")
+        check_breakdown(by)
         return sqlite_usage.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
 
     @_translate_errors
@@ -498,10 +497,7 @@ class LLMDatabase:
         ``model`` is ``provider:model`` or a bare model name; ``search`` is a case-insensitive
         substring of ``provider:model``, origin, id_at_origin or the error message.
         """
-        if limit < 0 or offset < 0:
-            raise ConfigurationError("limit and offset must be >= 0")
-        if status is not None and status not in STATUSES:
-            raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(sorted(STATUSES))}")
+        check_listing(limit, offset, status)
         clauses: list[str] = []
         params: list[Any] = []
 

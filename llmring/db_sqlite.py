@@ -26,7 +26,7 @@ from llmring import schemas
 from llmring._sqlite import codec, queries, usage
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
-from llmring._sqlite.records import BREAKDOWNS, STATUSES, record_from_fields
+from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
 from llmring.errors import ConfigurationError
 from llmring.schemas import CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
 
@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     import aiosqlite
 
     from llmring.store import BreakdownKey
-
-# Older names, imported by the PostgreSQL store; new code should use llmring._sqlite.records.
-_BREAKDOWNS, _STATUSES, _record_from_fields = BREAKDOWNS, STATUSES, record_from_fields
 
 
 class SQLiteDatabase:
@@ -267,8 +264,7 @@ class SQLiteDatabase:
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
-        if by not in BREAKDOWNS:
-            raise ConfigurationError(f"cannot break usage down by {by!r}: use model, provider, origin or day")
+        check_breakdown(by)
         sql, params = usage.grouped_query(by, self._window(origin, id_at_origin, days))
         return usage.breakdown_rows(by, await self._fetchall(sql, params))
 
@@ -292,10 +288,7 @@ class SQLiteDatabase:
         ``model`` is ``provider:model`` or a bare model name; ``search`` is a case-insensitive
         substring of ``provider:model``, origin, id_at_origin or the error message.
         """
-        if limit < 0 or offset < 0:
-            raise ConfigurationError("limit and offset must be >= 0")
-        if status is not None and status not in STATUSES:
-            raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(sorted(STATUSES))}")
+        check_listing(limit, offset, status)
         sql, params = queries.recent_calls_query(
             origin=origin,
             id_at_origin=id_at_origin,

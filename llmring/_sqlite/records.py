@@ -21,6 +21,25 @@ BREAKDOWNS = frozenset({"model", "provider", "origin", "day"})
 SEED_EXTRAS = frozenset({"top_p", "stop_sequences", "seed", "tool_choice", "parallel_tool_calls"})
 
 
+def check_status(status: str | None) -> None:
+    """A ``ConfigurationError`` for a call status filter that no row can have."""
+    if status is not None and status not in STATUSES:
+        raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(get_args(CallStatus))}")
+
+
+def check_listing(limit: int, offset: int, status: str | None) -> None:
+    """The arguments of ``list_recent_calls`` that both stores refuse before querying."""
+    if limit < 0 or offset < 0:
+        raise ConfigurationError("limit and offset must be >= 0")
+    check_status(status)
+
+
+def check_breakdown(by: str) -> None:
+    """A ``ConfigurationError`` for a ``usage_breakdown`` key neither store can group by."""
+    if by not in BREAKDOWNS:
+        raise ConfigurationError(f"cannot break usage down by {by!r}: use model, provider, origin or day")
+
+
 def record_from_fields(fields: dict[str, Any]) -> CallRecord:
     """A ``CallRecord`` from ``record_api_call`` keywords; unknown or invalid ones are errors."""
     fields = dict(fields)

@@ -62,14 +62,9 @@ def calls(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show recent calls: time, origin/user, model, status, tokens, cost, latency, cache."""
-    from typing import get_args
+    from llmring._sqlite.records import check_status
 
-    from llmring.errors import ConfigurationError
-    from llmring.schemas import CallStatus
-
-    allowed = get_args(CallStatus)
-    if status is not None and status not in allowed:
-        raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(allowed)}")
+    check_status(status)  # before any database is opened
     after = parse_since(since) if since else None
 
     async def action(store: Store) -> list[CallRecord]:
