@@ -63,8 +63,10 @@ async def _stream(provider: BaseProvider, model: str, **kwargs: Any) -> tuple[li
 
 async def test_a_stream_that_stalls_is_a_timeout(target: tuple[BaseProvider, FakeProvider, str]) -> None:
     provider, fake, model = target
-    fake.stream_fault = StreamFault("stall", after=2, seconds=3.0)
-    received, error = await _stream(provider, model, timeout=0.3)
+    # A read timeout of 1 s: long enough that the first chunks always arrive in time on a busy
+    # machine, so the timeout can only come from the stall.
+    fake.stream_fault = StreamFault("stall", after=2, seconds=4.0)
+    received, error = await _stream(provider, model, timeout=1.0)
     assert isinstance(error, ProviderTimeoutError), repr(error)
     assert "stream stalled" in str(error)
     assert error.provider == provider.name
