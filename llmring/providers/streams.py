@@ -34,6 +34,8 @@ class SSEEvent(NamedTuple):
             raise not_json(self.data, provider) from exc
 
 
+# ``_new_event(SSEEvent, (name, data))`` builds an event in C, skipping the Python-level
+# ``__new__`` that every NamedTuple class carries.
 _new_event = tuple.__new__
 
 
