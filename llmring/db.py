@@ -17,31 +17,36 @@ schema, with any password masked.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
 from llmring._postgres import codec, usage
+from llmring._postgres.errors import (
+    describe_dsn,
+    describe_manager,
+    one_line,
+    quiet_pool_warning,
+    root_cause,
+    translate_errors,
+    url_problem,
+)
 from llmring._sqlite import usage as sqlite_usage
+from llmring._sqlite.call_filters import call_filter_clauses
 from llmring._sqlite.codec import MODEL_DATA_FIELDS, dump_json
 from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
-from llmring.errors import ConfigurationError, DatabaseError, LLMRingError, redact
-from llmring.schemas import PROVIDERS, CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
+from llmring.errors import ConfigurationError, DatabaseError, redact
+from llmring.schemas import CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
 
 if TYPE_CHECKING:
     from pgdbm import AsyncDatabaseManager
 
     from llmring.store import BreakdownKey
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Serialises schema creation and migrations across processes (pgdbm's own migration lock is
@@ -49,86 +54,6 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _BOOTSTRAP_LOCK = "SELECT pg_advisory_lock(hashtext('llmring_bootstrap'))"
 _BOOTSTRAP_UNLOCK = "SELECT pg_advisory_unlock(hashtext('llmring_bootstrap'))"
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost driver error behind a pgdbm wrapper (its text is the useful part)."""
-    seen = exc
-    while seen.__cause__ is not None:
-        seen = seen.__cause__
-    return seen
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return redact(text) or ""
-
-
-def _is_driver_error(exc: BaseException) -> bool:
-    module = type(exc).__module__.split(".")[0]
-    return module in ("asyncpg", "pgdbm") or isinstance(exc, OSError | TimeoutError)
-
-
-def _translate_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Turn asyncpg, pgdbm and OS errors raised by a store method into one-line ``DatabaseError``s."""
-
-    @functools.wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return await method(*args, **kwargs)
-        except LLMRingError:
-            raise
-        except Exception as exc:
-            if not _is_driver_error(exc):
-                raise
-            store = args[0]
-            assert isinstance(store, LLMDatabase)
-            hint = "timed out" if isinstance(exc, TimeoutError) else _one_line(_root_cause(exc))
-            if "does not exist" in hint and ("relation" in hint or "schema" in hint):
-                hint += " (schema missing: run `llmring init-db`)"
-            raise DatabaseError(f"PostgreSQL {store.where}: {hint}") from None
-
-    return wrapper
-
-
-def _quiet_pool_warning(record: logging.LogRecord) -> bool:
-    """Drop pgdbm's "another connection pool" warning: each standalone store owns one pool
-    by design, and pgdbm's count never goes down when a pool closes."""
-    return "Creating another connection pool" not in str(record.msg)
-
-
-def _url_problem(dsn: str) -> str | None:
-    """What is wrong with a PostgreSQL URL that cannot even be parsed, or None."""
-    if not dsn.startswith(("postgresql://", "postgres://")):
-        return "it must start with postgresql://"
-    try:
-        urlsplit(dsn).port  # noqa: B018 - parsing is the check
-    except ValueError as exc:
-        return str(exc).replace("Port could not be cast to integer value as", "the port is not a number:")
-    return None
-
-
-def _describe_dsn(dsn: str) -> str:
-    """``user@host:port/database`` from a URL, never its password."""
-    try:
-        parts = urlsplit(dsn)
-        host = parts.hostname or "localhost"
-        port = parts.port or 5432
-        user = f"{unquote(parts.username)}@" if parts.username else ""
-        database = unquote(parts.path.lstrip("/")) or "postgres"
-    except ValueError:
-        return redact(dsn) or "PostgreSQL"
-    return f"{user}{host}:{port}/{database}"
-
-
-def _describe_manager(manager: Any) -> str:
-    """Where an injected manager's pool points, if its config says (never its password)."""
-    config = getattr(manager, "config", None)
-    if config is None:
-        return "PostgreSQL"
-    if config.connection_string:
-        return _describe_dsn(config.connection_string)
-    return f"{config.user}@{config.host}:{config.port}/{config.database}"
 
 
 class LLMDatabase:
@@ -177,8 +102,8 @@ class LLMDatabase:
             from pgdbm import AsyncDatabaseManager, DatabaseConfig
 
             pgdbm_logger = logging.getLogger("pgdbm.core")
-            if _quiet_pool_warning not in pgdbm_logger.filters:
-                pgdbm_logger.addFilter(_quiet_pool_warning)
+            if quiet_pool_warning not in pgdbm_logger.filters:
+                pgdbm_logger.addFilter(quiet_pool_warning)
             max_connections = max(max_connections, 2)
             config = DatabaseConfig(
                 connection_string=connection_string,
@@ -189,9 +114,9 @@ class LLMDatabase:
                 retry_attempts=1,  # we retry the one error worth retrying, quietly
             )
             self._manager = AsyncDatabaseManager(config)
-            self.where = f"{_describe_dsn(connection_string)} (schema {schema})"
+            self.where = f"{describe_dsn(connection_string)} (schema {schema})"
         else:
-            self.where = f"{_describe_manager(db_manager)} (schema {schema}, injected pool)"
+            self.where = f"{describe_manager(db_manager)} (schema {schema}, injected pool)"
 
     async def __aenter__(self) -> LLMDatabase:
         await self.initialize()
@@ -207,7 +132,7 @@ class LLMDatabase:
     async def _connect(self) -> None:
         """Open our own pool; a wrong password or an unreachable host becomes one clear line."""
         assert self._manager is not None and self._dsn is not None
-        problem = _url_problem(self._dsn)
+        problem = url_problem(self._dsn)
         if problem:
             raise DatabaseError(
                 f"invalid PostgreSQL URL {redact(self._dsn)}: {problem} (check --database-url / DATABASE_URL)"
@@ -217,7 +142,7 @@ class LLMDatabase:
                 await asyncio.wait_for(self._manager.connect(), self.connect_timeout)
                 return
             except Exception as exc:
-                cause = _root_cause(exc)
+                cause = root_cause(exc)
                 # Two processes creating the schema in the pool's connection init at once: the
                 # loser sees a duplicate; the schema exists now, so simply connect again.
                 if type(cause).__name__ in ("UniqueViolationError", "DuplicateSchemaError") and attempt < 4:
@@ -226,9 +151,9 @@ class LLMDatabase:
                 if isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError):
                     reason = f"no answer within {self.connect_timeout:g} s"
                 elif isinstance(cause, ValueError):
-                    reason = f"invalid URL ({_one_line(cause)})"
+                    reason = f"invalid URL ({one_line(cause)})"
                 else:
-                    reason = _one_line(cause)
+                    reason = one_line(cause)
                 raise DatabaseError(
                     f"cannot connect to PostgreSQL at {self.where}: {reason} (check --database-url / DATABASE_URL)"
                 ) from None
@@ -251,7 +176,7 @@ class LLMDatabase:
                 raise
             self._ready = True
 
-    @_translate_errors
+    @translate_errors
     async def _bootstrap(self) -> None:
         from pgdbm import AsyncDatabaseManager, AsyncMigrationManager
 
@@ -301,7 +226,7 @@ class LLMDatabase:
         return self._db
 
     # -- registry -----------------------------------------------------------------------------
-    @_translate_errors
+    @translate_errors
     async def list_models(self, provider: str | None = None, active_only: bool = True) -> list[LLMModel]:
         """Models ordered by provider then name (retired ones too unless ``active_only``)."""
         db = await self._manager_ready()
@@ -320,7 +245,7 @@ class LLMDatabase:
         )
         return [codec.model_from_row(row) for row in rows]
 
-    @_translate_errors
+    @translate_errors
     async def get_model(self, provider: str, model_name: str) -> LLMModel | None:
         """One model (active or retired), or None."""
         db = await self._manager_ready()
@@ -329,7 +254,7 @@ class LLMDatabase:
         )
         return codec.model_from_row(row) if row else None
 
-    @_translate_errors
+    @translate_errors
     async def sync_models(
         self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
     ) -> SyncReport:
@@ -406,7 +331,7 @@ class LLMDatabase:
         await self.record_api_calls([record])
         return record.id
 
-    @_translate_errors
+    @translate_errors
     async def record_api_calls(self, records: Sequence[CallRecord]) -> int:
         """Insert ``records`` and update the daily rollup, all in one transaction.
 
@@ -451,7 +376,7 @@ class LLMDatabase:
         sql, params = usage.grouped_query(by, origin, id_at_origin, since)
         return usage.sqlite_shaped(await db.fetch_all(sql, *params))
 
-    @_translate_errors
+    @translate_errors
     async def get_usage_stats(
         self, origin: str | None = None, id_at_origin: str | None = None, days: int | None = 30
     ) -> UsageStats:
@@ -462,7 +387,7 @@ class LLMDatabase:
         """
         return sqlite_usage.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days))
 
-    @_translate_errors
+    @translate_errors
     async def usage_breakdown(
         self,
         by: BreakdownKey,
@@ -477,7 +402,7 @@ class LLMDatabase:
         check_breakdown(by)
         return sqlite_usage.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
 
-    @_translate_errors
+    @translate_errors
     async def list_recent_calls(
         self,
         origin: str | None = None,
@@ -498,37 +423,25 @@ class LLMDatabase:
         substring of ``provider:model``, origin, id_at_origin or the error message.
         """
         check_listing(limit, offset, status)
-        clauses: list[str] = []
         params: list[Any] = []
 
         def arg(value: Any) -> str:
             params.append(value)
             return f"${len(params)}"
 
-        if origin is not None:
-            clauses.append(f"origin = {arg(origin)}")
-        if id_at_origin is not None:
-            clauses.append(f"id_at_origin = {arg(id_at_origin)}")
-        if model is not None:
-            prefix, sep, rest = model.partition(":")
-            if sep and prefix in PROVIDERS:
-                clauses.append(f"provider = {arg(prefix)} AND model_name = {arg(rest)}")
-            else:
-                clauses.append(f"model_name = {arg(model)}")
-        if provider is not None:
-            clauses.append(f"provider = {arg(provider)}")
-        if status is not None:
-            clauses.append(f"status = {arg(status)}")
-        if since is not None:
-            clauses.append(f"called_at >= {arg(codec.utc(since))}")
-        if search:
-            pattern = arg("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-            clauses.append(
-                f"((provider || ':' || model_name) ILIKE {pattern} OR origin ILIKE {pattern}"
-                f" OR id_at_origin ILIKE {pattern} OR error_message ILIKE {pattern})"
-            )
-        if before is not None:
-            clauses.append(f"(called_at, id) < ({arg(codec.utc(before[0]))}, {arg(before[1])})")
+        clauses = call_filter_clauses(
+            origin=origin,
+            id_at_origin=id_at_origin,
+            model=model,
+            provider=provider,
+            status=status,
+            since=since,
+            search=search,
+            before=before,
+            param=arg,
+            stored_time=codec.utc,
+            contains="{column} ILIKE {pattern}",  # backslash is PostgreSQL's default LIKE escape
+        )
         where = " AND ".join(clauses) or "TRUE"
         db = await self._manager_ready()
         rows = await db.fetch_all(
@@ -544,21 +457,21 @@ class LLMDatabase:
         """The seed's name for ``list_recent_calls``."""
         return await self.list_recent_calls(origin, id_at_origin, limit)
 
-    @_translate_errors
+    @translate_errors
     async def get_call(self, record_id: str) -> CallRecord | None:
         """One row by id, or None."""
         db = await self._manager_ready()
         row = await db.fetch_one("SELECT * FROM {{tables.llm_api_calls}} WHERE id = $1", record_id)
         return codec.call_from_row(row) if row else None
 
-    @_translate_errors
+    @translate_errors
     async def count_calls(self) -> int:
         """Number of rows in the call log (attempt rows included)."""
         db = await self._manager_ready()
         return int(await db.fetch_value("SELECT COUNT(*) FROM {{tables.llm_api_calls}}"))
 
     # -- response cache -----------------------------------------------------------------------
-    @_translate_errors
+    @translate_errors
     async def cache_get(self, key: str) -> dict[str, Any] | None:
         """The value cached under ``key``, or None if absent or expired (at ``schemas.utc_now()``)."""
         import json
@@ -571,7 +484,7 @@ class LLMDatabase:
         )
         return None if value is None else json.loads(value)
 
-    @_translate_errors
+    @translate_errors
     async def cache_set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
         """Store ``value`` (JSON; Decimals become strings) under ``key`` for ``ttl_seconds``."""
         if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
@@ -588,7 +501,7 @@ class LLMDatabase:
             now + timedelta(seconds=ttl_seconds),
         )
 
-    @_translate_errors
+    @translate_errors
     async def cache_purge_expired(self) -> int:
         """Delete expired entries; returns how many went."""
         db = await self._manager_ready()

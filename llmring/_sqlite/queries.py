@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from llmring._sqlite import codec
+from llmring._sqlite.call_filters import call_filter_clauses
 from llmring.errors import ConfigurationError
-from llmring.schemas import PROVIDERS, LLMModel, SyncReport
+from llmring.schemas import LLMModel, SyncReport
 
 _COLS = codec.MODEL_DATA_FIELDS
 INSERT_MODEL = (
@@ -95,39 +96,25 @@ def recent_calls_query(
     offset: int,
 ) -> tuple[str, list[Any]]:
     """SQL and parameters for ``list_recent_calls`` (newest first; ties by id, descending)."""
-    clauses: list[str] = []
     params: list[Any] = []
 
-    def where(clause: str, *values: Any) -> None:
-        clauses.append(clause)
-        params.extend(values)
+    def param(value: Any) -> str:
+        params.append(value)
+        return "?"
 
-    if origin is not None:
-        where("origin = ?", origin)
-    if id_at_origin is not None:
-        where("id_at_origin = ?", id_at_origin)
-    if model is not None:
-        # "provider:model" only when the prefix is a provider: Ollama names have colons too.
-        prefix, sep, rest = model.partition(":")
-        if sep and prefix in PROVIDERS:
-            where("provider = ? AND model_name = ?", prefix, rest)
-        else:
-            where("model_name = ?", model)
-    if provider is not None:
-        where("provider = ?", provider)
-    if status is not None:
-        where("status = ?", status)
-    if since is not None:
-        where("called_at >= ?", codec.ts(since))
-    if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where(
-            "(provider || ':' || model_name LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\'"
-            " OR id_at_origin LIKE ? ESCAPE '\\' OR error_message LIKE ? ESCAPE '\\')",
-            *([pattern] * 4),
-        )
-    if before is not None:
-        where("(called_at, id) < (?, ?)", codec.ts(before[0]), before[1])
+    clauses = call_filter_clauses(
+        origin=origin,
+        id_at_origin=id_at_origin,
+        model=model,
+        provider=provider,
+        status=status,
+        since=since,
+        search=search,
+        before=before,
+        param=param,
+        stored_time=codec.ts,
+        contains="{column} LIKE {pattern} ESCAPE '\\'",  # SQLite's LIKE ignores ASCII case
+    )
     sql = (
         f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
         " ORDER BY called_at DESC, id DESC LIMIT ? OFFSET ?"
