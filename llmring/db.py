@@ -37,7 +37,7 @@ from llmring._postgres.errors import (
     url_problem,
 )
 from llmring._sqlite import usage as sqlite_usage
-from llmring._sqlite.call_filters import call_filter_clauses
+from llmring._sqlite.call_filters import CallFilters
 from llmring._sqlite.codec import MODEL_DATA_FIELDS, dump_json
 from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
 from llmring.errors import ConfigurationError, DatabaseError, redact
@@ -429,19 +429,9 @@ class LLMDatabase:
             params.append(value)
             return f"${len(params)}"
 
-        clauses = call_filter_clauses(
-            origin=origin,
-            id_at_origin=id_at_origin,
-            model=model,
-            provider=provider,
-            status=status,
-            since=since,
-            search=search,
-            before=before,
-            param=arg,
-            stored_time=codec.utc,
-            contains="{column} ILIKE {pattern}",  # backslash is PostgreSQL's default LIKE escape
-        )
+        filters = CallFilters(origin, id_at_origin, model, provider, status, since, search, before)
+        # Backslash is PostgreSQL's default LIKE escape.
+        clauses = filters.clauses(arg, codec.utc, contains="{column} ILIKE {pattern}")
         where = " AND ".join(clauses) or "TRUE"
         db = await self._manager_ready()
         rows = await db.fetch_all(

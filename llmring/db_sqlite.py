@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
 from llmring._sqlite import codec, queries, usage
+from llmring._sqlite.call_filters import CallFilters
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
@@ -289,18 +290,8 @@ class SQLiteDatabase:
         substring of ``provider:model``, origin, id_at_origin or the error message.
         """
         check_listing(limit, offset, status)
-        sql, params = queries.recent_calls_query(
-            origin=origin,
-            id_at_origin=id_at_origin,
-            model=model,
-            provider=provider,
-            status=status,
-            since=since,
-            search=search,
-            before=before,
-            limit=limit,
-            offset=offset,
-        )
+        filters = CallFilters(origin, id_at_origin, model, provider, status, since, search, before)
+        sql, params = queries.recent_calls_query(filters, limit, offset)
         return [codec.call_from_row(row) for row in await self._fetchall(sql, params)]
 
     async def get_recent_calls(

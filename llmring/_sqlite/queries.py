@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from llmring._sqlite import codec
-from llmring._sqlite.call_filters import call_filter_clauses
+from llmring._sqlite.call_filters import CallFilters
 from llmring.errors import ConfigurationError
 from llmring.schemas import LLMModel, SyncReport
 
@@ -82,19 +81,7 @@ def _changed(row: sqlite3.Row, data: tuple[Any, ...]) -> bool:
     return False
 
 
-def recent_calls_query(
-    *,
-    origin: str | None,
-    id_at_origin: str | None,
-    model: str | None,
-    provider: str | None,
-    status: str | None,
-    since: datetime | None,
-    search: str | None,
-    before: tuple[datetime, str] | None,
-    limit: int,
-    offset: int,
-) -> tuple[str, list[Any]]:
+def recent_calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:
     """SQL and parameters for ``list_recent_calls`` (newest first; ties by id, descending)."""
     params: list[Any] = []
 
@@ -102,19 +89,8 @@ def recent_calls_query(
         params.append(value)
         return "?"
 
-    clauses = call_filter_clauses(
-        origin=origin,
-        id_at_origin=id_at_origin,
-        model=model,
-        provider=provider,
-        status=status,
-        since=since,
-        search=search,
-        before=before,
-        param=param,
-        stored_time=codec.ts,
-        contains="{column} LIKE {pattern} ESCAPE '\\'",  # SQLite's LIKE ignores ASCII case
-    )
+    # SQLite's LIKE ignores ASCII case already.
+    clauses = filters.clauses(param, codec.ts, contains="{column} LIKE {pattern} ESCAPE '\\'")
     sql = (
         f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
         " ORDER BY called_at DESC, id DESC LIMIT ? OFFSET ?"
