@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -40,7 +41,7 @@ from llmring.schemas import CallRecord, LLMRequest, Message
 from llmring.service import LLMRing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from overhead import _serve
+from overhead import _pin_to, _serve
 
 API_KEY = "sk-bench-0000000000000000"
 CANNED = {
@@ -249,10 +250,20 @@ async def run(base_url: str, api_key: str, args: argparse.Namespace) -> dict[str
         results["b"] = await cache_hits(2000)
     if "d" in args.parts:
         print("(d) per-call overhead of chat() with SQLite logging over a raw httpx POST")
-        async with httpx.AsyncClient(timeout=30) as client:
-            results["d_fake"] = await overhead(client, f"{base_url}/v1", api_key, args.overhead_calls, "local fake")
-        async with mock_client() as client:
-            results["d_mock"] = await overhead(client, "http://mock/v1", API_KEY, args.overhead_calls, "MockTransport")
+        # On a CPU of its own, away from the fake's (as bench/overhead.py does): sequential calls
+        # gain nothing from a second CPU, and sharing one with the fake makes runs disagree.
+        cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        _pin_to(0)
+        try:
+            async with httpx.AsyncClient(timeout=30) as client:
+                results["d_fake"] = await overhead(client, f"{base_url}/v1", api_key, args.overhead_calls, "local fake")
+            async with mock_client() as client:
+                results["d_mock"] = await overhead(
+                    client, "http://mock/v1", API_KEY, args.overhead_calls, "MockTransport"
+                )
+        finally:
+            if cpus:
+                os.sched_setaffinity(0, cpus)
     if "c" in args.parts:
         print(f"(c) get_usage_stats over {args.rows:,} rows")
         results["c"] = await stats_over(args.rows)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmring.errors import redact
 from llmring.providers.common import tool_names, wants_json
-from llmring.schemas import CallRecord, CallStatus
+from llmring.schemas import CallRecord, CallStatus, new_id
 
 if TYPE_CHECKING:
     from llmring.cost import CostResult
@@ -72,7 +71,7 @@ class CallLog:
     request: LLMRequest
     sink: Callable[[CallRecord], None] | None
     stream: bool = False
-    call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    call_id: str = field(default_factory=new_id)
     started: float = field(default_factory=time.perf_counter)
     attempts: int = 0
     first_token_at: float | None = None

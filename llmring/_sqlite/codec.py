@@ -88,10 +88,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+# One encoder for every row: json.dumps with any non-default option builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
 def dump_json(value: Any) -> str | None:
+    """``value`` as compact JSON text (Decimals and datetimes as strings); None stays NULL."""
     if value is None:
         return None
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    return _ENCODER.encode(value)
 
 
 def load_json(text: str | None) -> Any:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from llmring.call_log import clean_metadata, status_of
 from llmring.errors import AuthenticationError, ProviderTimeoutError, QuotaExceededError, RateLimitError
+from llmring.schemas import new_id
 
 
 def test_clean_metadata_drops_secret_keys_and_redacts_values() -> None:
@@ -34,3 +36,20 @@ def test_status_of() -> None:
     assert status_of(AuthenticationError("no", provider="openai")) == "error"
     assert status_of(asyncio.CancelledError()) == "error"
     assert status_of(ValueError("bug")) == "error"
+
+
+def test_ids_are_random_version_4_uuids() -> None:
+    ids = [new_id() for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+    # Every bit outside the version and variant varies (no mask sticks a random bit).
+    all_bits = (1 << 128) - 1
+    free = all_bits & ~((0xF000 << 64) | (0xC000 << 48))
+    ones = zeros = 0
+    for text in ids[:500]:
+        value = uuid.UUID(text).int
+        ones |= value
+        zeros |= ~value & all_bits
+    assert ones & free == free and zeros & free == free
