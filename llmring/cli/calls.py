@@ -4,6 +4,7 @@
 
     llmring calls -n 20 --status error --since 7d
     llmring calls --model openai:gpt-4o-mini --user alice --json
+    llmring calls --search "x-api-key"           # model, origin, user or error message
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def calls(
     since: Annotated[
         str | None, typer.Option("--since", metavar="WHEN", help="2026-11-01, or an age: 30m, 12h, 7d, 2w.")
     ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search", "-s", metavar="TEXT", help="Only calls whose model, origin, user or error contains TEXT."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show recent calls: time, origin/user, model, status, tokens, cost, latency, cache."""
@@ -69,7 +76,7 @@ def calls(
 
     async def action(store: Store) -> list[CallRecord]:
         return await store.list_recent_calls(
-            origin=origin, id_at_origin=user, limit=limit, model=model, status=status, since=after
+            origin=origin, id_at_origin=user, limit=limit, model=model, status=status, since=after, search=search
         )
 
     found = run_with_store(ctx, action)

@@ -106,6 +106,18 @@ def test_calls_json_and_filters(db: Path) -> None:
     assert len(json.loads(run(db, "calls", "--json", "-n", "1").stdout)) == 1
 
 
+def test_calls_search(db: Path) -> None:
+    def found(*args: str) -> list[str]:
+        return [f"{c['origin']}/{c['id_at_origin']}" for c in json.loads(run(db, "calls", "--json", *args).stdout)]
+
+    assert found("--search", "X-API-KEY") == ["app/bob"]  # the error message, any case
+    assert found("-s", "o1-") == ["cli/carol"]  # the model
+    assert found("--search", "anthropic:claude") == ["app/bob"]  # provider:model
+    assert found("--search", "cli") == ["cli/alice", "cli/carol"]  # the origin
+    assert found("--search", "%") == []  # literal, not a wildcard
+    assert found("--search", "alice", "--origin", "app") == ["app/alice"]  # with the other filters
+
+
 def test_calls_bad_options(db: Path) -> None:
     bad_status = run(db, "calls", "--status", "weird")
     assert bad_status.exit_code == 2 and "unknown status" in bad_status.stderr
