@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from llmring.schemas import LLMModel, Usage
@@ -60,6 +60,48 @@ class CostResult:
     @property
     def unpriced(self) -> bool:
         return self.total is None
+
+
+class TokenCounts(Protocol):
+    """The normalised counts a bill is made of (``Usage``, or a logged ``CallRecord``)."""
+
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def cached_tokens(self) -> int: ...
+    @property
+    def cache_write_5m_tokens(self) -> int: ...
+    @property
+    def cache_write_1h_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+
+
+BILLED_COMPONENTS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "output")
+
+
+def billed_tokens(usage: TokenCounts, *, has_reasoning_rate: bool) -> tuple[tuple[str, int], ...]:
+    """The tokens of each billed component, in ``BILLED_COMPONENTS`` order (see the module docstring).
+
+    Uncached input never goes below 0, and reasoning tokens are split out of the output only when
+    the model has a reasoning rate and only up to the completion count, so no part is negative
+    whatever a provider reported.
+    """
+    uncached = max(
+        usage.prompt_tokens - usage.cached_tokens - usage.cache_write_5m_tokens - usage.cache_write_1h_tokens, 0
+    )
+    completion = max(usage.completion_tokens, 0)
+    reasoning = max(min(usage.reasoning_tokens, completion), 0) if has_reasoning_rate else 0
+    return (
+        ("input", uncached),
+        ("cached_input", usage.cached_tokens),
+        ("cache_write_5m", usage.cache_write_5m_tokens),
+        ("cache_write_1h", usage.cache_write_1h_tokens),
+        ("reasoning", reasoning),
+        ("output", completion - reasoning),
+    )
 
 
 FREE = CostResult(total=Decimal(0), rate_snapshot={"tier": "free"}, input_rate=Decimal(0), output_rate=Decimal(0))
@@ -158,21 +200,12 @@ def compute_cost(model: LLMModel | None, usage: Usage, *, provider: str | None =
     r = _rates(model, threshold is not None and usage.prompt_tokens > threshold)
     snapshot = dict(r.snapshot)
 
-    uncached = max(
-        usage.prompt_tokens - usage.cached_tokens - usage.cache_write_5m_tokens - usage.cache_write_1h_tokens, 0
-    )
-    reasoning = min(usage.reasoning_tokens, usage.completion_tokens) if r.reasoning is not None else 0
-    parts: tuple[tuple[str, int, Decimal | None], ...] = (
-        ("input", uncached, r.input),
-        ("cached_input", usage.cached_tokens, r.cached_input),
-        ("cache_write_5m", usage.cache_write_5m_tokens, r.cache_write_5m),
-        ("cache_write_1h", usage.cache_write_1h_tokens, r.cache_write_1h),
-        ("reasoning", reasoning, r.reasoning),
-        ("output", usage.completion_tokens - reasoning, r.output),
-    )
+    rates = (r.input, r.cached_input, r.cache_write_5m, r.cache_write_1h, r.reasoning, r.output)
     total = Decimal(0)
     breakdown: dict[str, str] = {}
-    for name, tokens, rate in parts:
+    for (name, tokens), rate in zip(
+        billed_tokens(usage, has_reasoning_rate=r.reasoning is not None), rates, strict=True
+    ):
         if tokens <= 0:
             continue
         if rate is None:

@@ -12,7 +12,8 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from llmring_tui import formatting as fmt
+from llmring import formatting as fmt
+from llmring.cost import billed_tokens
 
 if TYPE_CHECKING:
     from llmring.schemas import CallRecord
@@ -54,10 +55,8 @@ class CallRow:
 
 
 def cost_label(record: CallRecord) -> str:
-    """The cost cell: dollars, ``unpriced`` (a success we could not price) or ``—``."""
-    if record.estimated_cost is not None:
-        return fmt.money(record.estimated_cost)
-    return "unpriced" if record.unpriced else fmt.NONE
+    """The cost cell (``formatting.cost_cell``): dollars, ``cached``, ``unpriced`` or ``—``."""
+    return fmt.cost_cell(record)
 
 
 def call_row(record: CallRecord, tz: tzinfo | None) -> CallRow:
@@ -131,17 +130,8 @@ RATE_LABELS = {
 
 
 def _component_tokens(record: CallRecord) -> dict[str, int]:
-    uncached = record.prompt_tokens - record.cached_tokens - record.cache_write_5m_tokens - record.cache_write_1h_tokens
-    breakdown = record.cost_breakdown or {}
-    reasoning = record.reasoning_tokens if "reasoning" in breakdown else 0
-    return {
-        "input": max(uncached, 0),
-        "cached_input": record.cached_tokens,
-        "cache_write_5m": record.cache_write_5m_tokens,
-        "cache_write_1h": record.cache_write_1h_tokens,
-        "reasoning": reasoning,
-        "output": record.completion_tokens - reasoning,
-    }
+    # A reasoning amount in the bill means the model had a reasoning rate when it was priced.
+    return dict(billed_tokens(record, has_reasoning_rate="reasoning" in (record.cost_breakdown or {})))
 
 
 def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from llmring_tui import formatting as fmt
+from llmring import formatting as fmt
 
 if TYPE_CHECKING:
     from llmring.schemas import LLMModel, UsageBreakdownRow, UsageStats

@@ -1,7 +1,7 @@
 """``llmring analyze-image PATH PROMPT -m MODEL`` and ``llmring analyze-file PATH PROMPT -m MODEL``.
 
-The file becomes content parts (``llmring.file_utils``) sent with the prompt; the output options
-are those of ``llmring ask``.
+The file becomes content parts (``llmring.file_utils``) sent with the prompt; the options and
+output are ``llmring.cli.prompt``'s, as for ``llmring ask``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from llmring.cli.ask import (
+from llmring.cli.prompt import (
     AskOptions,
     CacheOpt,
     JsonOpt,
@@ -22,20 +22,18 @@ from llmring.cli.ask import (
     TempOpt,
     TtlOpt,
     UsageOpt,
+    require_model,
     run_prompt,
 )
 
 # A str, not a Path: Path("https://x/a.png") collapses the "//", and file_utils could no longer
 # tell the user that URLs are not supported (it would say "file not found").
 PathArg = Annotated[str, typer.Argument(metavar="PATH", help="A local file.")]
-PromptArg = Annotated[str, typer.Argument(help="What to ask about the file.")]
+PromptArg = Annotated[str, typer.Argument(metavar="PROMPT", help="What to ask about the file.")]
 
 
 def _options(model: str, *rest: object) -> AskOptions:
-    from llmring.errors import ConfigurationError
-
-    if not model:
-        raise ConfigurationError("no model: pass -m MODEL (e.g. -m gpt-4o) or set LLMRING_MODEL")
+    require_model(model, example="gpt-4o")
     return AskOptions(model, *rest)  # type: ignore[arg-type]
 
 
@@ -81,3 +79,15 @@ def analyze_file_command(
 
     options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
     run_prompt(ctx, options, analyze_file(path, prompt))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``analyze-image`` and ``analyze-file`` to the root app."""
+    from llmring.cli.context import LLMRingCommand
+
+    app.command("analyze-image", cls=LLMRingCommand, short_help="Ask a vision model about an image.")(
+        analyze_image_command
+    )
+    app.command("analyze-file", cls=LLMRingCommand, short_help="Ask a model about a PDF, image or text file.")(
+        analyze_file_command
+    )

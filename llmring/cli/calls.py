@@ -1,21 +1,23 @@
-"""``llmring calls``: the most recent logged calls, newest first, as a table or JSON.
+"""``llmring calls``: the most recent logged calls, newest first, as a table, plain text, TSV or JSON.
 
 ::
 
     llmring calls -n 20 --status error --since 7d
     llmring calls --model openai:gpt-4o-mini --user alice --json
     llmring calls --search "x-api-key"           # model, origin, user or error message
+    llmring calls --format tsv | cut -f1,5       # time and cost, for a spreadsheet
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from llmring.cli.context import run_with_store
+from llmring.cli.output import Column, FormatOpt, JsonOpt, LocalOpt
 
 if TYPE_CHECKING:
     from llmring.schemas import CallRecord
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Kept in step with schemas.CallStatus by tests/cli/test_help.py (the help must not import pydantic).
+STATUS_HELP = "success, error, timeout or rate_limited."
+NO_CALLS = 'No calls logged yet: run `llmring ask -m MODEL "..."` or use LLMRing in your code.'
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -53,10 +58,14 @@ def _row_json(call: CallRecord) -> dict[str, Any]:
 def calls(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many calls.")] = 20,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="provider:model or a model name.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="success, error, timeout or rate_limited.")] = None,
-    origin: Annotated[str | None, typer.Option("--origin", help="Only calls from this application.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Only calls for this id_at_origin.")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", metavar="MODEL", help="provider:model or a model name.")
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", metavar="STATUS", help=STATUS_HELP)] = None,
+    origin: Annotated[
+        str | None, typer.Option("--origin", metavar="NAME", help="Only calls from this application.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", metavar="ID", help="Only calls for this id_at_origin.")] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="WHEN", help="2026-11-01, or an age: 30m, 12h, 7d, 2w.")
     ] = None,
@@ -66,64 +75,102 @@ def calls(
             "--search", "-s", metavar="TEXT", help="Only calls whose model, origin, user or error contains TEXT."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    local: LocalOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Show recent calls: time, origin/user, model, status, tokens, cost, latency, cache."""
+    """Show recent calls: time, model, status, tokens, cost, latency, origin/user.
+
+    Times are UTC unless --local. A cache hit costs nothing and shows as "cached"; a success
+    whose model has no price shows as "unpriced".
+    """
     from llmring._sqlite.records import check_status
+    from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
 
     check_status(status)  # before any database is opened
     after = parse_since(since) if since else None
+    chosen = choose_format(fmt, as_json)
+    filters = {
+        "--model": model,
+        "--status": status,
+        "--origin": origin,
+        "--user": user,
+        "--since": since,
+        "--search": search,
+    }
 
-    async def action(store: Store) -> list[CallRecord]:
-        return await store.list_recent_calls(
+    async def action(store: Store) -> tuple[list[CallRecord], int]:
+        found = await store.list_recent_calls(
             origin=origin, id_at_origin=user, limit=limit, model=model, status=status, since=after, search=search
         )
+        total = await store.count_calls() if not found else len(found)
+        return found, total
 
-    found = run_with_store(ctx, action)
-    if as_json:
-        from llmring.cli.output import print_json
-
+    found, total = run_with_store(ctx, action)
+    if chosen is OutputFormat.json:
         print_json([_row_json(c) for c in found])
         return
-    _print_table(found)
-
-
-def _print_table(found: list[CallRecord]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from llmring.cli.output import console, money, note
-
     if not found:
-        note('No calls logged yet: run `llmring ask -m MODEL "..."` or use LLMRing in your code.')
+        filtered = any(value is not None for value in filters.values())
+        note(nothing_matched("calls", filters, total) if filtered and total else NO_CALLS)
         return
-    table = Table(caption=f"{len(found)} call(s), newest first")
-    for name in ("Time (UTC)", "Origin/User", "Model", "Status", "Tokens", "Cost", "Latency", "Cache"):
-        right = name in ("Tokens", "Cost", "Latency")
-        table.add_column(name, justify="right" if right else "left", no_wrap=name != "Origin/User")
-    for c in found:
-        if c.cache_hit:
-            cost = "cached"
-        elif c.estimated_cost is None:
-            cost = "unpriced" if c.status == "success" else "-"
-        else:
-            cost = money(c.estimated_cost, free="$0")
-        status = c.status if c.final else f"{c.status} (try {c.attempt})"
-        if c.error_type:
-            status = f"{status}: {c.error_type}"
-        table.add_row(
-            c.called_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            Text(f"{c.origin}/{c.id_at_origin}"),
-            Text(f"{c.provider}:{c.model_name}"),
-            Text(status, style="red" if c.status != "success" else ""),
-            f"{c.prompt_tokens:,} / {c.completion_tokens:,}",
-            cost,
-            "-" if c.response_time_ms is None else f"{c.response_time_ms:,} ms",
-            "hit" if c.cache_hit else "",
-        )
-    console().print(table)
+    _print_calls(found, chosen, _zone(local))
+
+
+def _zone(local: bool) -> tzinfo:
+    from llmring.cli.output import time_zone
+
+    return time_zone(local)
+
+
+def call_cells(call: CallRecord, tz: tzinfo) -> list[str]:
+    """One call as table cells, in ``call_columns`` order."""
+    from llmring import formatting as fmt
+
+    status = call.status.replace("_", " ")
+    if not call.final:
+        status = f"{status} (try {call.attempt})"
+    return [
+        fmt.timestamp(call.called_at, tz),
+        f"{call.provider}:{call.model_name}",
+        status,
+        f"{call.prompt_tokens:,} / {call.completion_tokens:,}",
+        fmt.cost_cell(call),
+        fmt.latency(call.response_time_ms),
+        call.error_type or "",
+        f"{call.origin}/{call.id_at_origin}",
+    ]
+
+
+def call_columns(tz: tzinfo) -> list[Column]:
+    """The calls table: numbers are never cut; origin/user, then the error type, go when space is short."""
+    from llmring.cli.output import time_header
+
+    return [
+        Column(time_header(tz), number=True),
+        Column("Model", min_width=14),
+        Column("Status", min_width=7),
+        Column("Tokens", number=True),
+        Column("Cost", number=True),
+        Column("Latency", number=True),
+        Column("Error", drop=1, min_width=12),
+        Column("Origin/User", drop=2, min_width=12),
+    ]
+
+
+def _print_calls(found: list[CallRecord], chosen: Any, tz: tzinfo) -> None:
+    from llmring.cli.output import print_rows
+
+    print_rows(
+        call_columns(tz),
+        (call_cells(c, tz) for c in found),
+        chosen,
+        caption=f"{len(found)} call(s), newest first",
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add ``calls`` to the root app."""
-    app.command("calls")(calls)
+    from llmring.cli.context import LLMRingCommand
+
+    app.command("calls", cls=LLMRingCommand, short_help="Recent calls with their tokens, cost and latency.")(calls)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from llmring.errors import ConfigurationError, LLMRingError
 
@@ -103,11 +103,62 @@ class LLMRingGroup(TyperGroup):
             raise typer.Exit(exit_code_for(exc)) from None
 
 
-def run_with_store(ctx: typer.Context, action: Callable[[Store], Awaitable[T]]) -> T:
-    """Open and initialise the configured store, run ``action`` on it, close it; returns the result."""
+def _plain_argument_name(param: TyperArgument) -> Callable[[], str]:
+    def usage_name() -> str:
+        name = param.metavar or (param.name or "").upper()
+        return name if param.required else f"[{name}]"
+
+    return usage_name
+
+
+class LLMRingCommand(TyperCommand):
+    """A command whose help reads plainly: ``MODEL`` and ``[PROMPT]``, not ``{MODEL}`` and ``<str>``.
+
+    Typer writes a required argument as ``{NAME}`` and tags arguments and options without a
+    metavar with their Python type. Every value option here has a metavar (a test checks); an
+    argument keeps its name, upper-cased, and loses the type tag.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                # Per-instance overrides: Typer builds the parameters, so there is no subclass to pick.
+                param._usage_display_name = _plain_argument_name(param)  # type: ignore[method-assign]
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+                if param.metavar is None:
+                    param.metavar = (param.name or "").upper()
+            elif isinstance(param, TyperOption) and param.metavar is None and not param.is_flag:
+                param.metavar = "TEXT"
+
+
+def database_must_exist(target: DatabaseTarget) -> None:
+    """A one-line ``DatabaseError`` when a read-only command is pointed at a SQLite file that is not there.
+
+    Opening it would create the directories and an empty database: a typo in ``--sqlite`` must
+    not look like an empty log.
+    """
+    path = target.sqlite_path
+    if path is None or path.exists():
+        return
+    from llmring.errors import DatabaseError
+
+    raise DatabaseError(
+        f"no database at {path}: check --sqlite / LLMRING_SQLITE_DB, or run `llmring init-db` to create it"
+    )
+
+
+def run_with_store(ctx: typer.Context, action: Callable[[Store], Awaitable[T]], *, create: bool = False) -> T:
+    """Open and initialise the configured store, run ``action`` on it, close it; returns the result.
+
+    Only commands that are meant to create a database (``init-db``, ``json-refresh``) pass
+    ``create=True``; the rest refuse a SQLite path that does not exist (``database_must_exist``).
+    """
     import asyncio
 
     target = settings(ctx).target()
+    if not create:
+        database_must_exist(target)
 
     async def main() -> T:
         from llmring.stores import open_store

@@ -27,7 +27,7 @@ def init_db(ctx: typer.Context) -> None:
         count = len(await store.list_models(active_only=False))
         return getattr(store, "applied_migrations", None), seeded, count
 
-    applied, seeded, count = run_with_store(ctx, action)
+    applied, seeded, count = run_with_store(ctx, action, create=True)
     typer.echo(f"Database: {target.describe()} ({target.backend})")
     if applied is None:
         typer.echo("Schema: ready")
@@ -72,7 +72,7 @@ def json_refresh(
     async def action(store: Store) -> SyncReport:
         return await store.sync_models(models, providers, dry_run=dry_run)
 
-    report = run_with_store(ctx, action)
+    report = run_with_store(ctx, action, create=True)
     if as_json:
         from llmring.cli.output import print_json
 
@@ -116,30 +116,32 @@ def _load(providers: list[str] | None, models_dir: Path | None) -> tuple[list[LL
 
 
 def _print_report(report: SyncReport, source: Path) -> None:
-    from rich.table import Table
+    from llmring.cli.output import Column, choose_format, print_rows
+    from llmring.formatting import inert
 
-    from llmring.cli.output import console
-
-    out = console()
     suffix = " (dry run: nothing was changed)" if report.dry_run else ""
-    out.print(f"Registry files: {source}{suffix}", markup=False, highlight=False)
-    table = Table(show_header=True)
-    table.add_column("Change")
-    table.add_column("Models", justify="right")
-    for label, keys in (
+    typer.echo(f"Registry files: {inert(str(source))}{suffix}")
+    changes = (
         ("inserted", report.inserted),
         ("updated", report.updated),
         ("retired", report.retired),
         ("unchanged", report.unchanged),
-    ):
-        table.add_row(label, str(len(keys)))
-    out.print(table)
+    )
+    print_rows(
+        [Column("Change"), Column("Models", number=True)],
+        [(label, f"{len(keys):,}") for label, keys in changes],
+        choose_format(None),
+    )
     for mark, keys in (("+", report.inserted), ("~", report.updated), ("-", report.retired)):
         for key in keys:
-            out.print(f"{mark} {key}", markup=False, highlight=False)
+            typer.echo(f"{mark} {inert(key)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``init-db`` and ``json-refresh`` to the app."""
-    app.command("init-db")(init_db)
-    app.command("json-refresh")(json_refresh)
+    from llmring.cli.context import LLMRingCommand
+
+    app.command("init-db", cls=LLMRingCommand, short_help="Create the database and load the bundled models.")(init_db)
+    app.command("json-refresh", cls=LLMRingCommand, short_help="Load registry JSON files into the database.")(
+        json_refresh
+    )

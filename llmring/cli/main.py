@@ -1,9 +1,12 @@
 """The ``llmring`` command: global options, and the registry of command modules.
 
 Each module in ``COMMAND_MODULES`` lives in ``llmring/cli/<name>.py`` and defines
-``register(app: typer.Typer) -> None``, which adds its commands or its group. A module that is not
-there yet is skipped. Command modules import only typer at the top; rich, pydantic and the
+``register(app: typer.Typer) -> None``, which adds its commands or its group, each with a
+one-line ``short_help`` (click would cut a longer docstring mid-sentence) and ``LLMRingCommand``
+as its class (plain metavars). The help lists commands in ``HELP_ORDER``: asking first, then
+browsing, then setting up. Command modules import only typer at the top; rich, pydantic and the
 database drivers load inside the command that needs them, so ``llmring --help`` stays fast.
+``--install-completion`` / ``--show-completion`` set up shell completion (bash, zsh, fish).
 """
 
 from __future__ import annotations
@@ -11,22 +14,41 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-# In the order the help lists them.
-COMMAND_MODULES = ("ask", "models", "calls", "stats", "tui", "db_commands")
+COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands")
+HELP_ORDER = (
+    "ask",
+    "analyze-image",
+    "analyze-file",
+    "models",
+    "calls",
+    "stats",
+    "tui",
+    "init-db",
+    "json-refresh",
+)
+
+
+class RootGroup(LLMRingGroup):
+    """The ``llmring`` group: commands in ``HELP_ORDER`` (Typer lists groups after commands)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(HELP_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
 
 app = typer.Typer(
     name="llmring",
-    cls=LLMRingGroup,
+    cls=RootGroup,
     help="One call for OpenAI, Anthropic, Gemini and Ollama; every call logged with its tokens and cost.",
     no_args_is_help=True,
-    add_completion=False,
     # Plain click help: rich's help renderer imports ~100 ms of modules (markdown, syntax, pretty).
     # The root's mode applies to every command and group, including those other modules add.
     rich_markup_mode=None,
@@ -85,14 +107,7 @@ def main(
 
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
-        qualified = f"llmring.cli.{name}"
-        try:
-            module = import_module(qualified)
-        except ModuleNotFoundError as exc:
-            if exc.name == qualified:
-                continue
-            raise
-        module.register(app)
+        import_module(f"llmring.cli.{name}").register(app)
 
 
 _register_commands()

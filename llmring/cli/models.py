@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llmring.cli.context import run_with_store, seed_if_empty, settings
+from llmring.cli.context import LLMRingCommand, run_with_store, seed_if_empty, settings
+from llmring.cli.output import Column, FormatOpt, JsonOpt
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -39,6 +40,31 @@ async def _load_models(ctx: typer.Context, store: Store, provider: str | None, a
         where = settings(ctx).target().describe()
         note(f"Initialised {where} with {len(seeded.inserted)} models from the bundled registry")
     return await store.list_models(provider, active_only=active_only)
+
+
+def registry_models(ctx: typer.Context, provider: str | None, *, active_only: bool) -> list[LLMModel]:
+    """The registry as the configured database holds it.
+
+    Read-only: a SQLite file that is not there is not created. On a fresh machine (the default
+    path, nothing logged yet) that is the bundled registry, with a note; a path that was given
+    and does not exist is an error (``context.database_must_exist``).
+    """
+    from llmring.settings import default_sqlite_path
+
+    target = settings(ctx).target()
+    path = target.sqlite_path
+    if path is not None and not path.exists() and path == default_sqlite_path():
+        from llmring.cli.output import note
+        from llmring.registry import load_registry
+
+        note(f"No database yet at {path} (`llmring init-db` creates it): showing the bundled registry")
+        registry = load_registry(None, [provider] if provider else None)
+        return [m for provider_models in registry.values() for m in provider_models]
+
+    async def action(store: Store) -> list[LLMModel]:
+        return await _load_models(ctx, store, provider, active_only=active_only)
+
+    return run_with_store(ctx, action)
 
 
 def _sort(models: list[LLMModel], key: SortKey) -> list[LLMModel]:
@@ -74,7 +100,7 @@ def _model_json(model: LLMModel) -> dict[str, Any]:
     return {"key": model.key, "active": model.is_active, **data}
 
 
-@models_app.command("list")
+@models_app.command("list", cls=LLMRingCommand, short_help="Models with their prices and capabilities.")
 def list_models(
     ctx: typer.Context,
     provider: Annotated[
@@ -91,13 +117,18 @@ def list_models(
     min_context: Annotated[
         int | None, typer.Option("--min-context", metavar="TOKENS", min=0, help="Only models with this much context.")
     ] = None,
-    sort: Annotated[SortKey, typer.Option("--sort", help="Order of the rows.")] = SortKey.provider,
+    sort: Annotated[
+        SortKey,
+        typer.Option("--sort", metavar="[provider|name|input-cost|output-cost|context]", help="Order of the rows."),
+    ] = SortKey.provider,
     inactive: Annotated[bool, typer.Option("--inactive", help="Include retired models.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """List models with their prices and capabilities."""
+    """List models with their prices (in $ per million tokens) and capabilities."""
     from decimal import Decimal
 
+    from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json, print_rows
     from llmring.errors import ConfigurationError
     from llmring.schemas import PROVIDERS
 
@@ -105,12 +136,9 @@ def list_models(
         raise ConfigurationError(f"unknown provider {provider!r}: use one of {', '.join(PROVIDERS)}")
     limit = None if max_cost is None else Decimal(str(max_cost))
 
-    async def action(store: Store) -> list[LLMModel]:
-        return await _load_models(ctx, store, provider, active_only=not inactive)
-
     chosen = [
         m
-        for m in run_with_store(ctx, action)
+        for m in registry_models(ctx, provider, active_only=not inactive)
         if (not vision or m.supports_vision)
         and (not functions or m.supports_function_calling)
         and (
@@ -120,128 +148,117 @@ def list_models(
         and (min_context is None or (m.max_context or 0) >= min_context)
     ]
     chosen = _sort(chosen, sort)
-    if as_json:
-        from llmring.cli.output import print_json
-
+    out = choose_format(fmt, as_json)
+    if out is OutputFormat.json:
         print_json([_model_json(m) for m in chosen])
         return
-    _print_table(chosen, show_status=inactive)
+    if not chosen:
+        filters = {"--provider": provider, "--vision": vision, "--functions": functions, "--max-cost": max_cost}
+        note(nothing_matched("models", filters | {"--min-context": min_context}))
+        return
+    print_rows(
+        model_columns(show_status=inactive),
+        (model_cells(m, show_status=inactive) for m in chosen),
+        out,
+        caption=f"{len(chosen)} model(s); prices in $ per million tokens",
+    )
 
 
-def _print_table(models: list[LLMModel], *, show_status: bool) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from llmring.cli.output import console, money
-
-    table = Table(caption=f"{len(models)} model(s); prices in $ per million tokens")
-    for name, justify in (
-        ("Provider", "left"),
-        ("Model", "left"),
-        ("Name", "left"),
-        ("Input", "right"),
-        ("Output", "right"),
-        ("Context", "right"),
-        ("Features", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name in ("Provider", "Model"))  # type: ignore[arg-type]
+def model_columns(*, show_status: bool) -> list[Column]:
+    """The models table: prices and context never cut; the name and features go first when narrow."""
+    columns = [
+        Column("Provider", min_width=9),
+        Column("Model", min_width=24),
+        Column("Name", drop=3, min_width=12),
+        Column("Input $/M", number=True),
+        Column("Output $/M", number=True),
+        Column("Context", number=True),
+        Column("Features", drop=2, min_width=34),
+    ]
     if show_status:
-        table.add_column("Status")
-    for m in models:
-        row: list[Text | str] = [
-            Text(m.provider),
-            Text(m.model_name),
-            Text(m.display_name or ""),
-            money(m.dollars_per_million_tokens_input),
-            money(m.dollars_per_million_tokens_output),
-            f"{m.max_context:,}" if m.max_context else "-",
-            _features(m),
-        ]
-        if show_status:
-            row.append("active" if m.is_active else f"retired {m.inactive_from:%Y-%m-%d}")
-        table.add_row(*row)
-    console().print(table)
+        columns.append(Column("Status", min_width=10))
+    return columns
 
 
-@models_app.command("info")
+def model_cells(m: LLMModel, *, show_status: bool) -> list[str]:
+    """One model as table cells, in ``model_columns`` order."""
+    from llmring import formatting as fmt
+
+    row = [
+        m.provider,
+        m.model_name,
+        m.display_name or "",
+        fmt.price(m.dollars_per_million_tokens_input),
+        fmt.price(m.dollars_per_million_tokens_output),
+        fmt.count(m.max_context),
+        _features(m),
+    ]
+    if show_status:
+        row.append("active" if m.is_active else f"retired {m.inactive_from:%Y-%m-%d}")
+    return row
+
+
+@models_app.command("info", cls=LLMRingCommand, short_help="Everything known about one model.")
 def info(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(metavar="MODEL", help="provider:model, or a model name.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Show everything known about one model."""
+    """Show everything known about one model.
 
-    async def action(store: Store) -> LLMModel:
-        await _load_models(ctx, store, None, active_only=True)
-        return await find_model(store, model)
+    MODEL is resolved as `llmring ask` resolves it: provider:model, a bare name, or an Ollama tag
+    such as llama3.2:latest.
+    """
+    from llmring.cli.output import OutputFormat, choose_format, print_json, print_pairs
 
-    found = run_with_store(ctx, action)
-    if as_json:
-        from llmring.cli.output import print_json
-
+    found = find_model(registry_models(ctx, None, active_only=False), model)
+    out = choose_format(fmt, as_json)
+    if out is OutputFormat.json:
         print_json(_model_json(found))
         return
-    _print_info(found)
+    print_pairs(info_pairs(found), out)
 
 
-async def find_model(store: Store, name: str) -> LLMModel:
-    """The model ``name`` refers to: ``provider:model`` exactly, or a model name one provider has.
+def find_model(known: list[LLMModel], name: str) -> LLMModel:
+    """The registry entry ``name`` routes to (``routing.resolve``, the rules every call follows).
 
-    An unknown name raises ``ModelNotFoundError`` with close matches; a name several providers
-    share raises ``ConfigurationError`` listing the ``provider:model`` forms to use.
+    A name no provider offers raises ``ModelNotFoundError`` with close matches; so does a
+    well-formed name the registry does not hold (``gpt-4o-mni``).
     """
     from difflib import get_close_matches
 
-    from llmring.errors import ConfigurationError, ModelNotFoundError
-    from llmring.schemas import PROVIDERS
+    from llmring.errors import ModelNotFoundError
+    from llmring.routing import resolve
 
-    prefix, sep, rest = name.partition(":")
-    if sep and prefix in PROVIDERS:
-        found = await store.get_model(prefix, rest)
-        if found is not None:
-            return found
-    everything = await store.list_models(active_only=False)
-    matches = [m for m in everything if m.model_name == name]
-    if len(matches) > 1:
-        active = [m for m in matches if m.is_active]
-        matches = active if len(active) == 1 else matches
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        choices = ", ".join(m.key for m in matches)
-        raise ConfigurationError(f"{name!r} is offered by several providers: use one of {choices}")
-    names = {m.key: m.key for m in everything} | {m.model_name: m.key for m in everything}
-    close = get_close_matches(name, list(names), n=3, cutoff=0.6)
-    suggestions = list(dict.fromkeys(names[c] for c in close))
+    route = resolve(name, known)
+    if route.model is not None:
+        return route.model
+    keys = [m.key for m in known]
+    suggestions = get_close_matches(route.key, keys, n=3, cutoff=0.6)
     hint = "" if suggestions else ": `llmring models list` shows them all"
     raise ModelNotFoundError(f"unknown model {name!r}{hint}", suggestions=suggestions)
 
 
-def _print_info(m: LLMModel) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def info_pairs(m: LLMModel) -> list[tuple[str, str]]:
+    """Every registry field of ``m`` worth reading, labelled."""
+    from llmring import formatting as fmt
 
-    from llmring.cli.output import console, money
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-
-    def row(label: str, value: object) -> None:
-        if value is not None and value != "":
-            grid.add_row(label, Text(str(value)))
-
-    row("Model", m.key)
-    row("Name", m.display_name)
-    row("Description", m.description)
-    row("Status", "active" if m.is_active else f"retired since {m.inactive_from:%Y-%m-%d}")
-    row("Context", f"{m.max_context:,} tokens" if m.max_context else "unknown")
-    row("Max output", f"{m.max_output_tokens:,} tokens" if m.max_output_tokens else "unknown")
-    row("Features", _features(m) or "none")
-    row("Streaming", "yes" if m.supports_streaming else "no")
-    row("Temperature", "yes" if m.supports_temperature else "no (fixed by the provider)")
-    row("Parallel tools", "yes" if m.supports_parallel_tool_calls else "no")
-    row("Tool format", m.tool_call_format)
+    pairs: list[tuple[str, str]] = [("Model", m.key)]
+    for label, value in (("Name", m.display_name), ("Description", m.description)):
+        if value:
+            pairs.append((label, value))
+    pairs += [
+        ("Status", "active" if m.is_active else f"retired since {m.inactive_from:%Y-%m-%d}"),
+        ("Context", f"{m.max_context:,} tokens" if m.max_context else "unknown"),
+        ("Max output", f"{m.max_output_tokens:,} tokens" if m.max_output_tokens else "unknown"),
+        ("Features", _features(m) or "none"),
+        ("Streaming", fmt.yes_no(m.supports_streaming)),
+        ("Temperature", "yes" if m.supports_temperature else "no (fixed by the provider)"),
+        ("Parallel tools", fmt.yes_no(m.supports_parallel_tool_calls)),
+    ]
+    if m.tool_call_format:
+        pairs.append(("Tool format", m.tool_call_format))
     for label, price in (
         ("Input", m.dollars_per_million_tokens_input),
         ("Output", m.dollars_per_million_tokens_output),
@@ -253,14 +270,15 @@ def _print_info(m: LLMModel) -> None:
         ("Output, long context", m.dollars_per_million_tokens_output_long_context),
     ):
         if price is not None or label in ("Input", "Output"):
-            row(f"{label} $/M", money(price, unknown="unknown"))
+            pairs.append((f"{label} $/M", "unknown" if price is None else fmt.price(price)))
     if m.long_context_threshold_tokens:
-        row("Long context from", f"{m.long_context_threshold_tokens:,} tokens")
-    row("Source", m.source)
-    row("Prices as of", m.as_of)
-    console().print(grid)
+        pairs.append(("Long context from", f"{m.long_context_threshold_tokens:,} tokens"))
+    for label, value in (("Source", m.source), ("Prices as of", m.as_of)):
+        if value:
+            pairs.append((label, value))
+    return pairs
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``models`` group to the app."""
-    app.add_typer(models_app, name="models")
+    app.add_typer(models_app, name="models", short_help="Browse the model registry: prices and capabilities.")

@@ -1,6 +1,23 @@
-"""Where the CLI writes: results to stdout (rich tables or JSON), diagnostics to stderr.
+"""How every command writes its results, so they all behave alike (and new commands get it free).
 
-The rich Consoles are created on first use, so ``llmring --help`` never imports rich's console.
+* **Where**: results to stdout, diagnostics to stderr (``error``, ``note``: one line each).
+* **Formats** (``OutputFormat``; the ``FormatOpt`` and ``JsonOpt`` options, resolved by
+  ``choose_format``): ``table`` when stdout is a terminal, fitted to its width; ``plain``
+  (aligned columns, no box, no padding to the terminal's width, no trailing spaces) when it is
+  not; ``tsv`` (a header line, then one tab-separated line per row); ``json``.
+* **Tables** (``Column`` + ``print_rows``): a number is never cut. When a table is too wide,
+  columns with the highest ``drop`` rank go first (names, features, origin), text columns may
+  wrap down to ``min_width``, and the caption says what was hidden and how to see it. If even
+  the essential columns do not fit, the table is printed plain.
+* **Inert text**: every cell, ``note`` and ``error`` goes through ``llmring.formatting.inert``,
+  so a model name, user id, origin or error message from the ledger or a provider cannot send an
+  escape sequence to the terminal; JSON escapes the C1 controls that ``json.dumps`` leaves raw.
+* **Empty results** (``nothing_matched``) name the filters that matched nothing.
+* **Times** are UTC and labelled (``time_header``), or local with ``--local`` (``LocalOpt``,
+  ``time_zone``).
+* **Money, prices, counts** come from ``llmring.formatting`` (the dashboard uses the same).
+
+Rich is imported on first use only, so ``llmring --help`` never loads it.
 """
 
 from __future__ import annotations
@@ -8,30 +25,92 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
+
+from llmring.formatting import inert
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+
+class OutputFormat(StrEnum):
+    """How results are written (``--format``)."""
+
+    table = "table"
+    plain = "plain"
+    tsv = "tsv"
+    json = "json"
+
+
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="table (the default on a terminal), plain (the default when piped), tsv or json.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
+LocalOpt = Annotated[bool, typer.Option("--local", help="Show times in this machine's time zone, not UTC.")]
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (tables and streamed answers) or a pipe/file (plain text)."""
+    return sys.stdout.isatty()
+
+
+def choose_format(chosen: OutputFormat | None, as_json: bool = False) -> OutputFormat:
+    """``--json`` wins, then ``--format``; otherwise a table on a terminal and plain text in a pipe."""
+    if as_json:
+        return OutputFormat.json
+    if chosen is not None:
+        return chosen
+    return OutputFormat.table if stdout_is_terminal() else OutputFormat.plain
+
+
+# -- consoles and one-line diagnostics ---------------------------------------------------------------
 _consoles: dict[bool, Console] = {}
 
 
+def terminal_width() -> int:
+    """The width tables fit: the terminal's, else ``$COLUMNS``, else 80."""
+    try:
+        return int(os.environ.get("COLUMNS") or 0) or os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError):
+        return 80
+
+
 def console(stderr: bool = False) -> Console:
-    """The rich Console for stdout (results) or stderr (diagnostics)."""
+    """The rich Console for stdout (results) or stderr (diagnostics); never wider than the terminal."""
     if stderr not in _consoles:
         from rich.console import Console
 
         stream = sys.stderr if stderr else sys.stdout
-        # Piped output is not cut to 80 columns: long model names stay on one line for grep.
-        width = None if stream.isatty() else int(os.environ.get("COLUMNS") or 160)
+        width = None if stream.isatty() else terminal_width()
         _consoles[stderr] = Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
     return _consoles[stderr]
 
 
+def error(message: str) -> None:
+    """A one-line error on stderr."""
+    typer.echo(f"Error: {inert(message)}", err=True)
+
+
+def note(message: str) -> None:
+    """A one-line diagnostic on stderr (progress, what was done implicitly, why nothing is shown)."""
+    typer.echo(inert(message), err=True)
+
+
+# -- JSON ----------------------------------------------------------------------------------------------
 def decimal_text(value: Decimal) -> str:
     """A Decimal as plain positional text (``0.0000001``, never ``1E-7``)."""
     text = format(value, "f")
@@ -50,27 +129,229 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+# json.dumps escapes C0 controls but writes DEL and the C1 range (CSI is U+009B) as they are.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+
+
 def print_json(data: Any) -> None:
     """``data`` as indented JSON on stdout (Decimals as strings, datetimes as ISO-8601)."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
+    typer.echo(text.translate(_JSON_ESCAPES))
 
 
-def error(message: str) -> None:
-    """A one-line error on stderr."""
-    typer.echo(f"Error: {message}", err=True)
+# -- tables --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    """One column of a result table.
+
+    ``number`` columns are right-aligned and never cut or wrapped. ``drop`` ranks what goes when
+    the terminal is too narrow (0: never; the highest first). Text columns wrap, down to
+    ``min_width``, before anything is dropped.
+    """
+
+    header: str
+    number: bool = False
+    drop: int = 0
+    min_width: int = 10
+
+    @property
+    def justify(self) -> Literal["left", "right"]:
+        return "right" if self.number else "left"
 
 
-def note(message: str) -> None:
-    """A one-line diagnostic on stderr (progress, what was done implicitly)."""
-    typer.echo(message, err=True)
+Row = Sequence[str]
 
 
-def money(value: Decimal | None, *, unknown: str = "-", free: str = "free") -> str:
-    """A price or cost for display: ``$0.075``, ``$2.50``; ``unknown`` for None, ``free`` for 0."""
-    if value is None:
-        return unknown
-    if value == 0:
-        return free
-    text = decimal_text(value)
-    whole, _, frac = text.partition(".")
-    return f"${whole}.{frac.ljust(2, '0')}"
+def print_rows(
+    columns: Sequence[Column],
+    rows: Iterable[Row],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+) -> None:
+    """Write ``rows`` as a table, plain columns or TSV (``json`` is each command's own shape)."""
+    cells = [[inert(str(cell)) for cell in row] for row in rows]
+    if fmt is OutputFormat.tsv:
+        lines = ["\t".join(c.header for c in columns), *("\t".join(row) for row in cells)]
+        typer.echo("\n".join(lines))
+    elif fmt is OutputFormat.table:
+        _print_table(list(columns), cells, title=title, caption=caption)
+    else:
+        typer.echo("\n".join([*([title] if title else []), *plain_lines(columns, cells)]))
+
+
+def plain_lines(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
+    """Aligned columns two spaces apart, numbers right-aligned, no trailing spaces."""
+    from rich.cells import cell_len
+
+    table = [[c.header for c in columns], *rows]
+    widths = [max(cell_len(row[i]) for row in table) for i in range(len(columns))]
+    lines = []
+    for row in table:
+        parts = []
+        for column, width, cell in zip(columns, widths, row, strict=True):
+            pad = " " * (width - cell_len(cell))
+            parts.append(pad + cell if column.number else cell + pad)
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+def _print_table(columns: list[Column], rows: list[list[str]], *, title: str | None, caption: str | None) -> None:
+    from rich.cells import cell_len
+
+    out = console()
+    width = out.width
+    natural = [max([cell_len(c.header), *(cell_len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
+    least = [n if c.number else min(n, c.min_width) for n, c in zip(natural, columns, strict=True)]
+    shown = list(range(len(columns)))
+
+    def needed(indexes: list[int]) -> int:
+        # Two characters between columns (collapsed padding around the divider), none at the edges.
+        return sum(least[i] for i in indexes) + 2 * (len(indexes) - 1)
+
+    droppable = sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: (-columns[i].drop, -i))
+    hidden: list[int] = []
+    while needed(shown) > width and droppable:
+        gone = droppable.pop(0)
+        shown.remove(gone)
+        hidden.append(gone)
+    if needed(shown) > width:
+        typer.echo("\n".join(plain_lines(columns, rows)))  # even the essentials do not fit: never cut a number
+        return
+    lengths = [[cell_len(columns[i].header), *(cell_len(row[i]) for row in rows)] for i in shown]
+    widths = _fit(lengths, [least[i] for i in shown], width - 2 * (len(shown) - 1))
+    notes = [caption] if caption else []
+    if hidden:
+        names = ", ".join(columns[i].header for i in sorted(hidden))
+        notes.append(f"not shown at {width} columns: {names} (widen the terminal or use --format plain)")
+    table = _rich_table([columns[i] for i in shown], widths, title, notes)
+    for row in rows:
+        table.add_row(*(_text(row[i] if columns[i].number else wrap(row[i], w)) for i, w in zip(shown, widths)))
+    out.print(table)
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width``: after a ``:``, ``/``, ``-`` or space, or
+    before a capital (``ProviderTimeout`` / ``Error``), where one is near the end, else mid-word."""
+    lines = []
+    while len(text) > width > 0:
+        cut = max(text.rfind(mark, 0, width) for mark in (":", "/", "-", " "))
+        capital = next((i - 1 for i in range(width, 0, -1) if text[i].isupper() and text[i - 1].islower()), -1)
+        cut = max(cut, capital)
+        if cut < width // 3:
+            lines.append(text[:width])
+            text = text[width:]
+        else:
+            lines.append(text[: cut + 1].rstrip())
+            text = text[cut + 1 :].lstrip()
+    lines.append(text)
+    return "\n".join(lines)
+
+
+def _fit(lengths: list[list[int]], least: list[int], room: int) -> list[int]:
+    """Column widths within ``room``: one character at a time is taken from the column where that
+    wraps the fewest more cells (then from the widest), never below its ``least`` width."""
+    from bisect import bisect_right
+
+    ordered = [sorted(cells) for cells in lengths]
+    widths = [cells[-1] if cells else 0 for cells in ordered]
+
+    def wrapped(i: int, width: int) -> int:
+        return len(ordered[i]) - bisect_right(ordered[i], width)
+
+    for _ in range(max(sum(widths) - room, 0)):
+        candidates = [i for i, w in enumerate(widths) if w > least[i]]
+        if not candidates:
+            break
+        i = min(candidates, key=lambda i: (wrapped(i, widths[i] - 1) - wrapped(i, widths[i]), -widths[i]))
+        widths[i] -= 1
+    return widths
+
+
+def _text(cell: str) -> Any:
+    from rich.text import Text
+
+    return Text(cell)
+
+
+def _rich_table(columns: list[Column], widths: list[int], title: str | None, notes: list[str]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        title=title,
+        title_justify="left",
+        caption="\n".join(notes) or None,
+        caption_justify="left",
+    )
+    for column, width in zip(columns, widths, strict=True):
+        if column.number:
+            table.add_column(column.header, justify="right", no_wrap=True, width=width)
+        else:
+            table.add_column(column.header, overflow="fold", width=width)
+    return table
+
+
+def print_pairs(pairs: Iterable[tuple[str, str]], fmt: OutputFormat, *, title: str | None = None) -> None:
+    """Label/value lines (a summary): a two-column table, or ``label  value`` lines when plain."""
+    rows = [(label, value) for label, value in pairs]
+    if fmt is OutputFormat.tsv:
+        typer.echo("\n".join(f"{inert(label)}\t{inert(value)}" for label, value in rows))
+        return
+    if fmt is OutputFormat.plain:
+        columns = (Column("", min_width=1), Column("", min_width=1))
+        lines = plain_lines(columns, [(inert(a), inert(b)) for a, b in rows])[1:]
+        typer.echo("\n".join([*([title] if title else []), *lines]))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.title = title
+    grid.title_justify = "left"
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(Text(inert(label)), Text(inert(value)))
+    console().print(grid)
+
+
+# -- empty results and times ----------------------------------------------------------------------------
+def filter_words(filters: dict[str, object]) -> str:
+    """The filters that were given, as typed: ``--status timeout --search 'two words'``."""
+    return " ".join(f"{flag} {_shell_word(value)}" for flag, value in filters.items() if value not in (None, False))
+
+
+def nothing_matched(noun: str, filters: dict[str, object], total: int | None = None) -> str:
+    """``No calls match --status timeout --search x (17 calls logged in all; drop a filter to see them).``"""
+    if total is None:
+        return f"No {noun} match {filter_words(filters)}."
+    return f"No {noun} match {filter_words(filters)} ({total:,} {noun} logged in all; drop a filter to see them)."
+
+
+def _shell_word(value: object) -> str:
+    text = str(value)
+    safe = text and all(ch.isalnum() or ch in "-_.:/@+," for ch in text)
+    return text if safe else "'" + text.replace("'", "'\\''") + "'"
+
+
+def time_zone(local: bool) -> tzinfo:
+    """UTC, or this machine's zone with ``--local``."""
+    from datetime import UTC
+
+    from llmring.formatting import local_zone
+
+    return local_zone() if local else UTC
+
+
+def time_header(tz: tzinfo, label: str = "Time") -> str:
+    """A time column's header naming its zone: ``Time (UTC)``, ``Time (CET)``."""
+    from llmring.formatting import zone_name
+
+    return f"{label} ({zone_name(tz)})"

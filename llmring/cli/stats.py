@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmring.cli.context import run_with_store
+from llmring.cli.output import Column, FormatOpt, JsonOpt, print_pairs, print_rows
 
 if TYPE_CHECKING:
     from llmring.schemas import UsageBreakdownRow, UsageStats
@@ -29,90 +30,121 @@ class GroupBy(StrEnum):
     origin = "origin"
 
 
-def _percent(fraction: Any) -> str:
-    return f"{float(fraction) * 100:.1f}%"
-
-
 def stats(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", "-d", metavar="N", help="Look back N days (0: all time).")] = 30,
-    by: Annotated[GroupBy, typer.Option("--by", help="Break the totals down by this.")] = GroupBy.model,
-    origin: Annotated[str | None, typer.Option("--origin", help="Only calls from this application.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Only calls for this id_at_origin.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    by: Annotated[
+        GroupBy, typer.Option("--by", metavar="[model|provider|day|origin]", help="Break the totals down by this.")
+    ] = GroupBy.model,
+    origin: Annotated[
+        str | None, typer.Option("--origin", metavar="NAME", help="Only calls from this application.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", metavar="ID", help="Only calls for this id_at_origin.")] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Totals, cost, tokens, success rate, cache hit rate and savings."""
+    """Totals, cost, tokens, success rate, cache hit rate and savings, with a breakdown.
+
+    Days are UTC days. With --format tsv only the breakdown is printed (one table); --json has both.
+    """
+    from llmring.cli.output import OutputFormat, choose_format, print_json
     from llmring.errors import ConfigurationError
 
     if days < 0:
         raise ConfigurationError(f"--days must be 0 (all time) or more, not {days}")
     window = days or None
+    chosen = choose_format(fmt, as_json)
 
-    async def action(store: Store) -> tuple[UsageStats, list[UsageBreakdownRow]]:
+    async def action(store: Store) -> tuple[UsageStats, list[UsageBreakdownRow], int]:
         totals = await store.get_usage_stats(origin=origin, id_at_origin=user, days=window)
         rows = await store.usage_breakdown(by.value, origin=origin, id_at_origin=user, days=window)
-        return totals, rows
+        ever = totals.total_calls or await store.count_calls()
+        return totals, rows, ever
 
-    totals, rows = run_with_store(ctx, action)
-    if as_json:
-        from llmring.cli.output import print_json
-
+    totals, rows, ever = run_with_store(ctx, action)
+    if chosen is OutputFormat.json:
         print_json(
             {"days": window, "by": by.value, "totals": totals.model_dump(), "breakdown": [r.model_dump() for r in rows]}
         )
         return
-    _print(totals, rows, by, window)
-
-
-def _print(totals: UsageStats, rows: list[UsageBreakdownRow], by: GroupBy, window: int | None) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from llmring.cli.output import console, money, note
-
     period = "all time" if window is None else f"the last {window} day(s)"
     if totals.total_calls == 0:
-        note(f'No calls logged in {period}: run `llmring ask -m MODEL "..."` or use LLMRing in your code.')
+        _say_empty(period, ever, {"--origin": origin, "--user": user})
         return
-    summary = Table(title=f"Usage over {period}", show_header=False)
-    summary.add_column("", no_wrap=True)
-    summary.add_column("", justify="right")
-    unpriced = f" (+{totals.unpriced_calls} unpriced)" if totals.unpriced_calls else ""
-    for label, value in (
-        ("Calls", f"{totals.total_calls:,}"),
-        ("Success rate", _percent(totals.success_rate)),
+    if chosen is not OutputFormat.tsv:
+        print_pairs(summary_pairs(totals), chosen, title=f"Usage over {period}")
+        if chosen is OutputFormat.plain:
+            typer.echo("")
+    print_rows(breakdown_columns(by), (breakdown_cells(r) for r in rows), chosen, title=f"By {by.value}")
+
+
+def _say_empty(period: str, ever: int, filters: dict[str, object]) -> None:
+    from llmring.cli.calls import NO_CALLS
+    from llmring.cli.output import filter_words, note
+
+    if not ever:
+        note(NO_CALLS)
+    elif any(filters.values()):
+        note(f"No calls in {period} match {filter_words(filters)} ({ever:,} calls logged in all).")
+    else:
+        note(f"No calls logged in {period} ({ever:,} in all: --days 0 shows all time).")
+
+
+def summary_pairs(totals: UsageStats) -> list[tuple[str, str]]:
+    """The totals, one labelled line each."""
+    from llmring import formatting as fmt
+
+    unpriced = f" (+{totals.unpriced_calls:,} unpriced)" if totals.unpriced_calls else ""
+    return [
+        ("Calls", fmt.count(totals.total_calls)),
+        ("Success rate", fmt.percent(totals.success_rate)),
         (
             "Errors / timeouts / rate limited",
-            f"{totals.error_count} / {totals.timeout_count} / {totals.rate_limited_count}",
+            f"{totals.error_count:,} / {totals.timeout_count:,} / {totals.rate_limited_count:,}",
         ),
         ("Tokens (input / output)", f"{totals.total_prompt_tokens:,} / {totals.total_completion_tokens:,}"),
-        ("Cost", money(totals.total_cost, free="$0") + unpriced),
-        ("Average cost per call", money(totals.avg_cost_per_call, free="$0")),
-        ("Cache hits", f"{totals.cache_hits:,} ({_percent(totals.cache_hit_rate)})"),
-        ("Saved by the cache", money(totals.cache_savings, free="$0")),
-        ("Average latency", "-" if totals.avg_response_time_ms is None else f"{totals.avg_response_time_ms:,.0f} ms"),
-        ("Most used model", totals.most_used_model or "-"),
-    ):
-        summary.add_row(label, value)
-    out = console()
-    out.print(summary)
-    table = Table(title=f"By {by.value}")
-    for name in (by.value.capitalize(), "Calls", "Tokens", "Cost", "Errors", "Cache hits", "Latency"):
-        table.add_column(name, justify="left" if name == by.value.capitalize() else "right", no_wrap=True)
-    for r in rows:
-        latency = "-" if r.avg_response_time_ms is None else f"{r.avg_response_time_ms:,.0f} ms"
-        table.add_row(
-            Text(r.key),
-            f"{r.calls:,}",
-            f"{r.tokens:,}",
-            r.cost_label(lambda value: money(value, free="$0")),
-            str(r.errors),
-            str(r.cache_hits),
-            latency,
-        )
-    out.print(table)
+        ("Cost", fmt.money(totals.total_cost) + unpriced),
+        ("Average cost per call", fmt.money(totals.avg_cost_per_call)),
+        ("Cache hits", f"{totals.cache_hits:,} ({fmt.percent(totals.cache_hit_rate)})"),
+        ("Saved by the cache", fmt.money(totals.cache_savings)),
+        ("Average latency", fmt.latency(totals.avg_response_time_ms)),
+        ("Most used model", totals.most_used_model or fmt.NONE),
+    ]
+
+
+def breakdown_columns(by: GroupBy) -> list[Column]:
+    """The breakdown table: the key wraps, numbers never do."""
+    key = "Day (UTC)" if by is GroupBy.day else by.value.capitalize()
+    return [
+        Column(key, min_width=12),
+        Column("Calls", number=True),
+        Column("Tokens", number=True),
+        Column("Cost", number=True),
+        Column("Errors", number=True),
+        Column("Cache hits", number=True),
+        Column("Latency", number=True),
+    ]
+
+
+def breakdown_cells(row: UsageBreakdownRow) -> list[str]:
+    """One breakdown group as table cells."""
+    from llmring import formatting as fmt
+
+    return [
+        row.key,
+        fmt.count(row.calls),
+        fmt.count(row.tokens),
+        fmt.group_cost(
+            row.cost, calls=row.calls, unpriced=row.unpriced_calls, errors=row.errors, cache_hits=row.cache_hits
+        ),
+        fmt.count(row.errors),
+        fmt.count(row.cache_hits),
+        fmt.latency(row.avg_response_time_ms),
+    ]
 
 
 def register(app: typer.Typer) -> None:
     """Add ``stats`` to the root app."""
-    app.command("stats")(stats)
+    from llmring.cli.context import LLMRingCommand
+
+    app.command("stats", cls=LLMRingCommand, short_help="Usage totals and a breakdown by model, day and more.")(stats)

@@ -46,4 +46,6 @@ def tui(
 
 def register(app: typer.Typer) -> None:
     """Add ``tui`` to the root command."""
-    app.command("tui")(tui)
+    from llmring.cli.context import LLMRingCommand
+
+    app.command("tui", cls=LLMRingCommand, short_help="The dashboard: models, live calls and usage stats.")(tui)

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import ColumnKey
 
-from llmring_tui import formatting as fmt
+from llmring import formatting as fmt
 from llmring_tui.messages import ModelsLoaded
 from llmring_tui.screens.base import DashboardScreen
 from llmring_tui.views import ModelRow, ModelsView

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Sparkline
 
-from llmring_tui import formatting as fmt
+from llmring import formatting as fmt
 
 
 class CostChart(Vertical):

@@ -8,7 +8,7 @@ from datetime import datetime
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from llmring_tui import formatting as fmt
+from llmring import formatting as fmt
 
 
 class UpdatedLabel(Static):

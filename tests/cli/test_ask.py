@@ -68,7 +68,7 @@ def test_ask_unpriced_usage(openai_fake: OpenAIFake, db: Path) -> None:
 
 
 def test_ask_streams_to_a_terminal(openai_fake: OpenAIFake, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("llmring.cli.ask.stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("llmring.cli.output.stdout_is_terminal", lambda: True)
     r = run(db, "ask", "-m", "gpt-4o-mini", "-u", "stream it")
     assert r.exit_code == 0, r.output
     assert r.stdout == "Echo: stream it\n"

@@ -84,7 +84,7 @@ def db(tmp_path: Path) -> Path:
 def test_calls_table(db: Path) -> None:
     r = run(db, "calls")
     assert r.exit_code == 0, r.output
-    for text in ("app/alice", "openai:gpt-4o-mini", "$0.00045", "error: AuthenticationError", "unpriced", "hit"):
+    for text in ("app/alice", "openai:gpt-4o-mini", "$0.00045", "AuthenticationError", "unpriced", "cached"):
         assert text in r.stdout
     assert r.stdout.index("app/alice") < r.stdout.index("app/bob")  # newest first
 
@@ -125,8 +125,19 @@ def test_calls_bad_options(db: Path) -> None:
     assert bad_since.exit_code == 2 and "--since 'yesterday'" in bad_since.stderr
 
 
+def _empty_database(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.db"
+
+    async def create() -> None:
+        async with SQLiteDatabase(path):
+            pass
+
+    asyncio.run(create())
+    return path
+
+
 def test_calls_empty_database(tmp_path: Path) -> None:
-    r = run(tmp_path / "empty.db", "calls")
+    r = run(_empty_database(tmp_path), "calls")
     assert r.exit_code == 0 and "No calls logged yet" in r.stderr
 
 
@@ -167,5 +178,5 @@ def test_stats_negative_days_is_exit_2(db: Path) -> None:
 
 
 def test_stats_empty(tmp_path: Path) -> None:
-    r = run(tmp_path / "empty.db", "stats")
+    r = run(_empty_database(tmp_path), "stats")
     assert r.exit_code == 0 and "No calls logged" in r.stderr

@@ -22,13 +22,54 @@ def keys(invoke: Invoke, db: Path, *args: str) -> list[str]:
     return [m["key"] for m in listed(invoke, db, *args)]
 
 
-def test_first_use_initialises_the_database(invoke: Invoke, bundled: Path, db: Path) -> None:
-    assert not db.exists()
-    r = invoke("--sqlite", str(db), "models", "list", "--json")
+@pytest.fixture
+def db(tmp_path: Path, bundled: Path, invoke: Invoke) -> Path:
+    """A database set up with ``init-db`` (read-only commands never create one)."""
+    path = tmp_path / "data" / "llmring.db"
+    assert invoke("--sqlite", str(path), "init-db").exit_code == 0
+    return path
+
+
+def test_a_database_that_is_not_there_is_not_created(invoke: Invoke, bundled: Path, tmp_path: Path) -> None:
+    typo = tmp_path / "nonexistent" / "dir" / "x.db"
+    for args in (["models", "list"], ["models", "info", "gpt-4o"]):
+        r = invoke("--sqlite", str(typo), *args)
+        assert r.exit_code == 1, r.output
+        assert r.stderr.splitlines() == [
+            f"Error: no database at {typo}: check --sqlite / LLMRING_SQLITE_DB, or run `llmring init-db` to create it"
+        ]
+    assert not typo.parent.parent.exists()
+
+
+def test_fresh_machine_shows_the_bundled_registry(invoke: Invoke, bundled: Path) -> None:
+    import os
+
+    default = Path(os.environ["XDG_DATA_HOME"]) / "llmring" / "llmring.db"
+    r = invoke("models", "list", "--json")
     assert r.exit_code == 0, r.output
-    assert r.stderr.startswith(f"Initialised {db} with 8 models from the bundled registry")
     assert len(json.loads(r.stdout)) == 8
-    r = invoke("--sqlite", str(db), "models", "list", "--json")
+    assert r.stderr.startswith(f"No database yet at {default} (`llmring init-db` creates it)")
+    assert not default.exists()
+    assert invoke("models", "info", "gpt-4o", "--json").exit_code == 0
+
+
+def test_an_empty_database_is_seeded_on_first_use(invoke: Invoke, bundled: Path, tmp_path: Path) -> None:
+    import asyncio
+
+    from llmring.db_sqlite import SQLiteDatabase
+
+    path = tmp_path / "empty.db"
+
+    async def create() -> None:
+        async with SQLiteDatabase(path):
+            pass
+
+    asyncio.run(create())
+    r = invoke("--sqlite", str(path), "models", "list", "--json")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith(f"Initialised {path} with 8 models from the bundled registry")
+    assert len(json.loads(r.stdout)) == 8
+    r = invoke("--sqlite", str(path), "models", "list", "--json")
     assert r.stderr == ""
 
 
@@ -71,7 +112,8 @@ def test_list_sort(invoke: Invoke, bundled: Path, db: Path, sort: str, expected:
         assert got[-1] == "anthropic:mystery"  # unknown price or context sorts last
 
 
-def test_inactive_models_only_on_request(invoke: Invoke, db: Path, tmp_path: Path) -> None:
+def test_inactive_models_only_on_request(invoke: Invoke, tmp_path: Path) -> None:
+    db = tmp_path / "inactive.db"
     reg = tmp_path / "reg"
     write_registry(reg, "openai", [entry("old"), entry("new")])
     assert invoke("--sqlite", str(db), "json-refresh", "--models-dir", str(reg)).exit_code == 0
@@ -86,15 +128,16 @@ def test_inactive_models_only_on_request(invoke: Invoke, db: Path, tmp_path: Pat
 
 
 def test_list_table(invoke: Invoke, bundled: Path, db: Path) -> None:
-    r = invoke("--sqlite", str(db), "models", "list")
+    r = invoke("--sqlite", str(db), "models", "list", "--format", "tsv")
     assert r.exit_code == 0, r.output
-    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in r.stdout.splitlines() if "│" in line]
+    header, *rows = [line.split("\t") for line in r.stdout.splitlines()]
+    assert header == ["Provider", "Model", "Name", "Input $/M", "Output $/M", "Context", "Features"]
     table = {(row[0], row[1]): row[2:] for row in rows}
     assert table["openai", "gpt-4o-mini"] == ["Gpt-4O-Mini", "$0.15", "$0.60", "128,000", "vision, tools"]
     assert table["ollama", "llama3:8b"][1:4] == ["free", "free", "8,192"]
-    assert table["anthropic", "mystery"][1:4] == ["-", "-", "-"]
+    assert table["anthropic", "mystery"][1:4] == ["—", "—", "—"]
     assert table["openai", "o1"][1:] == ["$15.00", "$2.00", "200,000", "reasoning"]
-    assert "8 model(s)" in r.stdout
+    assert len(rows) == 8
 
 
 def test_list_unknown_provider_is_a_usage_error(invoke: Invoke, bundled: Path, db: Path) -> None:
@@ -133,19 +176,34 @@ def test_info_unknown_model_exits_1_with_suggestions(invoke: Invoke, bundled: Pa
     assert line.startswith("Error: unknown model 'gpt-4o-mni'") and "openai:gpt-4o-mini" in line
     r = invoke("--sqlite", str(db), "models", "info", "zzzzzz")
     assert r.exit_code == 1
-    assert r.stderr.splitlines() == ["Error: unknown model 'zzzzzz': `llmring models list` shows them all"]
+    assert r.stderr.splitlines() == [
+        "Error: unknown model 'zzzzzz': use provider:model (providers: openai, anthropic, google, ollama)"
+    ]
     r = invoke("--sqlite", str(db), "models", "info", "anthropic:gpt-4o")
     assert r.exit_code == 1 and "openai:gpt-4o" in r.stderr
 
 
-def test_info_ambiguous_bare_name_is_a_usage_error(invoke: Invoke, bundled: Path, db: Path) -> None:
-    assert invoke("--sqlite", str(db), "init-db").exit_code == 0
+def test_info_ambiguous_bare_name_names_the_choices(invoke: Invoke, bundled: Path, db: Path) -> None:
     r = invoke("--sqlite", str(db), "models", "info", "shared-name")
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert r.stderr.splitlines() == [
-        "Error: 'shared-name' is offered by several providers: use one of ollama:shared-name, openai:shared-name"
+        "Error: model 'shared-name' is offered by several providers: name one"
+        " (did you mean: ollama:shared-name, openai:shared-name?)"
     ]
 
 
 def test_sample_registry_is_what_the_tests_assume() -> None:
     assert sum(len(v) for v in SAMPLE.values()) == 8
+
+
+def test_info_resolves_names_as_the_library_does(invoke: Invoke, tmp_path: Path) -> None:
+    db = tmp_path / "ollama.db"
+    # `llmring models info` and `LLMRing.get_model_info` share routing.resolve: a bare Ollama tag
+    # such as llama3.2:latest is the registry's llama3.2.
+    reg = tmp_path / "reg"
+    write_registry(reg, "ollama", [entry("llama3.2", dollars_per_million_tokens_input=0)])
+    assert invoke("--sqlite", str(db), "json-refresh", "--models-dir", str(reg)).exit_code == 0
+    for name in ("llama3.2:latest", "ollama:llama3.2:latest", "llama3.2"):
+        r = invoke("--sqlite", str(db), "models", "info", name, "--json")
+        assert r.exit_code == 0, (name, r.output)
+        assert json.loads(r.stdout)["key"] == "ollama:llama3.2"

@@ -1,0 +1,191 @@
+"""What every prompt command shares (``ask``, ``analyze-image``, ``analyze-file``): the options,
+the request they build, and ``run_prompt``, which sends it and prints the answer.
+
+The answer goes to stdout: streamed when stdout is a terminal, with its control characters made
+visible (newlines and tabs kept), so a reply cannot retitle the window or write the clipboard;
+whole and byte for byte when piped. Usage with ``-u`` goes to stderr. The call is logged unless
+``--no-log``; a row that could not be written is one line on stderr and exit status 1 (the answer
+is still printed), instead of the service's retry warnings.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from llmring.cli import output
+from llmring.cli.context import settings
+
+if TYPE_CHECKING:
+    from llmring.schemas import LLMRequest, LLMResponse
+    from llmring.service import LLMRing
+
+
+@dataclass
+class AskOptions:
+    """The output and request options every prompt command shares."""
+
+    model: str
+    system: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    as_json: bool = False
+    no_stream: bool = False
+    usage: bool = False
+    no_log: bool = False
+    cache: bool = False
+    ttl: int | None = None
+
+
+ModelOpt = Annotated[
+    str, typer.Option("--model", "-m", envvar="LLMRING_MODEL", metavar="MODEL", help="provider:model or a model name.")
+]
+SystemOpt = Annotated[str | None, typer.Option("--system", "-s", metavar="TEXT", help="A system prompt.")]
+TempOpt = Annotated[
+    float | None, typer.Option("--temperature", "-t", min=0, max=2, metavar="T", help="Sampling temperature, 0 to 2.")
+]
+MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", min=1, metavar="N", help="Cap on output tokens.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the whole response as JSON.")]
+NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer (no streaming).")]
+UsageOpt = Annotated[bool, typer.Option("--usage", "-u", help="Print tokens and cost to stderr.")]
+NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Do not log this call to the database.")]
+CacheOpt = Annotated[
+    bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
+]
+TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
+
+
+def require_model(model: str, example: str = "gpt-4o-mini") -> None:
+    """A ``ConfigurationError`` when no model was given (by ``-m`` or ``LLMRING_MODEL``)."""
+    if not model:
+        from llmring.errors import ConfigurationError
+
+        raise ConfigurationError(f"no model: pass -m MODEL (e.g. -m {example}) or set LLMRING_MODEL")
+
+
+def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> LLMRequest:
+    """The request for ``content`` with the command's options (``--cache`` implies temperature 0)."""
+    from llmring.errors import ConfigurationError
+    from llmring.schemas import LLMRequest, Message
+
+    temperature = options.temperature
+    cache = None
+    if options.cache or options.ttl is not None:
+        if temperature is None:
+            temperature = 0.0
+        elif temperature > 0.1:
+            raise ConfigurationError("--cache needs a deterministic request: use -t 0 (at most 0.1)")
+        cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
+    messages = [Message(role="system", content=options.system)] if options.system else []
+    messages.append(Message(role="user", content=content))
+    return LLMRequest(
+        model=options.model, messages=messages, temperature=temperature, max_tokens=options.max_tokens, cache=cache
+    )
+
+
+def _print_usage(usage: dict[str, Any], cached: bool) -> None:
+    from llmring import formatting as fmt
+
+    cost = usage.get("cost")
+    spent = fmt.CACHED if cached else (fmt.UNPRICED if cost is None else fmt.money(cost))
+    extra = " (from cache)" if cached else ""
+    output.note(
+        f"Tokens: {usage.get('prompt_tokens', 0):,} input ({usage.get('cached_tokens', 0):,} cached), "
+        f"{usage.get('completion_tokens', 0):,} output | Cost: {spent}{extra}"
+    )
+
+
+class _Held(logging.Handler):
+    """Keeps the service's warnings instead of printing them (the command says it in one line)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _held_warnings() -> Iterator[_Held]:
+    logger = logging.getLogger("llmring")
+    held = _Held()
+    propagate = logger.propagate
+    logger.addHandler(held)
+    logger.propagate = False
+    try:
+        yield held
+    finally:
+        logger.removeHandler(held)
+        logger.propagate = propagate
+
+
+def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
+    from llmring.service import LLMRing
+
+    if options.no_log:
+        return LLMRing(enable_db_logging=False)
+    target = settings(ctx).target()
+    url = target.database_url or f"sqlite:///{target.sqlite_path}"
+    return LLMRing(db_connection_string=url, origin="llmring-cli")
+
+
+def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
+    """How many of this command's log rows are still unwritten after ``close``, and why."""
+    writer = getattr(ring, "writer", None)
+    if writer is None:
+        return 0, None
+    error = getattr(writer, "last_error", None)
+    return int(getattr(writer, "unwritten", 0)), None if error is None else str(error)
+
+
+def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict[str, Any]]) -> None:
+    """Send one prompt with ``options`` and print the answer (the body of every prompt command)."""
+    import asyncio
+
+    from llmring.formatting import inert
+
+    request = build_request(options, content)
+    terminal = output.stdout_is_terminal()
+    stream = not (options.as_json or options.no_stream) and terminal
+
+    async def main() -> tuple[LLMResponse | None, int, str | None]:
+        ring = _open_ring(ctx, options)
+        response = None
+        try:
+            if not stream:
+                response = await ring.chat(request)
+            else:
+                usage: dict[str, Any] = {}
+                async for chunk in ring.chat_stream(request):
+                    if chunk.delta:
+                        typer.echo(inert(chunk.delta, multiline=True), nl=False)
+                        sys.stdout.flush()
+                    if chunk.usage is not None:
+                        usage = chunk.usage
+                typer.echo("")
+                if options.usage:
+                    _print_usage(usage, cached=False)
+        finally:
+            await ring.close()
+        return (response, *_unwritten(ring))
+
+    with _held_warnings() as held:
+        response, unwritten, cause = asyncio.run(main())
+    if response is not None:
+        if options.as_json:
+            output.print_json(response.model_dump())
+        else:
+            typer.echo(inert(response.content, multiline=True) if terminal else response.content)
+        if options.usage:
+            _print_usage(response.usage, cached=response.cached)
+    if unwritten:
+        why = cause or (held.messages[-1] if held.messages else "the database could not be written")
+        output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
+        raise typer.Exit(1)
