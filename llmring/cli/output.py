@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -227,7 +227,9 @@ def _print_table(columns: list[Column], rows: list[list[str]], *, title: str | N
         notes.append(f"not shown at {width} columns: {names} (widen the terminal or use --format plain)")
     table = _rich_table([columns[i] for i in shown], widths, title, notes)
     for row in rows:
-        table.add_row(*(_text(row[i] if columns[i].number else wrap(row[i], w)) for i, w in zip(shown, widths)))
+        table.add_row(
+            *(_text(row[i] if columns[i].number else wrap(row[i], w)) for i, w in zip(shown, widths, strict=True))
+        )
     out.print(table)
 
 
@@ -323,12 +325,12 @@ def print_pairs(pairs: Iterable[tuple[str, str]], fmt: OutputFormat, *, title: s
 
 
 # -- empty results and times ----------------------------------------------------------------------------
-def filter_words(filters: dict[str, object]) -> str:
+def filter_words(filters: Mapping[str, object]) -> str:
     """The filters that were given, as typed: ``--status timeout --search 'two words'``."""
     return " ".join(f"{flag} {_shell_word(value)}" for flag, value in filters.items() if value not in (None, False))
 
 
-def nothing_matched(noun: str, filters: dict[str, object], total: int | None = None) -> str:
+def nothing_matched(noun: str, filters: Mapping[str, object], total: int | None = None) -> str:
     """``No calls match --status timeout --search x (17 calls logged in all; drop a filter to see them).``"""
     if total is None:
         return f"No {noun} match {filter_words(filters)}."

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,8 @@ from llmring.cli.context import run_with_store
 from llmring.cli.output import Column, FormatOpt, JsonOpt, print_pairs, print_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from llmring.schemas import UsageBreakdownRow, UsageStats
     from llmring.store import Store
 
@@ -78,7 +80,7 @@ def stats(
     print_rows(breakdown_columns(by), (breakdown_cells(r) for r in rows), chosen, title=f"By {by.value}")
 
 
-def _say_empty(period: str, ever: int, filters: dict[str, object]) -> None:
+def _say_empty(period: str, ever: int, filters: Mapping[str, object]) -> None:
     from llmring.cli.calls import NO_CALLS
     from llmring.cli.output import filter_words, note
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from textual.widgets import DataTable, Select, Static
 
-from llmring.db_sqlite import SQLiteDatabase
 from llmring import formatting as fmt
+from llmring.db_sqlite import SQLiteDatabase
 from llmring_tui.screens.stats import StatsScreen
 from llmring_tui.widgets import CostChart, EmptyState
 from tests.tui.conftest import make_app, press, settle
