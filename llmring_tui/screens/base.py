@@ -61,10 +61,8 @@ class DashboardScreen(Screen[None]):
 
     @property
     def dashboard(self) -> LLMRingApp:
-        """The app, typed."""
-        from llmring_tui.app import LLMRingApp
-
-        return cast(LLMRingApp, self.app)
+        """The app, typed (a string cast: the app imports the screens, never the other way)."""
+        return cast("LLMRingApp", self.app)
 
     @property
     def data(self) -> DashboardData:
