@@ -69,7 +69,7 @@ def calls(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show recent calls: time, origin/user, model, status, tokens, cost, latency, cache."""
-    from llmring._sqlite.records import check_status
+    from llmring._store.checks import check_status
 
     check_status(status)  # before any database is opened
     after = parse_since(since) if since else None
