@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from llmring.schemas import CallRecord
 
 NONE = "—"
@@ -85,13 +87,23 @@ def cost_cell(record: CallRecord) -> str:
     return money(record.estimated_cost)
 
 
-def group_cost(cost: Decimal, *, calls: int, unpriced: int, errors: int = 0, cache_hits: int = 0) -> str:
-    """A group's total cost, saying when some or all of its successes could not be priced."""
+def group_cost(
+    cost: Decimal,
+    *,
+    calls: int,
+    unpriced: int,
+    errors: int = 0,
+    cache_hits: int = 0,
+    money_text: Callable[[Decimal], str] | None = None,
+) -> str:
+    """A group's total cost, saying when some or all of its successes could not be priced:
+    ``$0.12``, ``$0.12 +3 unpriced``, ``unpriced`` (``money_text`` writes the amount)."""
+    amount = (money_text or money)(cost)
     if not unpriced:
-        return money(cost)
+        return amount
     if cost == 0 and unpriced == calls - errors - cache_hits:
         return UNPRICED
-    return f"{money(cost)} +{unpriced:,} {UNPRICED}"
+    return f"{amount} +{unpriced:,} {UNPRICED}"
 
 
 def price(value: Decimal | None) -> str:

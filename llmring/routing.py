@@ -53,6 +53,15 @@ def infer_provider(name: str) -> str | None:
     return None
 
 
+def split_model(text: str) -> tuple[str | None, str]:
+    """``provider:model`` as ``(provider, model)`` when the part before the first colon is a
+    provider, else ``(None, text)``: Ollama tags (``llama3.2:latest``) have colons too."""
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix in PROVIDERS:
+        return prefix, rest
+    return None, text
+
+
 def _lookup(models: list[LLMModel], provider: str, name: str) -> LLMModel | None:
     found = [m for m in models if m.provider == provider and m.model_name == name]
     if not found and provider == "ollama" and name.endswith(":latest"):

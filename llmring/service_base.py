@@ -106,7 +106,7 @@ class ServiceBase:
             except ModuleNotFoundError as exc:
                 raise ConfigurationError("the PostgreSQL backend (llmring.db) is not available") from exc
             return cast("Store", LLMDatabase(db_manager=self._db_manager))
-        from llmring.stores import open_store
+        from llmring.store import open_store
 
         assert self._target is not None
         return open_store(self._target)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from llmring import formatting as fmt
 
 if TYPE_CHECKING:
-    from llmring.schemas import LLMModel, UsageBreakdownRow, UsageStats
+    from llmring.schemas import LLMModel, UsageStats
+    from llmring.store import UsageBreakdownRow
 
 # (flag letter, what it means, LLMModel attribute): the "Caps" column of the models table.
 CAPABILITY_FLAGS: tuple[tuple[str, str, str], ...] = (
@@ -209,7 +210,7 @@ def breakdown_lines(rows: list[UsageBreakdownRow]) -> tuple[BreakdownLine, ...]:
             key=row.key,
             calls=row.calls,
             tokens=row.tokens,
-            cost=row.cost_label(fmt.money),
+            cost=row.cost_label(),
             errors=row.errors,
             cache_hits=row.cache_hits,
             latency=fmt.latency(row.avg_response_time_ms),

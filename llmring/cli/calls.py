@@ -84,7 +84,7 @@ def calls(
     Times are UTC unless --local. A cache hit costs nothing and shows as "cached"; a success
     whose model has no price shows as "unpriced".
     """
-    from llmring._sqlite.records import check_status
+    from llmring._store.checks import check_status
     from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
 
     check_status(status)  # before any database is opened

@@ -22,9 +22,8 @@ except ImportError:  # pragma: no cover - older typer on the click package
     from click.exceptions import UsageError  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
-    from llmring.schemas import SyncReport
     from llmring.settings import DatabaseTarget
-    from llmring.store import Store
+    from llmring.store import Store, SyncReport
 
 T = TypeVar("T")
 
@@ -161,7 +160,7 @@ def run_with_store(ctx: typer.Context, action: Callable[[Store], Awaitable[T]], 
         database_must_exist(target)
 
     async def main() -> T:
-        from llmring.stores import open_store
+        from llmring.store import open_store
 
         store = open_store(target)
         try:

@@ -19,8 +19,8 @@ from llmring.cli.output import Column, FormatOpt, JsonOpt, print_pairs, print_ro
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from llmring.schemas import UsageBreakdownRow, UsageStats
-    from llmring.store import Store
+    from llmring.schemas import UsageStats
+    from llmring.store import Store, UsageBreakdownRow
 
 
 class GroupBy(StrEnum):
@@ -136,9 +136,7 @@ def breakdown_cells(row: UsageBreakdownRow) -> list[str]:
         row.key,
         fmt.count(row.calls),
         fmt.count(row.tokens),
-        fmt.group_cost(
-            row.cost, calls=row.calls, unpriced=row.unpriced_calls, errors=row.errors, cache_hits=row.cache_hits
-        ),
+        row.cost_label(),
         fmt.count(row.errors),
         fmt.count(row.cache_hits),
         fmt.latency(row.avg_response_time_ms),
