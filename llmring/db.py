@@ -22,7 +22,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
@@ -238,22 +238,29 @@ class LLMDatabase(StoreBase):
             )
             return int(await tx.fetch_value(queries.insert_calls_sql(f"pg_temp.{self._staging}")))
 
-    async def _grouped(self, by: str, origin: str | None, id_at_origin: str | None, days: int | None) -> list[Any]:
-        since = window_start(days)
+    async def _grouped(
+        self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
+    ) -> list[Any]:
+        start = window_start(days, since)
         db = await self._manager_ready()
-        sql, params = usage.grouped_query(by, origin, id_at_origin, since)
+        sql, params = usage.grouped_query(by, origin, id_at_origin, start)
         return list(await db.fetch_all(sql, *params))
 
     @translate_errors
     async def get_usage_stats(
-        self, origin: str | None = None, id_at_origin: str | None = None, days: int | None = 30
+        self,
+        origin: str | None = None,
+        id_at_origin: str | None = None,
+        days: int | None = 30,
+        *,
+        since: datetime | None = None,
     ) -> UsageStats:
-        """Totals over the last ``days`` days (None: all time); a zeroed ``UsageStats`` if empty.
+        """Totals over the last ``days`` days (None: all time) or from ``since`` on; zeros if empty.
 
         Calls, success rate, outcome counts and latency count final rows; tokens, cost and
         savings sum every row. Reads the daily rollup plus at most one day of call rows.
         """
-        return totals.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days))
+        return totals.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days, since))
 
     @translate_errors
     async def usage_breakdown(
@@ -262,18 +269,20 @@ class LLMDatabase(StoreBase):
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
+        *,
+        since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
         """Totals per model (``provider:model``), provider, origin or UTC day (YYYY-MM-DD).
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
+        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days, since))
 
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
-        check_listing(limit, offset, filters.status)
+        check_listing(limit, offset, filters.status, filters)
         sql, params = queries.calls_query(filters, limit, offset)
         db = await self._manager_ready()
         return [codec.call_from_row(row) for row in await db.fetch_all(sql, *params)]

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -226,22 +226,27 @@ class SQLiteDatabase(StoreBase):
         return len(rows)
 
     async def _grouped(
-        self, by: str, origin: str | None, id_at_origin: str | None, days: int | None
+        self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
     ) -> list[dict[str, Any]]:
-        window = usage.Window(origin=origin, id_at_origin=id_at_origin, since=window_start(days))
+        window = usage.Window(origin=origin, id_at_origin=id_at_origin, since=window_start(days, since))
         sql, params = usage.grouped_query(by, window)
         return usage.with_money(await self._fetchall(sql, params))
 
     @translate_errors
     async def get_usage_stats(
-        self, origin: str | None = None, id_at_origin: str | None = None, days: int | None = 30
+        self,
+        origin: str | None = None,
+        id_at_origin: str | None = None,
+        days: int | None = 30,
+        *,
+        since: datetime | None = None,
     ) -> UsageStats:
-        """Totals over the last ``days`` days (None: all time); a zeroed ``UsageStats`` if empty.
+        """Totals over the last ``days`` days (None: all time) or from ``since`` on; zeros if empty.
 
         Calls, success rate, outcome counts and latency count final rows; tokens, cost and
         savings sum every row (see ``llmring._sqlite.usage``).
         """
-        return totals.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days))
+        return totals.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days, since))
 
     @translate_errors
     async def usage_breakdown(
@@ -250,18 +255,20 @@ class SQLiteDatabase(StoreBase):
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
+        *,
+        since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
         """Totals per model (``provider:model``), provider, origin or UTC day (YYYY-MM-DD).
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
+        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days, since))
 
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
-        check_listing(limit, offset, filters.status)
+        check_listing(limit, offset, filters.status, filters)
         sql, params = queries.calls_query(filters, limit, offset)
         return [codec.call_from_row(row) for row in await self._fetchall(sql, params)]
 

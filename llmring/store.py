@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 BreakdownKey = Literal["model", "provider", "origin", "day"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
+CallOrder = Literal["time", "cost", "tokens", "latency", "model", "status", "origin"]
+CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,10 @@ class CallFilters:
 
     ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
     of ``provider:model``, origin, user or error message; ``since`` an inclusive lower bound on
-    ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page.
+    ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
+    (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
+    latency, model, status or origin (then user), descending unless ``ascending``; rows without
+    a cost or latency come last either way, and ties go newest first.
     """
 
     origin: str | None = None
@@ -42,6 +47,8 @@ class CallFilters:
     since: datetime | None = None
     search: str | None = None
     before: tuple[datetime, str] | None = None
+    order_by: CallOrder = "time"
+    ascending: bool = False
 
 
 class UsageBreakdownRow(BaseModel):
@@ -136,9 +143,14 @@ class Store(Protocol):
         ...
 
     async def get_usage_stats(
-        self, origin: str | None = None, id_at_origin: str | None = None, days: int | None = 30
+        self,
+        origin: str | None = None,
+        id_at_origin: str | None = None,
+        days: int | None = 30,
+        *,
+        since: datetime | None = None,
     ) -> UsageStats:
-        """Totals over final rows of the last ``days`` days (None: all time); zeros when empty."""
+        """Totals over final rows of the last ``days`` days (None: all time), or from ``since`` on."""
         ...
 
     async def usage_breakdown(
@@ -147,8 +159,11 @@ class Store(Protocol):
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
+        *,
+        since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals grouped by model (``provider:model``), provider, origin or day (YYYY-MM-DD)."""
+        """Totals grouped by model (``provider:model``), provider, origin or day (YYYY-MM-DD);
+        the window as for ``get_usage_stats``."""
         ...
 
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:

@@ -8,7 +8,7 @@ import functools
 from typing import Any
 
 from llmring._postgres import codec
-from llmring._store.filters import where_clauses
+from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
 from llmring.store import CallFilters
 
@@ -144,7 +144,7 @@ def models_query(provider: str | None, active_only: bool) -> tuple[str, list[Any
 
 
 def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:
-    """SQL and parameters for ``list_calls`` (newest first; ties by id, descending)."""
+    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise)."""
     params: list[Any] = []
 
     def arg(value: Any) -> str:
@@ -154,8 +154,6 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
     # Backslash is PostgreSQL's default LIKE escape.
     clauses = where_clauses(filters, arg, codec.utc, contains="{column} ILIKE {pattern}")
     where = " AND ".join(clauses) or "TRUE"
-    sql = (
-        f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where}"
-        f" ORDER BY called_at DESC, id DESC LIMIT {arg(limit)} OFFSET {arg(offset)}"
-    )
+    order = order_clause(filters, "estimated_cost", text_collation=' COLLATE "C"')
+    sql = f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}"
     return sql, params

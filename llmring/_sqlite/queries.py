@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmring._sqlite import codec
-from llmring._store.filters import where_clauses
+from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
 from llmring.store import CallFilters
 
@@ -24,7 +24,7 @@ INSERT_CALL = (
 
 
 def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:
-    """SQL and parameters for ``list_calls`` (newest first; ties by id, descending)."""
+    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise)."""
     params: list[Any] = []
 
     def param(value: Any) -> str:
@@ -35,6 +35,6 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
     clauses = where_clauses(filters, param, codec.ts, contains="{column} LIKE {pattern} ESCAPE '\\'")
     sql = (
         f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
-        " ORDER BY called_at DESC, id DESC LIMIT ? OFFSET ?"
+        f" {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"
     )
     return sql, [*params, limit, offset]

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from llmring import schemas
 from llmring.errors import ConfigurationError
 from llmring.schemas import CALL_STATUSES, CallRecord
-from llmring.store import BREAKDOWN_KEYS
+from llmring.store import BREAKDOWN_KEYS, CALL_ORDERS, CallFilters
 
 # Keyword arguments the seed's record_api_call took that CallRecord has no field for: kept in
 # request_metadata rather than dropped (the system prompt only as a hash).
@@ -28,11 +28,16 @@ def check_status(status: str | None) -> None:
         raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(CALL_STATUSES)}")
 
 
-def check_listing(limit: int, offset: int, status: str | None) -> None:
+def check_listing(limit: int, offset: int, status: str | None, filters: CallFilters | None = None) -> None:
     """The arguments of a call listing that both stores refuse before querying."""
     if limit < 0 or offset < 0:
         raise ConfigurationError("limit and offset must be >= 0")
     check_status(status)
+    if filters is not None:
+        if filters.order_by not in CALL_ORDERS:
+            raise ConfigurationError(f"cannot order calls by {filters.order_by!r}: use one of {', '.join(CALL_ORDERS)}")
+        if filters.before is not None and (filters.order_by != "time" or filters.ascending):
+            raise ConfigurationError("before= pages the newest-first order only: page other orders with offset")
 
 
 def check_breakdown(by: str) -> None:
@@ -42,8 +47,13 @@ def check_breakdown(by: str) -> None:
         raise ConfigurationError(f"cannot break usage down by {by!r}: use {', '.join(rest)} or {last}")
 
 
-def window_start(days: int | None) -> datetime | None:
-    """The start of a rolling window of ``days`` days ending now (None: all time), checked."""
+def window_start(days: int | None, since: datetime | None = None) -> datetime | None:
+    """The start of a rolling window of ``days`` days ending now (None: all time), checked; an
+    explicit ``since`` (an aware datetime, e.g. a UTC midnight) replaces ``days``."""
+    if since is not None:
+        if since.tzinfo is None:
+            raise ConfigurationError("since must be an aware datetime (e.g. datetime(..., tzinfo=UTC))")
+        return since.astimezone(UTC)
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
         raise ConfigurationError(f"days must be a whole number >= 0 (or None for all time), not {days!r}")
     # Through the module, so a test's patched clock is seen.

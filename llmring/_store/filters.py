@@ -1,4 +1,4 @@
-"""``CallFilters`` as SQL ``WHERE`` clauses, for both stores.
+"""``CallFilters`` as SQL ``WHERE`` and ``ORDER BY`` clauses, for both stores.
 
 What each filter means (a ``provider:model`` prefix only when it names a provider, since Ollama
 names have colons too; ``search`` as a literal, case-insensitive substring) lives here once. The
@@ -54,3 +54,34 @@ def where_clauses(
         moment, call_id = filters.before
         clauses.append(f"(called_at, id) < ({param(stored_time(moment))}, {param(call_id)})")
     return clauses
+
+
+# order_by -> the columns it sorts on (``{cost}`` is each store's cost column), and whether they
+# can be NULL (NULLs go last in both directions: ``(x IS NULL)`` sorts false first everywhere).
+# Text columns sort by byte (``{text}`` is a collation clause, so PostgreSQL sorts as SQLite does).
+_ORDER_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "time": (("called_at",), False),
+    "cost": (("{cost}",), True),
+    "tokens": (("(prompt_tokens + completion_tokens)",), False),
+    "latency": (("response_time_ms",), True),
+    "model": (("provider{text}", "model_name{text}"), False),
+    "status": (("status{text}",), False),
+    "origin": (("origin{text}", "id_at_origin{text}"), False),
+}
+
+
+def order_clause(filters: CallFilters, cost_column: str, text_collation: str = "") -> str:
+    """``ORDER BY ...`` for ``filters.order_by``: a total order (ties newest first, then by id).
+
+    ``cost_column`` is the store's cost column; ``text_collation`` (``' COLLATE "C"'`` on
+    PostgreSQL) makes text sort by byte as SQLite's does.
+    """
+    columns, nullable = _ORDER_COLUMNS[filters.order_by]
+    columns = tuple(c.format(cost=cost_column, text=text_collation) for c in columns)
+    direction = "ASC" if filters.ascending else "DESC"
+    parts = [f"({columns[0]} IS NULL)"] if nullable else []
+    parts += [f"{column} {direction}" for column in columns]
+    if filters.order_by != "time":
+        parts.append("called_at DESC")
+    parts.append(f"id {direction if filters.order_by == 'time' else 'DESC'}")
+    return "ORDER BY " + ", ".join(parts)
