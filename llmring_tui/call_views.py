@@ -7,9 +7,9 @@ provider text (origins, model names, error messages, metadata) stays plain text 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from decimal import Decimal
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from llmring import formatting as fmt
@@ -19,19 +19,42 @@ if TYPE_CHECKING:
     from llmring.schemas import CallRecord
 
 
+# The time filter: (key, label, how far back). None: any time.
+TIME_RANGES: tuple[tuple[str, str, timedelta], ...] = (
+    ("1h", "last hour", timedelta(hours=1)),
+    ("24h", "last 24 hours", timedelta(hours=24)),
+    ("7d", "last 7 days", timedelta(days=7)),
+    ("30d", "last 30 days", timedelta(days=30)),
+)
+TIME_RANGE_BY_KEY = {key: (label, span) for key, label, span in TIME_RANGES}
+
+
 @dataclass(frozen=True)
 class CallsQuery:
-    """The filters of the calls screen (None: no filter)."""
+    """The filters and order of the calls screen (None: no filter; newest first by default)."""
 
     status: str | None = None
     model: str | None = None
     origin: str | None = None
     id_at_origin: str | None = None
     search: str | None = None
+    time_range: str | None = None  # a TIME_RANGES key
+    order_by: str = "time"
+    ascending: bool = False
 
     @property
     def filtered(self) -> bool:
-        return any(v is not None for v in (self.status, self.model, self.origin, self.id_at_origin, self.search))
+        values = (self.status, self.model, self.origin, self.id_at_origin, self.search, self.time_range)
+        return any(v is not None for v in values)
+
+    @property
+    def keyset(self) -> bool:
+        """Whether pages follow by keyset (newest first) rather than by offset (any other order)."""
+        return self.order_by == "time" and not self.ascending
+
+    def since(self, now: datetime) -> datetime | None:
+        """The time filter's lower bound, relative to ``now``."""
+        return None if self.time_range is None else now - TIME_RANGE_BY_KEY[self.time_range][1]
 
 
 Cursor = tuple[datetime, str]
@@ -39,19 +62,59 @@ Cursor = tuple[datetime, str]
 
 @dataclass(frozen=True)
 class CallRow:
-    """One call log row as the calls table shows it."""
+    """One call log row as the calls table shows it (text made inert), with its raw row for export."""
 
     id: str
     cursor: Cursor
     time: str
     who: str
     model: str
+    model_name: str
     status: str
     attempt: int
     tokens: int
     cost: str
     latency: str
     cache_hit: bool
+    record: CallRecord = field(compare=False, repr=False)
+
+
+CALL_CSV = (
+    "id",
+    "called_at_utc",
+    "provider",
+    "model",
+    "status",
+    "attempt",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "cache_hit",
+    "latency_ms",
+    "origin",
+    "id_at_origin",
+    "error_type",
+)
+
+
+def csv_row(record: CallRecord) -> list[object]:
+    """A call's raw values, in ``CALL_CSV`` order."""
+    return [
+        record.id,
+        record.called_at.astimezone(UTC),
+        record.provider,
+        record.model_name,
+        record.status,
+        record.attempt,
+        record.prompt_tokens,
+        record.completion_tokens,
+        record.estimated_cost,
+        record.cache_hit,
+        record.response_time_ms,
+        record.origin,
+        record.id_at_origin,
+        record.error_type,
+    ]
 
 
 def cost_label(record: CallRecord) -> str:
@@ -65,20 +128,22 @@ def call_row(record: CallRecord, tz: tzinfo | None) -> CallRow:
         id=record.id,
         cursor=(record.called_at, record.id),
         time=fmt.timestamp(record.called_at, tz)[5:],  # MM-DD HH:MM:SS: the year is noise here
-        who=f"{record.origin}/{record.id_at_origin}",
-        model=f"{record.provider}:{record.model_name}",
+        who=fmt.inert(f"{record.origin}/{record.id_at_origin}"),
+        model=fmt.inert(f"{record.provider}:{record.model_name}"),
+        model_name=fmt.inert(record.model_name),
         status=record.status,
         attempt=record.attempt,
         tokens=record.total_tokens,
         cost=cost_label(record),
         latency=fmt.latency(record.response_time_ms),
         cache_hit=record.cache_hit,
+        record=record,
     )
 
 
 @dataclass(frozen=True)
 class CallsPage:
-    """One page of the call log, newest first, and how to get the next one."""
+    """One page of the call log in the query's order, and how to get the next one."""
 
     rows: tuple[CallRow, ...]
     query: CallsQuery
@@ -107,6 +172,7 @@ class CallDetails:
     """Everything logged about one call, grouped for the details modal."""
 
     title: str
+    summary: tuple[tuple[str, str], ...]
     request: tuple[tuple[str, str], ...]
     tokens: tuple[tuple[str, str], ...]
     cost: tuple[tuple[str, str], ...]
@@ -135,17 +201,23 @@ def _component_tokens(record: CallRecord) -> dict[str, int]:
 
 
 def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
-    """A ``CallDetails`` for ``record``: request metadata, tokens, cost with its rates, error."""
+    """A ``CallDetails`` for ``record``: what matters first (model, time, status, cost), then the
+    request, tokens, cost with its rates, and the error. All logged text is made inert."""
+    status = record.status.replace("_", " ") + (f": {record.error_type}" if record.error_type else "")
+    summary = (
+        ("Model", f"{record.provider}:{record.model_name}"),
+        ("Time", f"{fmt.timestamp(record.called_at, tz)} {fmt.zone_name(tz, record.called_at)}"),
+        ("Status", status),
+        ("Cost", cost_label(record)),
+        ("Tokens", f"{record.prompt_tokens:,} in / {record.completion_tokens:,} out"),
+        ("Latency", fmt.latency(record.response_time_ms)),
+        ("Origin / user", f"{record.origin} / {record.id_at_origin}"),
+    )
     request = (
         ("Id", record.id),
         ("Call id", record.call_id or fmt.NONE),
         ("Attempt", f"{record.attempt}" + (" (final)" if record.final else " (retried)")),
-        ("Time", fmt.timestamp(record.called_at, tz)),
-        ("Origin / user", f"{record.origin} / {record.id_at_origin}"),
-        ("Model", f"{record.provider}:{record.model_name}"),
-        ("Status", record.status),
         ("Finish reason", record.finish_reason or fmt.NONE),
-        ("Latency", fmt.latency(record.response_time_ms)),
         ("First token", fmt.latency(record.time_to_first_token_ms)),
         ("Stream", fmt.yes_no(record.stream)),
         ("Temperature", fmt.NONE if record.temperature is None else f"{record.temperature:g}"),
@@ -174,15 +246,15 @@ def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
     component_tokens = _component_tokens(record)
     cost_lines = tuple(
         CostLine(
-            component=RATE_LABELS.get(name, name),
+            component=RATE_LABELS.get(name, fmt.inert(name)),
             tokens=component_tokens.get(name, 0),
             rate=_rate_text(snapshot.get(name)),
-            amount=fmt.money(Decimal(amount)),
+            amount=_money_text(amount),
         )
         for name, amount in (record.cost_breakdown or {}).items()
     )
     rates = tuple(
-        (RATE_LABELS.get(name, name), str(value) if name == "tier" else _rate_text(value))
+        (RATE_LABELS.get(name, fmt.inert(name)), fmt.inert(str(value)) if name == "tier" else _rate_text(value))
         for name, value in snapshot.items()
     )
     error: tuple[tuple[str, str], ...] = ()
@@ -190,15 +262,20 @@ def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
         error = (("Type", record.error_type or fmt.NONE), ("Message", record.error_message or fmt.NONE))
     metadata = json.dumps(record.request_metadata, indent=2, sort_keys=True) if record.request_metadata else None
     return CallDetails(
-        title=f"Call {record.id}",
-        request=request,
+        title=fmt.inert(f"Call {record.id}"),
+        summary=_inert_pairs(summary),
+        request=_inert_pairs(request),
         tokens=tokens,
         cost=cost,
         cost_lines=cost_lines,
         rates=rates,
-        error=error,
-        metadata=metadata,
+        error=tuple((label, fmt.inert(value, multiline=True)) for label, value in error),
+        metadata=None if metadata is None else fmt.inert(metadata, multiline=True),
     )
+
+
+def _inert_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((label, fmt.inert(value)) for label, value in pairs)
 
 
 def _per_million(rate: Decimal | None) -> str:
@@ -210,4 +287,15 @@ def _rate_text(value: str | int | None) -> str:
         return fmt.NONE
     if isinstance(value, int):
         return fmt.count(value)
-    return fmt.price(Decimal(value))
+    try:
+        return fmt.price(Decimal(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return f"unreadable ({fmt.inert(str(value))})"
+
+
+def _money_text(amount: str) -> str:
+    """A logged amount (decimal text) as money; a value that is not a number is shown as such."""
+    try:
+        return fmt.money(Decimal(amount))
+    except (InvalidOperation, ValueError, TypeError):
+        return f"unreadable ({fmt.inert(str(amount))})"

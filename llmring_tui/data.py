@@ -13,29 +13,31 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Union
 
 from llmring_tui import call_views, views
 
 if TYPE_CHECKING:
+    from llmring.schemas import CallRecord
     from llmring.store import Store
 
 StoreFactory = Callable[[], Union["Store", Awaitable["Store"]]]
 Clock = Callable[[], datetime]
 
 
-def local_now() -> datetime:
-    """The default dashboard clock: now, in the local time zone."""
-    return datetime.now().astimezone()
+def utc_now() -> datetime:
+    """The default dashboard clock: now, in UTC."""
+    return datetime.now(UTC)
 
 
 class DashboardData:
     """Async loaders over one lazily opened store; every method returns view models."""
 
-    def __init__(self, store_factory: StoreFactory, clock: Clock = local_now) -> None:
+    def __init__(self, store_factory: StoreFactory, clock: Clock = utc_now, zone: tzinfo = UTC) -> None:
         self._factory = store_factory
         self._clock = clock
+        self.zone = zone
         self._store: Store | None = None
         self._lock = asyncio.Lock()
 
@@ -74,21 +76,27 @@ class DashboardData:
         before: call_views.Cursor | None = None,
         page_size: int = 100,
     ) -> call_views.CallsPage:
-        """One page of calls newest first, starting after the ``before`` keyset cursor."""
+        """One page of calls in the query's order: after the ``before`` keyset cursor when newest
+        first (fast at any depth), else by offset (``page``)."""
+        from llmring.store import CallFilters
+
         store = await self.store()
-        records = await store.list_recent_calls(
-            query.origin,
-            query.id_at_origin,
-            limit=page_size + 1,
+        filters = CallFilters(
+            origin=query.origin,
+            id_at_origin=query.id_at_origin,
             model=query.model,
             status=query.status,
             search=query.search,
-            before=before,
+            since=query.since(self._clock()),
+            before=before if query.keyset else None,
+            order_by=query.order_by,  # type: ignore[arg-type]
+            ascending=query.ascending,
         )
+        offset = 0 if query.keyset else (page - 1) * page_size
+        records = await store.list_calls(filters, limit=page_size + 1, offset=offset)
         total = await store.count_calls()
-        tz = self._clock().tzinfo
         return call_views.CallsPage(
-            rows=tuple(call_views.call_row(r, tz) for r in records[:page_size]),
+            rows=tuple(call_views.call_row(r, self.zone) for r in records[:page_size]),
             query=query,
             page=page,
             before=before,
@@ -96,31 +104,40 @@ class DashboardData:
             total_rows=total,
         )
 
+    async def call_record(self, record_id: str) -> CallRecord | None:
+        """One call's full row (for copying it), or None if it is gone."""
+        store = await self.store()
+        return await store.get_call(record_id)
+
     async def call_details(self, record_id: str) -> call_views.CallDetails | None:
         """Everything logged about one call, or None if the row is gone."""
         store = await self.store()
         record = await store.get_call(record_id)
-        return None if record is None else call_views.call_details(record, self._clock().tzinfo)
+        return None if record is None else call_views.call_details(record, self.zone)
 
     async def stats(self, window: views.StatsWindow) -> views.StatsView:
-        """Totals, cost per day and the three breakdowns for ``window``."""
+        """Totals, cost per day and the four breakdowns for ``window`` (whole UTC days)."""
         store = await self.store()
-        stats = await store.get_usage_stats(days=window.days)
-        by_day = await store.usage_breakdown("day", days=window.days)
-        by_model = await store.usage_breakdown("model", days=window.days)
-        by_provider = await store.usage_breakdown("provider", days=window.days)
-        by_origin = await store.usage_breakdown("origin", days=window.days)
+        today = self._clock().astimezone(UTC).date()
+        since = window.since(today)
+        stats = await store.get_usage_stats(days=None, since=since)
+        by_day = await store.usage_breakdown("day", days=None, since=since)
+        by_model = await store.usage_breakdown("model", days=None, since=since)
+        by_provider = await store.usage_breakdown("provider", days=None, since=since)
+        by_origin = await store.usage_breakdown("origin", days=None, since=since)
         # Only an empty window needs to know whether anything was ever logged (for its message).
         calls_ever = stats.total_calls or await store.count_calls()
-        now = self._clock().astimezone(UTC)
-        first = None if window.days is None else (now - timedelta(days=window.days)).date()
+        cost_per_day = views.daily_costs(by_day, window.first_day(today), today) if stats.total_calls else ()
         return views.StatsView(
             window=window,
             total_calls=stats.total_calls,
             totals=views.stats_totals(stats),
-            cost_per_day=views.daily_costs(by_day, first, now.date()) if stats.total_calls else (),
+            cost_per_day=cost_per_day,
+            by_day=views.breakdown_lines(by_day),
             by_model=views.breakdown_lines(by_model),
             by_provider=views.breakdown_lines(by_provider),
             by_origin=views.breakdown_lines(by_origin),
+            first_day=cost_per_day[0][0] if cost_per_day else window.first_day(today),
+            last_day=today,
             calls_ever=calls_ever,
         )

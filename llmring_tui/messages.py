@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from llmring.schemas import CallRecord
     from llmring_tui.call_views import CallDetails, CallsPage
     from llmring_tui.views import LoadError, ModelsView, StatsView
 
@@ -34,6 +35,15 @@ class CallDetailsLoaded(Message):
         super().__init__()
         self.record_id = record_id
         self.details = details
+
+
+class CallRecordLoaded(Message):
+    """One call's raw row finished loading, to be copied (``record`` is None when it is gone)."""
+
+    def __init__(self, record_id: str, record: CallRecord | None) -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.record = record
 
 
 class StatsLoaded(Message):

@@ -8,7 +8,7 @@ carried as plain text; the widgets render it as ``Text`` or escape it, never as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,8 @@ from llmring import formatting as fmt
 if TYPE_CHECKING:
     from llmring.schemas import LLMModel, UsageStats
     from llmring.store import UsageBreakdownRow
+
+NO_CALLS = 'No calls logged yet. Run `llmring ask -m gpt-4o-mini "hello"` and it shows up here.'
 
 # (flag letter, what it means, LLMModel attribute): the "Caps" column of the models table.
 CAPABILITY_FLAGS: tuple[tuple[str, str, str], ...] = (
@@ -41,7 +43,7 @@ def describe_error(exc: BaseException, what: str) -> LoadError:
     """Turn any exception from a loader into a ``LoadError`` (never a traceback)."""
     from llmring.errors import LLMRingError
 
-    message = exc.message if isinstance(exc, LLMRingError) else f"{type(exc).__name__}: {exc}"
+    message = fmt.inert(exc.message if isinstance(exc, LLMRingError) else f"{type(exc).__name__}: {exc}")
     lowered = message.lower()
     if "init-db" in lowered or "no such table" in lowered or "does not exist" in lowered:
         hint = "Run `llmring init-db`, then press r to retry."
@@ -70,10 +72,40 @@ class ModelRow:
     active: bool
     details: tuple[tuple[str, str], ...]
     haystack: str
+    capabilities: str = ""
 
     def matches(self, query: str) -> bool:
         """True if every word of ``query`` occurs in the model's names, provider or capabilities."""
         return all(word in self.haystack for word in query.lower().split())
+
+    def csv_row(self) -> list[object]:
+        """The raw values, in ``MODEL_CSV`` order."""
+        return [
+            self.provider,
+            self.model_name,
+            self.display_name,
+            self.context,
+            self.max_output,
+            self.input_price,
+            self.output_price,
+            self.cached_price,
+            self.capabilities,
+            self.active,
+        ]
+
+
+MODEL_CSV = (
+    "provider",
+    "model",
+    "name",
+    "context",
+    "max_output",
+    "input_usd_per_million",
+    "output_usd_per_million",
+    "cached_input_usd_per_million",
+    "capabilities",
+    "active",
+)
 
 
 def capability_flags(model: LLMModel) -> str:
@@ -115,10 +147,10 @@ def model_row(model: LLMModel) -> ModelRow:
     )
     haystack = " ".join([model.provider, model.model_name, model.key, model.display_name or "", *capabilities]).lower()
     return ModelRow(
-        key=model.key,
-        provider=model.provider,
-        model_name=model.model_name,
-        display_name=model.display_name or model.model_name,
+        key=fmt.inert(model.key),
+        provider=fmt.inert(model.provider),
+        model_name=fmt.inert(model.model_name),
+        display_name=fmt.inert(model.display_name or model.model_name),
         context=model.max_context,
         max_output=model.max_output_tokens,
         input_price=model.dollars_per_million_tokens_input,
@@ -126,8 +158,9 @@ def model_row(model: LLMModel) -> ModelRow:
         cached_price=model.dollars_per_million_tokens_cached_input,
         flags=capability_flags(model),
         active=model.is_active,
-        details=details,
+        details=tuple((label, fmt.inert(value)) for label, value in details),
         haystack=haystack,
+        capabilities=", ".join(capabilities),
     )
 
 
@@ -144,15 +177,28 @@ class ModelsView:
 
 @dataclass(frozen=True)
 class StatsWindow:
-    """A stats time window: the last ``days`` days (rolling, as the store counts), or all time."""
+    """A stats window of whole UTC days: today and the ``days - 1`` before it (None: all time).
+
+    Calendar days, not a rolling count of hours, so "Last 7 days" is exactly seven dates, the
+    chart has seven bars and the by-day table seven rows.
+    """
 
     key: str
     label: str
     days: int | None
 
+    def first_day(self, today: date) -> date | None:
+        """The window's first UTC date (None: all time)."""
+        return None if self.days is None else today - timedelta(days=self.days - 1)
+
+    def since(self, today: date) -> datetime | None:
+        """The window's start: midnight UTC of its first day (None: all time)."""
+        first = self.first_day(today)
+        return None if first is None else datetime.combine(first, time(), tzinfo=UTC)
+
 
 STATS_WINDOWS: tuple[StatsWindow, ...] = (
-    StatsWindow("today", "Last 24 hours", 1),
+    StatsWindow("today", "Today (UTC)", 1),
     StatsWindow("7d", "Last 7 days", 7),
     StatsWindow("30d", "Last 30 days", 30),
     StatsWindow("all", "All time", None),
@@ -162,7 +208,7 @@ WINDOWS_BY_KEY = {window.key: window for window in STATS_WINDOWS}
 
 @dataclass(frozen=True)
 class BreakdownLine:
-    """One row of a breakdown table (by model, provider or origin)."""
+    """One row of a breakdown table (by day, model, provider or origin)."""
 
     key: str
     calls: int
@@ -171,6 +217,36 @@ class BreakdownLine:
     errors: int
     cache_hits: int
     latency: str
+    cost_value: Decimal = Decimal(0)
+    unpriced_calls: int = 0
+    latency_ms: float | None = None
+
+    def cells(self) -> list[str]:
+        """Calls, tokens, cost, errors, cache hits and latency as the table shows them."""
+        return [
+            f"{self.calls:,}",
+            f"{self.tokens:,}",
+            self.cost,
+            f"{self.errors:,}",
+            f"{self.cache_hits:,}",
+            self.latency,
+        ]
+
+    def csv_row(self) -> list[object]:
+        """The raw values, in ``BREAKDOWN_CSV`` order."""
+        return [
+            self.key,
+            self.calls,
+            self.tokens,
+            self.cost_value,
+            self.unpriced_calls,
+            self.errors,
+            self.cache_hits,
+            self.latency_ms,
+        ]
+
+
+BREAKDOWN_CSV = ("calls", "tokens", "cost_usd", "unpriced_calls", "errors", "cache_hits", "avg_latency_ms")
 
 
 @dataclass(frozen=True)
@@ -181,10 +257,27 @@ class StatsView:
     total_calls: int
     totals: tuple[tuple[str, str], ...]
     cost_per_day: tuple[tuple[date, Decimal], ...]
+    by_day: tuple[BreakdownLine, ...]
     by_model: tuple[BreakdownLine, ...]
     by_provider: tuple[BreakdownLine, ...]
     by_origin: tuple[BreakdownLine, ...]
+    first_day: date | None = None
+    last_day: date | None = None
     calls_ever: int = field(default=0)
+
+    def breakdown(self, key: str) -> tuple[BreakdownLine, ...]:
+        """The breakdown lines for ``key`` (day, model, provider or origin)."""
+        lines: tuple[BreakdownLine, ...] = getattr(self, f"by_{key}")
+        return lines
+
+    @property
+    def span(self) -> str:
+        """``2026-03-08 → 2026-03-14`` (the window's dates), or ``since 2026-01-02`` for all time."""
+        if self.first_day is None or self.last_day is None:
+            return ""
+        if self.first_day == self.last_day:
+            return f"{self.first_day:%Y-%m-%d}"
+        return f"{self.first_day:%Y-%m-%d} → {self.last_day:%Y-%m-%d}"
 
 
 def stats_totals(stats: UsageStats) -> tuple[tuple[str, str], ...]:
@@ -204,16 +297,19 @@ def stats_totals(stats: UsageStats) -> tuple[tuple[str, str], ...]:
 
 
 def breakdown_lines(rows: list[UsageBreakdownRow]) -> tuple[BreakdownLine, ...]:
-    """Breakdown rows as the tables show them (the store's order: by cost, then calls)."""
+    """Breakdown rows as the tables show them (the store's order: days oldest first, else by cost)."""
     return tuple(
         BreakdownLine(
-            key=row.key,
+            key=fmt.inert(row.key),
             calls=row.calls,
             tokens=row.tokens,
             cost=row.cost_label(),
             errors=row.errors,
             cache_hits=row.cache_hits,
             latency=fmt.latency(row.avg_response_time_ms),
+            cost_value=row.cost,
+            unpriced_calls=row.unpriced_calls,
+            latency_ms=row.avg_response_time_ms,
         )
         for row in rows
     )

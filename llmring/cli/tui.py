@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from llmring.cli.context import settings
+from llmring.cli.output import LocalOpt
 
 
 class Mode(StrEnum):
@@ -24,13 +25,22 @@ class Mode(StrEnum):
 
 def tui(
     ctx: typer.Context,
-    mode: Annotated[Mode, typer.Option("--mode", help="Mode to open in (switch with 1/2/3).")] = Mode.calls,
+    mode: Annotated[
+        Mode, typer.Option("--mode", metavar="[models|calls|stats]", help="Mode to open in (switch with 1/2/3).")
+    ] = Mode.calls,
     refresh: Annotated[
         float, typer.Option("--refresh", min=0.5, metavar="SECONDS", help="Live refresh interval of the calls view.")
     ] = 5.0,
+    local: LocalOpt = False,
 ) -> None:
-    """Open the dashboard: the model registry, the call log (live) and usage stats."""
+    """Open the dashboard: the model registry, the call log (live) and usage stats.
+
+    Times are UTC unless --local; press ? in any mode for every key.
+    """
+    from llmring.cli.context import database_must_exist
+
     target = settings(ctx).target()
+    database_must_exist(target)
 
     from llmring.store import open_store
     from llmring_tui.app import LLMRingApp
@@ -40,6 +50,7 @@ def tui(
         refresh_interval=refresh,
         database_label=target.describe(),
         mode=mode.value,
+        local_time=local,
     )
     app.run()
 

@@ -40,8 +40,10 @@ class DashboardScreen(Screen[None]):
     """A mode screen: loads through workers, shows failures inline and in a notification."""
 
     MODE: ClassVar[str] = ""
+    # Keys the mode's widgets handle themselves (no binding to list them), for the help screen.
+    HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh", tooltip="Reload from the database (also retries after an error)"),
+        Binding("r", "refresh", "Refresh", tooltip="Reload now (retry errors)"),
     ]
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""Calls mode: the call log newest first, filtered, paged by keyset and refreshed live."""
+"""Calls mode: the call log, filtered, sorted by any column, paged and refreshed live."""
 
 from __future__ import annotations
 
@@ -9,70 +9,49 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.message import Message
+from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select
 
-from llmring_tui.call_views import CallRow, CallsPage, CallsQuery, Cursor
-from llmring_tui.messages import CallDetailsLoaded, CallsLoaded
+from llmring.schemas import CALL_STATUSES
+from llmring_tui.call_views import CALL_CSV, TIME_RANGES, CallRow, CallsPage, CallsQuery, Cursor, csv_row
+from llmring_tui.messages import CallDetailsLoaded, CallRecordLoaded, CallsLoaded
 from llmring_tui.screens.base import DashboardScreen
 from llmring_tui.screens.call_details import CallDetailsScreen
+from llmring_tui.screens.calls_table import CallsTable, columns_for, row_cells
+from llmring_tui.views import NO_CALLS
 from llmring_tui.widgets import EmptyState, UpdatedLabel
 
-STATUSES = ("success", "error", "timeout", "rate_limited")
-STATUS_STYLES = {"success": "green", "error": "bold red", "timeout": "yellow", "rate_limited": "yellow"}
-# What matters most comes first, so a narrow terminal still shows it without scrolling.
-COLUMNS = (
-    ("Time", "left"),
-    ("Status", "left"),
-    ("Model", "left"),
-    ("Cost", "right"),
-    ("Tokens", "right"),
-    ("Latency", "right"),
-    ("Cache", "left"),
-    ("Origin/user", "left"),
-)
-NO_CALLS = 'No calls logged yet. Run `llmring ask -m gpt-4o-mini "hello"` and it shows up here.'
-
-
-class CallsTable(DataTable[Text]):
-    """The calls table: page-down on the last row (page-up on the first) turns the page."""
-
-    class PageRequested(Message):
-        """The user paged past the end (``step`` 1) or the start (``step`` -1) of this page."""
-
-        def __init__(self, step: int) -> None:
-            super().__init__()
-            self.step = step
-
-    def action_page_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.PageRequested(1))
-        else:
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if self.row_count and self.cursor_row == 0:
-            self.post_message(self.PageRequested(-1))
-        else:
-            super().action_page_up()
+# Sortable columns in the order ``s`` cycles through them (table column key -> store order).
+SORTS = {"time": "time", "cost": "cost", "tokens": "tokens", "latency": "latency", "model": "model"}
+SORTS |= {"status": "status", "origin/user": "origin"}
 
 
 class CallsScreen(DashboardScreen):
-    """Recent calls: ``enter`` for details, ``n``/``p`` (or page keys) to page, filters on top."""
+    """Recent calls: ``enter`` for details, ``s`` to sort, ``n``/``p`` to page, filters on top."""
 
     MODE = "calls"
     AUTO_FOCUS = "#calls-table"
     PAGE_SIZE: ClassVar[int] = 100
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", tooltip="Search model, origin, user and error text"),
+        Binding("slash", "focus_search", "Search", tooltip="Search text in the calls"),
         Binding("f", "cycle_status", "Status", tooltip="Cycle the status filter"),
-        Binding("c", "clear_filters", "Clear", tooltip="Clear every filter"),
-        Binding("n", "next_page", "Next", tooltip="Older calls (the next page)"),
-        Binding("p", "previous_page", "Prev", tooltip="Newer calls (the previous page)"),
-        Binding("g", "first_page", "Newest", show=False, tooltip="Back to the newest calls"),
-        Binding("escape", "focus_table", "Table", show=False, tooltip="Leave the filters"),
+        Binding("t", "cycle_time", "Time", tooltip="Cycle the time filter"),
+        Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
+        Binding("S", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
+        Binding("c", "copy", "Copy", tooltip="Copy the call as JSON"),
+        Binding("e", "export", "Export", tooltip="Save the rows as CSV"),
+        Binding("n", "next_page", "Next", show=False, tooltip="Next page (older calls)"),
+        Binding("p", "previous_page", "Prev", show=False, tooltip="Previous page"),
+        Binding("g", "first_page", "First", show=False, tooltip="First page"),
+        Binding("escape", "clear_filter", "Clear", show=False, tooltip="Clear filter (table: all)"),
     ]
+    HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("enter", "Details; n/p: next/previous"),
+        ("↑↓ pgup/dn", "Move; page keys turn pages"),
+        ("tab", "Next filter, then the table"),
+        ("click", "A header sorts by it"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,26 +61,45 @@ class CallsScreen(DashboardScreen):
         self.fetching = False
         self._after_load = "keep"
         self._debounce: Timer | None = None
+        self._layout: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Horizontal(id="calls-filters"):
-            yield Select([(s.replace("_", " "), s) for s in STATUSES], prompt="any status", id="calls-status")
-            yield Input(placeholder="model", id="calls-model")
-            yield Input(placeholder="origin[/user]", id="calls-origin")
-            yield Input(placeholder="/ search", id="calls-search")
+            statuses = [(s.replace("_", " "), s) for s in CALL_STATUSES]
+            yield Select(statuses, prompt="any status", id="calls-status", compact=True)
+            ranges = [(label, key) for key, label, _ in TIME_RANGES]
+            yield Select(ranges, prompt="any time", id="calls-time", compact=True)
+            yield Input(placeholder="model", id="calls-model", compact=True)
+            yield Input(placeholder="origin[/user]", id="calls-origin", compact=True)
+            yield Input(placeholder="/ search", id="calls-search", compact=True)
         yield UpdatedLabel(self.dashboard.clock, id="calls-updated")
         yield CallsTable(id="calls-table", cursor_type="row", zebra_stripes=True)
         yield EmptyState(id="calls-empty")
 
     def on_mount(self) -> None:
-        table = self.query_one(CallsTable)
-        for label, justify in COLUMNS:
-            table.add_column(Text(label, justify=justify), key=label.lower())  # type: ignore[arg-type]
-        table.display = False
+        self._set_columns(self.size.width or self.app.size.width)
+        self.query_one(CallsTable).display = False
         self.query_one(EmptyState).show("Loading calls…")
         self.set_interval(self.dashboard.refresh_interval, self._live_refresh)
         self.reload()
+
+    def on_resize(self, event: Resize) -> None:
+        if self._set_columns(event.size.width) and self.page is not None:
+            self._draw(self.page.rows)
+
+    def _set_columns(self, width: int) -> bool:
+        """Lay the table out for ``width`` columns of terminal; True if the layout changed."""
+        columns = columns_for(width, self.dashboard.zone, self.filters.order_by, self.filters.ascending)
+        layout = tuple(f"{c.key}:{c.width}:{c.label}" for c in columns)
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        table = self.query_one(CallsTable)
+        table.clear(columns=True)
+        for column in columns:
+            table.add_column(Text(column.label, justify=column.justify), key=column.key, width=column.width)
+        return True
 
     def on_screen_resume(self) -> None:
         if self.page is not None:
@@ -137,7 +135,7 @@ class CallsScreen(DashboardScreen):
         filtered = " (filtered)" if page.query.filtered else ""
         self.query_one(UpdatedLabel).mark(
             f"{page.total_rows:,} calls logged · page {page.page}{filtered}, {span}"
-            + (" · n: older" if page.has_more else "")
+            + (" · n: next" if page.has_more else "")
         )
         empty = self.query_one(EmptyState)
         if page.rows:
@@ -145,7 +143,7 @@ class CallsScreen(DashboardScreen):
         elif page.total_rows == 0:
             empty.show(NO_CALLS)
         else:
-            empty.show("No calls match these filters. Press c to clear them.")
+            empty.show("No calls match these filters. Press escape to clear them.")
         table = self.query_one(CallsTable)
         table.display = bool(page.rows)
         if page.rows and self.focused is None:
@@ -159,44 +157,36 @@ class CallsScreen(DashboardScreen):
 
     def _draw(self, rows: tuple[CallRow, ...]) -> None:
         table = self.query_one(CallsTable)
-        previous = None
-        if table.row_count and self._after_load == "keep":
-            previous = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        previous = self.highlighted_id()
+        keys = [column.value for column in table.columns]
         table.clear()
         for row in rows:
-            table.add_row(*self._cells(row), key=row.id)
-        keys = [row.id for row in rows]
+            table.add_row(*row_cells(row, keys), key=row.id)
+        ids = [row.id for row in rows]
         if self._after_load == "bottom" and rows:
             table.move_cursor(row=len(rows) - 1)
-        elif previous in keys:
-            table.move_cursor(row=keys.index(previous))
+        elif self._after_load == "keep" and previous in ids:
+            table.move_cursor(row=ids.index(previous))
         self._after_load = "keep"
 
-    @staticmethod
-    def _cells(row: CallRow) -> list[Text]:
-        status = row.status.replace("_", " ") + (f" #{row.attempt}" if row.attempt > 1 else "")
-        return [
-            Text(row.time),
-            Text(status, style=STATUS_STYLES.get(row.status, "")),
-            Text(row.model),
-            Text(row.cost, style="dim" if row.cost in ("unpriced", "—") else "", justify="right"),
-            Text(f"{row.tokens:,}", justify="right"),
-            Text(row.latency, justify="right"),
-            Text("hit" if row.cache_hit else "", style="cyan"),
-            Text(row.who),
-        ]
+    def highlighted_id(self) -> str | None:
+        """The id of the highlighted call, if any."""
+        table = self.query_one(CallsTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     # -- paging ----------------------------------------------------------------------------------
     def action_next_page(self) -> None:
-        """Load older calls: the page after the last row shown (a keyset query, fast at any depth)."""
-        if self.page is None or self.page.next_cursor is None or self.fetching:
+        """The next page: older calls when newest first (a keyset query, fast at any depth)."""
+        if self.page is None or not self.page.has_more or self.fetching:
             return
-        self.cursors.append(self.page.next_cursor)
+        self.cursors.append(self.page.next_cursor if self.filters.keyset else None)
         self._after_load = "top"
         self.reload()
 
     def action_previous_page(self) -> None:
-        """Load newer calls: the page before this one."""
+        """The previous page (newer calls when newest first)."""
         if len(self.cursors) <= 1 or self.fetching:
             return
         self.cursors.pop()
@@ -215,23 +205,57 @@ class CallsScreen(DashboardScreen):
         else:
             self.action_previous_page()
 
+    # -- sorting ---------------------------------------------------------------------------------
+    def sort_by(self, order_by: str, ascending: bool | None = None) -> None:
+        """Order by ``order_by`` (a store order); the same column again reverses it."""
+        if ascending is None:
+            same = order_by == self.filters.order_by
+            ascending = not self.filters.ascending if same else order_by in ("model", "status", "origin")
+        self._query(self._replace(order_by=order_by, ascending=ascending))
+        self._set_columns(self.size.width)
+
+    @on(DataTable.HeaderSelected, "#calls-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        order = SORTS.get(str(event.column_key.value))
+        if order is not None:
+            self.sort_by(order)
+
+    def action_sort_next(self) -> None:
+        orders = list(dict.fromkeys(SORTS.values()))
+        self.sort_by(orders[(orders.index(self.filters.order_by) + 1) % len(orders)])
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.filters.order_by, not self.filters.ascending)
+
     # -- filters -----------------------------------------------------------------------------------
-    def apply_filters(self) -> None:
-        """Rebuild the query from the filter widgets; a new query starts again at page 1."""
-        status = self.query_one("#calls-status", Select).value
-        origin, _, user = self.query_one("#calls-origin", Input).value.strip().partition("/")
-        query = CallsQuery(
-            status=status if isinstance(status, str) else None,
-            model=self.query_one("#calls-model", Input).value.strip() or None,
-            origin=origin.strip() or None,
-            id_at_origin=user.strip() or None,
-            search=self.query_one("#calls-search", Input).value.strip() or None,
-        )
+    def _replace(self, **changes: object) -> CallsQuery:
+        from dataclasses import replace
+
+        return replace(self.filters, **changes)  # type: ignore[arg-type]
+
+    def _query(self, query: CallsQuery) -> None:
+        """Ask a new question; it starts again at page 1."""
         if query != self.filters:
             self.filters = query
             self.cursors = [None]
             self._after_load = "top"
             self.reload()
+
+    def apply_filters(self) -> None:
+        """Rebuild the query from the filter widgets."""
+        status = self.query_one("#calls-status", Select).value
+        time_range = self.query_one("#calls-time", Select).value
+        origin, _, user = self.query_one("#calls-origin", Input).value.strip().partition("/")
+        self._query(
+            self._replace(
+                status=status if isinstance(status, str) else None,
+                time_range=time_range if isinstance(time_range, str) else None,
+                model=self.query_one("#calls-model", Input).value.strip() or None,
+                origin=origin.strip() or None,
+                id_at_origin=user.strip() or None,
+                search=self.query_one("#calls-search", Input).value.strip() or None,
+            )
+        )
 
     @on(Input.Changed)
     def _filter_typed(self) -> None:
@@ -245,13 +269,13 @@ class CallsScreen(DashboardScreen):
         self.apply_filters()
         self.action_focus_table()
 
-    @on(Select.Changed, "#calls-status")
-    def _status_changed(self) -> None:
+    @on(Select.Changed, "#calls-status, #calls-time")
+    def _select_changed(self) -> None:
         self.apply_filters()
 
-    def action_cycle_status(self) -> None:
-        select = self.query_one("#calls-status", Select)
-        options: list[str | None] = [None, *STATUSES]
+    def _cycle(self, select_id: str, values: list[str]) -> None:
+        select = self.query_one(select_id, Select)
+        options: list[str | None] = [None, *values]
         current = select.value if isinstance(select.value, str) else None
         following = options[(options.index(current) + 1) % len(options)]
         if following is None:
@@ -259,15 +283,37 @@ class CallsScreen(DashboardScreen):
         else:
             select.value = following
 
+    def action_cycle_status(self) -> None:
+        self._cycle("#calls-status", list(CALL_STATUSES))
+
+    def action_cycle_time(self) -> None:
+        self._cycle("#calls-time", [key for key, _, _ in TIME_RANGES])
+
     def action_status_filter(self, status: str) -> None:
         """Show only calls with ``status``."""
         self.query_one("#calls-status", Select).value = status
 
+    def action_clear_filter(self) -> None:
+        """Escape: in a filter, clear it and go back to the table; on the table, clear every filter."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.value = ""
+        elif isinstance(focused, Select):
+            focused.clear()
+        else:
+            self.action_clear_filters()
+            return
+        self.apply_filters()
+        self.action_focus_table()
+
     def action_clear_filters(self) -> None:
-        self.query_one("#calls-status", Select).clear()
+        """Clear every filter (the sort order stays)."""
+        for select_id in ("#calls-status", "#calls-time"):
+            self.query_one(select_id, Select).clear()
         for input_id in ("#calls-model", "#calls-origin", "#calls-search"):
             self.query_one(input_id, Input).value = ""
         self.apply_filters()
+        self.action_focus_table()
 
     def action_focus_search(self) -> None:
         self.query_one("#calls-search", Input).focus()
@@ -275,11 +321,56 @@ class CallsScreen(DashboardScreen):
     def action_focus_table(self) -> None:
         self.query_one(CallsTable).focus()
 
+    # -- copy and export ---------------------------------------------------------------------------
+    def action_copy(self) -> None:
+        """Copy the highlighted call, every logged field, as JSON."""
+        record_id = self.highlighted_id()
+        if record_id is not None:
+            self.load_record(record_id)
+
+    @work(exclusive=True, exit_on_error=False, group="call-record")
+    async def load_record(self, record_id: str) -> None:
+        """Fetch one call's row for copying; posts ``CallRecordLoaded`` or ``LoadFailed``."""
+        await self.run_loader("the call", self.data.call_record(record_id), lambda r: CallRecordLoaded(record_id, r))
+
+    def on_call_record_loaded(self, message: CallRecordLoaded) -> None:
+        if message.record is None:
+            self.notify(f"Call {message.record_id} is no longer in the log.", severity="warning", markup=False)
+            return
+        text = message.record.model_dump_json(indent=2)
+        self.app.copy_to_clipboard(text)
+        self.notify(
+            f"Copied call {message.record_id} as JSON ({len(text):,} characters) to the terminal's clipboard.",
+            title="Copied",
+            markup=False,
+        )
+
+    def action_export(self) -> None:
+        """Save the rows shown (this page, these filters, this order) as CSV."""
+        if self.page is None or not self.page.rows:
+            self.notify("No calls shown: nothing to export.", severity="warning")
+            return
+        rows = [csv_row(row.record) for row in self.page.rows]
+        self.dashboard.export_csv(f"calls-page{self.page.page}", CALL_CSV, rows)
+
     # -- details -----------------------------------------------------------------------------------
     @on(DataTable.RowSelected, "#calls-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.load_details(event.row_key.value)
+
+    def step_details(self, step: int) -> None:
+        """Show the details of the call ``step`` rows below (above) the highlighted one."""
+        table = self.query_one(CallsTable)
+        target = table.cursor_row + step
+        if not 0 <= target < table.row_count:
+            where = "last" if step > 0 else "first"
+            self.notify(f"That is the {where} call on this page (n / p on the table turn pages).", timeout=3)
+            return
+        table.move_cursor(row=target)
+        record_id = self.highlighted_id()
+        if record_id is not None:
+            self.load_details(record_id)
 
     @work(exclusive=True, exit_on_error=False, group="call-details")
     async def load_details(self, record_id: str) -> None:
@@ -290,4 +381,7 @@ class CallsScreen(DashboardScreen):
         if message.details is None:
             self.notify(f"Call {message.record_id} is no longer in the log.", severity="warning", markup=False)
             return
-        self.app.push_screen(CallDetailsScreen(message.details))
+        if isinstance(self.app.screen, CallDetailsScreen):
+            self.app.screen.show(message.record_id, message.details)
+        else:
+            self.app.push_screen(CallDetailsScreen(message.record_id, message.details, self))

@@ -9,14 +9,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import ColumnKey
 
 from llmring import formatting as fmt
 from llmring_tui.messages import ModelsLoaded
 from llmring_tui.screens.base import DashboardScreen
-from llmring_tui.views import ModelRow, ModelsView
+from llmring_tui.views import CAPABILITY_FLAGS, MODEL_CSV, ModelRow, ModelsView
 from llmring_tui.widgets import EmptyState, pairs_table
 
 SortKey = Callable[[ModelRow], Any]
@@ -33,6 +33,7 @@ COLUMNS: dict[str, tuple[str, SortKey]] = {
     "caps": ("Caps", lambda r: r.flags.count("·")),
 }
 NUMERIC = {"context", "max_output", "input", "output", "cached"}
+CAPS_LEGEND = "Caps: " + "  ".join(f"{letter} {name}" for letter, name, _ in CAPABILITY_FLAGS) + "  · none"
 
 
 def sort_rows(rows: list[ModelRow], column: str, reverse: bool) -> list[ModelRow]:
@@ -52,9 +53,15 @@ class ModelsScreen(DashboardScreen):
         Binding("slash", "focus_filter", "Filter", tooltip="Filter models as you type"),
         Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
         Binding("S", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
-        Binding("i", "toggle_inactive", "Retired", tooltip="Show or hide retired (inactive) models"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter"),
+        Binding("i", "toggle_inactive", "Retired", tooltip="Show or hide retired models"),
+        Binding("e", "export", "Export", tooltip="Save the models as CSV"),
+        Binding("escape", "clear_filter", "Clear", show=False, tooltip="Clear the filter"),
     ]
+    HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("↑↓ pgup/dn", "Move; the pane shows it all"),
+        ("tab", "Filter, then the table"),
+        ("click", "A header sorts by it"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,11 +74,14 @@ class ModelsScreen(DashboardScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Horizontal(id="models-toolbar"):
-            yield Input(placeholder="/ filter: name, provider, capability", id="models-filter")
+            yield Input(placeholder="/ filter: name, provider, capability", id="models-filter", compact=True)
             yield Label("", id="models-summary")
         with Horizontal(id="models-body"):
-            yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="models-main"):
+                yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
+                yield Label(Text(CAPS_LEGEND), id="models-legend")
             with VerticalScroll(id="model-details"):
+                yield Static("", id="model-details-title")
                 yield Static("", id="model-details-general")
                 yield Static("", id="model-details-prices")
         yield EmptyState(id="models-empty")
@@ -173,12 +183,16 @@ class ModelsScreen(DashboardScreen):
         row = next((r for r in self.shown_rows if r.key == key), None)
         general = self.query_one("#model-details-general", Static)
         prices = self.query_one("#model-details-prices", Static)
+        title = self.query_one("#model-details-title", Static)
         if row is None:
+            title.update("")
             general.update("")
             prices.update("")
             return
+        # The key goes on a line of its own, as wide as the pane: ids are never split mid-word.
+        title.update(Text(row.key, style="bold"))
         split = [label for label, _ in row.details].index("Input $/M")
-        general.update(pairs_table(row.details[:split], label_width=14))
+        general.update(pairs_table(row.details[1:split], label_width=12))
         prices.update(pairs_table(row.details[split:], label_width=14))
 
     @on(DataTable.RowHighlighted, "#models-table")
@@ -194,8 +208,16 @@ class ModelsScreen(DashboardScreen):
     def _filter_submitted(self) -> None:
         self.query_one(DataTable).focus()
 
+    def action_export(self) -> None:
+        """Save the models shown (this filter, this order) as CSV with their exact prices."""
+        if not self.shown_rows:
+            self.notify("No models shown: nothing to export.", severity="warning")
+            return
+        rows = [row.csv_row() for row in self.shown_rows]
+        self.dashboard.export_csv("models", MODEL_CSV, rows)
+
     def action_clear_filter(self) -> None:
-        """Clear the filter and return to the table."""
+        """Escape: clear the filter and return to the table (as in every mode)."""
         filter_input = self.query_one("#models-filter", Input)
         if filter_input.value:
             filter_input.value = ""

@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.binding import Binding
 from textual.command import CommandInput, CommandPalette
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
 from llmring.db_sqlite import SQLiteDatabase
 from llmring.errors import DatabaseError
 from llmring_tui.app import LLMRingApp
+from llmring_tui.screens.base import DashboardScreen
 from llmring_tui.screens.calls import CallsScreen
-from llmring_tui.screens.help import HelpScreen
+from llmring_tui.screens.help import HelpScreen, binding_keys
 from llmring_tui.screens.models import ModelsScreen
 from llmring_tui.screens.stats import StatsScreen
 from llmring_tui.widgets import ErrorPanel
@@ -35,17 +39,28 @@ async def test_number_keys_switch_modes_and_q_quits(store: SQLiteDatabase) -> No
     assert app.return_code == 0
 
 
-async def test_help_lists_keys_with_their_tooltips(store: SQLiteDatabase) -> None:
-    app = make_app(store)
-    async with app.run_test(size=(120, 40)) as pilot:
+@pytest.mark.parametrize("mode", ["models", "calls", "stats"])
+async def test_help_lists_every_key_of_the_mode_without_scrolling(store: SQLiteDatabase, mode: str) -> None:
+    app = make_app(store, mode=mode)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        assert "Calls mode" in text
-        assert "Reload from the database" in text
-        assert "Older calls (the next page)" in text
+        assert f"{mode.title()} mode" in text
+        for binding in [*screen.mode_bindings(), *(b for b in app.BINDINGS if isinstance(b, Binding))]:
+            assert binding_keys(binding) in text, binding.key
+            assert str(binding.tooltip) in text, binding.tooltip
+        for keys, what in screen.HELP_KEYS:
+            assert keys in text and what in text, keys
+        if mode == "calls":
+            assert "Details; n/p: next/previous" in text  # enter, which no binding lists
+        assert "R  reasoning" in text  # the capability legend
+        assert app.screen.query_one("#help-body", VerticalScroll).max_scroll_y == 0  # all of it at 80x24
         await press(pilot, "escape")
-        assert isinstance(app.screen, CallsScreen)
+        assert app.screen is screen
 
 
 async def test_command_palette_runs_noun_verb_commands(store: SQLiteDatabase) -> None:
@@ -114,7 +129,7 @@ async def test_a_store_that_fails_to_open_is_retried(tmp_path: Path) -> None:
 async def test_unexpected_exceptions_are_reported_not_raised(store: SQLiteDatabase) -> None:
     class Exploding(FlakyStore):
         def __getattr__(self, name: str) -> Any:
-            if name == "list_recent_calls":
+            if name == "list_calls":
 
                 async def boom(*args: Any, **kwargs: Any) -> Any:
                     raise RuntimeError("kaboom [red]x[/red]")

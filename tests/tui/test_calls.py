@@ -8,6 +8,7 @@ from typing import Any
 from textual.widgets import DataTable, Input, Select
 
 from llmring.db_sqlite import SQLiteDatabase
+from llmring.store import CallFilters
 from llmring_tui.screens.call_details import CallDetailsScreen
 from llmring_tui.screens.calls import CallsScreen
 from llmring_tui.widgets import EmptyState, UpdatedLabel
@@ -34,9 +35,11 @@ async def test_calls_newest_first_with_cost_status_and_cache(store: SQLiteDataba
         assert len(rows) == 100
         assert rows[:3] == ["call-000000", "call-000001", "call-000002"]
         assert column(app, "time")[0] == "03-14 11:59:30"
+        table = app.screen.query_one("#calls-table", DataTable)
+        assert str(table.columns["time"].label) == "Time (UTC) ▼"
         assert column(app, "status")[3:8] == ["error", "success", "timeout", "success", "rate limited"]
-        assert column(app, "cost")[:5] == ["$0", "$0.001506", "$0.001695", "—", "unpriced"]
-        assert column(app, "cache")[0] == "hit"
+        # One money vocabulary (llmring.formatting): a cache hit is "cached", never "$0".
+        assert column(app, "cost")[:5] == ["cached", "$0.00151", "$0.0017", "—", "unpriced"]
         assert column(app, "origin/user")[1] == "billing/alice"
         assert "250 calls logged · page 1, rows 1–100" in str(app.screen.query_one(UpdatedLabel).render())
 
@@ -49,8 +52,9 @@ async def test_filter_by_status_model_origin_and_search(store: SQLiteDatabase) -
         assert ids(app) and set(column(app, "status")) == {"error"}
         assert "(filtered)" in str(app.screen.query_one(UpdatedLabel).render())
 
-        await press(pilot, "c")
+        await press(pilot, "escape")  # on the table: clears every filter
         assert len(ids(app)) == 100
+        assert app.screen.query_one("#calls-status", Select).is_blank()
 
         model_input = app.screen.query_one("#calls-model", Input)
         model_input.focus()
@@ -67,7 +71,7 @@ async def test_filter_by_status_model_origin_and_search(store: SQLiteDatabase) -
         assert set(column(app, "status")) == {"success"}
         assert set(column(app, "model")) == {"openai:gpt-4o"}
 
-        await press(pilot, "c", "slash")
+        await press(pilot, "escape", "slash")
         app.screen.query_one("#calls-search", Input).value = "mystery"
         await press(pilot, "enter")
         assert set(column(app, "model")) == {"openai:gpt-mystery"}
@@ -76,8 +80,13 @@ async def test_filter_by_status_model_origin_and_search(store: SQLiteDatabase) -
         model_input.value = "gpt-4o"  # and the model: nothing matches both
         model_input.focus()
         await press(pilot, "enter")
-        assert app.screen.query_one(EmptyState).message == "No calls match these filters. Press c to clear them."
-        await press(pilot, "c")
+        assert app.screen.query_one(EmptyState).message == "No calls match these filters. Press escape to clear them."
+        model_input.focus()
+        await press(pilot, "escape")  # in the model filter: clears that filter only, back to the table
+        assert model_input.value == "" and app.screen.query_one("#calls-search", Input).value == "mystery"
+        assert app.screen.focused is app.screen.query_one("#calls-table", DataTable)
+        assert set(column(app, "model")) == {"openai:gpt-mystery"}
+        await press(pilot, "escape")  # and on the table: every filter
         assert len(ids(app)) == 100
 
 
@@ -92,10 +101,10 @@ async def test_enter_opens_details_with_cost_breakdown(store: SQLiteDatabase) ->
         lines = {line.component: line for line in details.cost_lines}
         assert set(lines) == {"Input", "Output"}  # no reasoning rate: reasoning is billed as output
         assert (lines["Input"].tokens, lines["Input"].rate, lines["Input"].amount) == (137, "$3.00", "$0.000411")
-        assert (lines["Output"].tokens, lines["Output"].rate, lines["Output"].amount) == (73, "$15.00", "$0.001095")
+        assert (lines["Output"].tokens, lines["Output"].rate, lines["Output"].amount) == (73, "$15.00", "$0.0011")
         text = screen_text(app)
         for expected in (
-            "Estimated cost   $0.001506",
+            "Estimated cost   $0.00151",
             "Cache write 5m   $3.75",
             "Tier             standard",
             "Long ctx above   200,000",
@@ -150,21 +159,22 @@ async def test_live_refresh_and_updated_label(store: SQLiteDatabase) -> None:
 
 
 async def test_paging_with_keys_and_page_down(store: SQLiteDatabase) -> None:
-    seen: list[dict[str, Any]] = []
-    original = store.list_recent_calls
+    seen: list[tuple[CallFilters, int, int]] = []
+    original = store.list_calls
 
-    async def spy(*args: Any, **kwargs: Any) -> Any:
-        seen.append(kwargs)
-        return await original(*args, **kwargs)
+    async def spy(filters: CallFilters, limit: int = 100, offset: int = 0) -> Any:
+        seen.append((filters, limit, offset))
+        return await original(filters, limit, offset)
 
-    store.list_recent_calls = spy  # type: ignore[method-assign]
+    store.list_calls = spy  # type: ignore[method-assign]
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "n")
         assert ids(app)[0] == "call-000100"
-        assert seen[-1]["before"][1] == "call-000099" and seen[-1]["limit"] == 101
-        assert "offset" not in seen[-1]
+        filters, limit, offset = seen[-1]
+        assert filters.before is not None and filters.before[1] == "call-000099" and limit == 101
+        assert offset == 0  # newest first pages by keyset
         app.screen.query_one("#calls-table", DataTable).move_cursor(row=99)
         await press(pilot, "pagedown")
         rows = ids(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,10 @@ async def test_windows_change_the_totals(store: SQLiteDatabase) -> None:
         assert isinstance(app.screen, StatsScreen)
         for key, days in (("w", 7), ("t", 1), ("m", 30), ("a", None)):
             await press(pilot, key)
-            expected = await store.get_usage_stats(days=days)
+            since = (
+                None if days is None else datetime.combine(FROZEN_NOW.date() - timedelta(days=days - 1), time(), UTC)
+            )
+            expected = await store.get_usage_stats(days=None, since=since)
             assert card(app, 0) == f"Calls\n{expected.total_calls:,}", key
             assert card(app, 1) == f"Tokens\n{expected.total_tokens:,}"
             assert card(app, 2) == f"Cost\n{fmt.money(expected.total_cost)}"
@@ -39,7 +42,7 @@ async def test_windows_change_the_totals(store: SQLiteDatabase) -> None:
             assert card(app, 4) == f"Cache hit rate\n{fmt.percent(expected.cache_hit_rate)}"
             assert card(app, 5) == f"Saved by cache\n{fmt.money(expected.cache_savings)}"
         assert app.screen.query_one("#stats-window", Select).value == "all"
-        week = await store.get_usage_stats(days=7)
+        week = await store.get_usage_stats(days=None, since=datetime(2026, 3, 8, tzinfo=UTC))
         everything = await store.get_usage_stats(days=None)
         assert week.total_calls < everything.total_calls == 250
 
@@ -49,12 +52,17 @@ async def test_cost_per_day_chart_and_breakdowns(store: SQLiteDatabase) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)  # the default window: 7 days
         chart = app.screen.query_one(CostChart)
-        assert len(chart.values) == 8  # the 7 days before now, both partial ends included
-        by_day = await store.usage_breakdown("day", days=7)
+        # "Last 7 days" is seven UTC dates (today and the six before), not a rolling 168 hours.
+        week = datetime(2026, 3, 8, tzinfo=UTC)
+        assert [d.isoformat() for d, _ in chart.days] == [f"2026-03-{n:02d}" for n in range(8, 15)]
+        by_day = await store.usage_breakdown("day", days=None, since=week)
         assert sum(Decimal(str(v)) for v in chart.values) == sum(r.cost for r in by_day)
-        assert "2026-03-07 → 2026-03-14" in str(chart.query_one("#cost-chart-caption").render())
+        assert chart.caption.startswith("Cost per day (UTC) 03-08 → 03-14 · total $")
+        summary = str(app.screen.query_one("#stats-summary").render())
+        assert summary.startswith("2026-03-08 → 2026-03-14 (UTC) ·")
+        assert keys(app, "#by-day") == [r.key for r in by_day]  # the by-day breakdown, one row a day
         for by in ("model", "provider", "origin"):
-            rows = await store.usage_breakdown(by, days=7)  # type: ignore[arg-type]
+            rows = await store.usage_breakdown(by, days=None, since=week)  # type: ignore[arg-type]
             assert keys(app, f"#by-{by}") == [r.key for r in rows]
         assert set(keys(app, "#by-origin")) == {"chatbot", "llmring", "billing"}
 
