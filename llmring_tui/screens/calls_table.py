@@ -41,9 +41,6 @@ def columns_for(width: int, zone: tzinfo, order_by: str = "time", ascending: boo
     wide = width >= WIDE
     keys = ["time", "status", "model", "cost", "tokens", "latency", *(["origin/user"] if wide else [])]
     # Two cells of padding per column and two for the vertical scrollbar.
-    flexible = max(width - 2 - 2 * len(keys) - sum(_FIXED.values()), 12)
-    model_width = min(flexible, max(flexible * 3 // 5, 24)) if wide else flexible
-    widths = {**_FIXED, "model": model_width, "origin/user": flexible - model_width}
     labels = {
         "time": f"Time ({zone_name(zone)})",
         "status": "Status",
@@ -54,6 +51,12 @@ def columns_for(width: int, zone: tzinfo, order_by: str = "time", ascending: boo
         "origin/user": "Origin/user",
     }
     sorted_key = ORDER_COLUMNS.get(order_by)
+    fixed = dict(_FIXED)
+    if sorted_key in fixed:  # room for the arrow: the sort direction must show
+        fixed[sorted_key] = max(fixed[sorted_key], len(labels[sorted_key]) + 2)
+    flexible = max(width - 2 - 2 * len(keys) - sum(fixed.values()), 12)
+    model_width = min(flexible, max(flexible * 3 // 5, 24)) if wide else flexible
+    widths = {**fixed, "model": model_width, "origin/user": flexible - model_width}
     columns = []
     for key in keys:
         label = labels[key]

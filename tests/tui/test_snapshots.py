@@ -56,9 +56,26 @@ def ready(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return run_before
 
 
+# state -> (mode, keys pressed once loaded). Every state is drawn at 80x24 and at 120x40.
+STATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "calls_populated": ("calls", ()),
+    "calls_sorted_by_cost": ("calls", ("s",)),
+    "calls_last_24_hours": ("calls", ("t", "t")),
+    "calls_help": ("calls", ("question_mark",)),
+    "models_populated": ("models", ("i",)),
+    "models_help": ("models", ("question_mark",)),
+    "stats_populated": ("stats", ()),
+    "stats_30_days_by_model": ("stats", ("m", "b")),
+    "stats_all_time": ("stats", ("a",)),
+    "stats_help": ("stats", ("question_mark",)),
+}
+
+
 @pytest.mark.parametrize("size", SIZES)
-def test_calls_populated(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(build_app(seeded(tmp_path)), terminal_size=size, run_before=ready())
+@pytest.mark.parametrize("state", list(STATES))
+def test_state(snap_compare: SnapCompare, tmp_path: Path, state: str, size: tuple[int, int]) -> None:
+    mode, keys = STATES[state]
+    assert snap_compare(build_app(seeded(tmp_path), mode=mode), terminal_size=size, run_before=ready(*keys))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -71,19 +88,9 @@ def test_calls_error(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int,
     assert snap_compare(build_app(seeded(tmp_path), broken=True), terminal_size=size, run_before=ready())
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_models_populated(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(build_app(seeded(tmp_path), mode="models"), terminal_size=size, run_before=ready("i"))
-
-
 def test_models_empty(snap_compare: SnapCompare, tmp_path: Path) -> None:
     app = build_app(seeded(tmp_path, calls=0, models=False), mode="models")
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready())
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_stats_populated(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(build_app(seeded(tmp_path), mode="stats"), terminal_size=size, run_before=ready())
 
 
 def test_stats_empty(snap_compare: SnapCompare, tmp_path: Path) -> None:
@@ -92,11 +99,15 @@ def test_stats_empty(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_call_details(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize("steps", [(), ("n",)], ids=["first", "after-next"])
+def test_call_details(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int], steps: tuple[str, ...]) -> None:
     async def open_details(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         pilot.app.screen.query_one(DataTable).move_cursor(row=1)
         await pilot.press("enter")
         await settle(pilot)
+        for key in steps:
+            await pilot.press(key)
+            await settle(pilot)
 
     assert snap_compare(build_app(seeded(tmp_path)), terminal_size=size, run_before=open_details)
