@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 NONE = "—"
 CACHED = "cached"
 UNPRICED = "unpriced"
+UNREADABLE = "unreadable"
 
 # -- inert text ----------------------------------------------------------------------------------
 # C0 controls and DEL become their Unicode "control pictures" (ESC is ␛), C1 controls (which some
@@ -79,7 +80,9 @@ def money(value: Decimal | None) -> str:
 
 def cost_cell(record: CallRecord) -> str:
     """A logged call's cost: ``cached`` (a cache hit), ``unpriced`` (a success with no price),
-    ``—`` (a failure, nothing billed) or the amount."""
+    ``—`` (a failure, nothing billed), ``unreadable`` (a damaged row) or the amount."""
+    if "estimated_cost" in record.unreadable:
+        return UNREADABLE
     if record.cache_hit:
         return CACHED
     if record.estimated_cost is None:
@@ -187,6 +190,16 @@ def zone_name(tz: tzinfo | None, when: datetime | None = None) -> str:
     minutes = int(offset.total_seconds()) // 60
     sign = "+" if minutes >= 0 else "-"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def damage(record: CallRecord) -> str:
+    """``damaged: request_metadata, estimated_cost`` for a row a store could not fully read, else ``""``."""
+    return f"damaged: {', '.join(record.unreadable)}" if record.unreadable else ""
+
+
+def call_time(record: CallRecord, tz: tzinfo | None = None) -> str:
+    """A logged call's time (``timestamp``), or ``—`` when the row's time could not be read."""
+    return NONE if "called_at" in record.unreadable else timestamp(record.called_at, tz)
 
 
 def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str:

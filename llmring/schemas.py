@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from llmring.errors import InvalidRequestError
 
@@ -423,9 +423,17 @@ class CallRecord(BaseModel):
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    # Fields a store could not read back (a damaged row); not a column, never written.
+    _unreadable: tuple[str, ...] = PrivateAttr(default=())
+
     @property
     def unpriced(self) -> bool:
         return self.estimated_cost is None and self.status == "success" and not self.cache_hit
+
+    @property
+    def unreadable(self) -> tuple[str, ...]:
+        """The fields of a damaged row that could not be read (shown empty); () for a sound row."""
+        return self._unreadable
 
 
 class UsageStats(BaseModel):

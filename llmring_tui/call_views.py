@@ -127,11 +127,11 @@ def call_row(record: CallRecord, tz: tzinfo | None) -> CallRow:
     return CallRow(
         id=record.id,
         cursor=(record.called_at, record.id),
-        time=fmt.timestamp(record.called_at, tz)[5:],  # MM-DD HH:MM:SS: the year is noise here
+        time=fmt.call_time(record, tz)[5:] or fmt.NONE,  # MM-DD HH:MM:SS: the year is noise here
         who=fmt.inert(f"{record.origin}/{record.id_at_origin}"),
         model=fmt.inert(f"{record.provider}:{record.model_name}"),
         model_name=fmt.inert(record.model_name),
-        status=record.status,
+        status="damaged" if record.unreadable else record.status,
         attempt=record.attempt,
         tokens=record.total_tokens,
         cost=cost_label(record),
@@ -206,7 +206,7 @@ def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
     status = record.status.replace("_", " ") + (f": {record.error_type}" if record.error_type else "")
     summary = (
         ("Model", f"{record.provider}:{record.model_name}"),
-        ("Time", f"{fmt.timestamp(record.called_at, tz)} {fmt.zone_name(tz, record.called_at)}"),
+        ("Time", f"{fmt.call_time(record, tz)} {fmt.zone_name(tz, record.called_at)}"),
         ("Status", status),
         ("Cost", cost_label(record)),
         ("Tokens", f"{record.prompt_tokens:,} in / {record.completion_tokens:,} out"),
@@ -260,6 +260,9 @@ def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
     error: tuple[tuple[str, str], ...] = ()
     if record.error_type or record.error_message:
         error = (("Type", record.error_type or fmt.NONE), ("Message", record.error_message or fmt.NONE))
+    if record.unreadable:
+        unread = ", ".join(record.unreadable)
+        error += (("Damaged", f"{unread} could not be read from the database (shown empty)"),)
     metadata = json.dumps(record.request_metadata, indent=2, sort_keys=True) if record.request_metadata else None
     return CallDetails(
         title=fmt.inert(f"Call {record.id}"),

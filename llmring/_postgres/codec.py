@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from llmring._store.salvage import salvage_call
 from llmring._store.values import CALL_JSON_FIELDS, MODEL_DATA_FIELDS, dump_json, exact_money
 from llmring.schemas import CallRecord, LLMModel
 
@@ -69,11 +70,15 @@ def call_columns(records: Sequence[CallRecord]) -> list[list[Any]]:
 
 def call_from_row(row: Mapping[str, Any]) -> CallRecord:
     """A ``CallRecord`` from an llm_api_calls row."""
-    data = {name: row[name] for name in CALL_FIELDS}
-    for name in CALL_JSON_FIELDS:
-        if data[name] is not None:
-            data[name] = json.loads(data[name])
-    return CallRecord.model_validate(data)
+    raw = {name: row[name] for name in CALL_FIELDS}
+    data = dict(raw)
+    try:
+        for name in CALL_JSON_FIELDS:
+            if data[name] is not None:
+                data[name] = json.loads(data[name])
+        return CallRecord.model_validate(data)
+    except (ValueError, TypeError):  # ValidationError and JSONDecodeError are ValueErrors
+        return salvage_call(raw, [(name, json.loads) for name in CALL_JSON_FIELDS])
 
 
 def model_from_row(row: Mapping[str, Any]) -> LLMModel:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from llmring._store.salvage import salvage_call
 from llmring._store.values import (
     CALL_JSON_FIELDS,
     MODEL_BOOL_FIELDS,
@@ -156,8 +157,12 @@ def call_row(record: CallRecord) -> tuple[Any, ...]:
 
 def call_from_row(row: sqlite3.Row | Mapping[str, Any]) -> CallRecord:
     """A call-log row (by column name) as a ``CallRecord``."""
-    data = {name: row[_MONEY_COLUMNS.get(name, name)] for name in _CALL_FIELDS}
-    for name, decode in _DECODERS:
-        if data[name] is not None:
-            data[name] = decode(data[name])
-    return CallRecord.model_validate(data)
+    raw = {name: row[_MONEY_COLUMNS.get(name, name)] for name in _CALL_FIELDS}
+    data = dict(raw)
+    try:
+        for name, decode in _DECODERS:
+            if data[name] is not None:
+                data[name] = decode(data[name])
+        return CallRecord.model_validate(data)
+    except (ValueError, TypeError, ArithmeticError):  # ValidationError and JSONDecodeError are ValueErrors
+        return salvage_call(raw, _DECODERS)

@@ -52,6 +52,9 @@ def _row_json(call: CallRecord) -> dict[str, Any]:
     data = call.model_dump()
     data["total_tokens"] = call.total_tokens
     data["unpriced"] = call.unpriced
+    data["unreadable"] = list(call.unreadable)
+    if "called_at" in call.unreadable:
+        data["called_at"] = None
     return data
 
 
@@ -130,8 +133,10 @@ def call_cells(call: CallRecord, tz: tzinfo) -> list[str]:
     status = call.status.replace("_", " ")
     if not call.final:
         status = f"{status} (try {call.attempt})"
+    if call.unreadable:
+        status = f"{status} ({fmt.damage(call)})"
     return [
-        fmt.timestamp(call.called_at, tz),
+        fmt.call_time(call, tz),
         f"{call.provider}:{call.model_name}",
         status,
         f"{call.prompt_tokens:,} / {call.completion_tokens:,}",

@@ -78,7 +78,7 @@ def choose_format(chosen: OutputFormat | None, as_json: bool = False) -> OutputF
 
 
 # -- consoles and one-line diagnostics ---------------------------------------------------------------
-_consoles: dict[bool, Console] = {}
+_consoles: dict[tuple[bool, int | None], Console] = {}
 
 
 def terminal_width() -> int:
@@ -90,14 +90,18 @@ def terminal_width() -> int:
 
 
 def console(stderr: bool = False) -> Console:
-    """The rich Console for stdout (results) or stderr (diagnostics); never wider than the terminal."""
-    if stderr not in _consoles:
+    """The rich Console for stdout (results) or stderr (diagnostics); never wider than the terminal.
+
+    One per stream and width (an app run in-process, as tests do, may change both).
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else terminal_width()
+    key = (stderr, width)
+    if key not in _consoles:
         from rich.console import Console
 
-        stream = sys.stderr if stderr else sys.stdout
-        width = None if stream.isatty() else terminal_width()
-        _consoles[stderr] = Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
-    return _consoles[stderr]
+        _consoles[key] = Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+    return _consoles[key]
 
 
 def error(message: str) -> None:

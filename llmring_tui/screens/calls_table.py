@@ -19,11 +19,17 @@ from llmring.formatting import zone_name
 from llmring_tui.call_views import CallRow
 
 WIDE = 110
-STATUS_STYLES = {"success": "green", "error": "bold red", "timeout": "yellow", "rate_limited": "yellow"}
+STATUS_STYLES = {
+    "success": "green",
+    "error": "bold red",
+    "timeout": "yellow",
+    "rate_limited": "yellow",
+    "damaged": "bold magenta",
+}
 # Store order -> the column that shows it.
 ORDER_COLUMNS = {"time": "time", "cost": "cost", "tokens": "tokens", "latency": "latency", "model": "model"}
 ORDER_COLUMNS |= {"status": "status", "origin": "origin/user"}
-_FIXED = {"time": 14, "status": 12, "cost": 9, "tokens": 7, "latency": 7}
+_FIXED = {"time": 14, "status": 12, "cost": 10, "tokens": 7, "latency": 7}
 
 
 @dataclass(frozen=True)
