@@ -126,8 +126,8 @@ def _zone(local: bool) -> tzinfo:
     return time_zone(local)
 
 
-def call_cells(call: CallRecord, tz: tzinfo) -> list[str]:
-    """One call as table cells, in ``call_columns`` order."""
+def call_cells(call: CallRecord, tz: tzinfo, *, short_time: bool = False) -> list[str]:
+    """One call as table cells, in ``call_columns`` order (``short_time``: no year)."""
     from llmring import formatting as fmt
 
     status = call.status.replace("_", " ")
@@ -135,8 +135,9 @@ def call_cells(call: CallRecord, tz: tzinfo) -> list[str]:
         status = f"{status} (try {call.attempt})"
     if call.unreadable:
         status = f"{status} ({fmt.damage(call)})"
+    when = fmt.call_time(call, tz)
     return [
-        fmt.call_time(call, tz),
+        when[5:] if short_time and when != fmt.NONE else when,
         f"{call.provider}:{call.model_name}",
         status,
         f"{call.prompt_tokens:,} / {call.completion_tokens:,}",
@@ -153,7 +154,7 @@ def call_columns(tz: tzinfo) -> list[Column]:
 
     return [
         Column(time_header(tz), number=True),
-        Column("Model", min_width=14),
+        Column("Model", min_width=10),
         Column("Status", min_width=7),
         Column("Tokens", number=True),
         Column("Cost", number=True),
@@ -164,13 +165,16 @@ def call_columns(tz: tzinfo) -> list[Column]:
 
 
 def _print_calls(found: list[CallRecord], chosen: Any, tz: tzinfo) -> None:
-    from llmring.cli.output import print_rows
+    from llmring.cli.output import OutputFormat, print_rows
 
+    # On screen the year is noise when every call is from this year; files and pipes keep it.
+    year = datetime.now(tz).year
+    short = chosen is OutputFormat.table and all(c.called_at.astimezone(tz).year == year for c in found)
     print_rows(
         call_columns(tz),
-        (call_cells(c, tz) for c in found),
+        (call_cells(c, tz, short_time=short) for c in found),
         chosen,
-        caption=f"{len(found)} call(s), newest first",
+        caption=f"{len(found)} call(s), newest first" + (f"; times in {year}" if short else ""),
     )
 
 

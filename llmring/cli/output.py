@@ -210,13 +210,15 @@ def _print_table(columns: list[Column], rows: list[list[str]], *, title: str | N
     least = [n if c.number else min(n, c.min_width) for n, c in zip(natural, columns, strict=True)]
     shown = list(range(len(columns)))
 
-    def needed(indexes: list[int]) -> int:
+    def needed(indexes: list[int], essentials_whole: bool = False) -> int:
         # Two characters between columns (collapsed padding around the divider), none at the edges.
-        return sum(least[i] for i in indexes) + 2 * (len(indexes) - 1)
+        whole = [natural[i] if essentials_whole and not columns[i].drop else least[i] for i in indexes]
+        return sum(whole) + 2 * (len(indexes) - 1)
 
+    # A low-value column stays only if the essential ones can still have their whole width.
     droppable = sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: (-columns[i].drop, -i))
     hidden: list[int] = []
-    while needed(shown) > width and droppable:
+    while needed(shown, essentials_whole=True) > width and droppable:
         gone = droppable.pop(0)
         shown.remove(gone)
         hidden.append(gone)
@@ -224,7 +226,7 @@ def _print_table(columns: list[Column], rows: list[list[str]], *, title: str | N
         typer.echo("\n".join(plain_lines(columns, rows)))  # even the essentials do not fit: never cut a number
         return
     lengths = [[cell_len(columns[i].header), *(cell_len(row[i]) for row in rows)] for i in shown]
-    widths = _fit(lengths, [least[i] for i in shown], width - 2 * (len(shown) - 1))
+    widths = _fit(lengths, [least[i] for i in shown], width - 2 * (len(shown) - 1), [columns[i].drop for i in shown])
     notes = [caption] if caption else []
     if hidden:
         names = ", ".join(columns[i].header for i in sorted(hidden))
@@ -242,9 +244,9 @@ def wrap(text: str, width: int) -> str:
     before a capital (``ProviderTimeout`` / ``Error``), where one is near the end, else mid-word."""
     lines = []
     while len(text) > width > 0:
-        cut = max(text.rfind(mark, 0, width) for mark in (":", "/", "-", " "))
-        capital = next((i - 1 for i in range(width, 0, -1) if text[i].isupper() and text[i - 1].islower()), -1)
-        cut = max(cut, capital)
+        marks = [i for i in range(width) if text[i] in ":/- " or (text[i + 1].isupper() and text[i].islower())]
+        # The last break that does not leave a stub of one or two characters on the next line.
+        cut = next((i for i in reversed(marks) if len(text) - i - 1 > 2), marks[-1] if marks else -1)
         if cut < width // 3:
             lines.append(text[:width])
             text = text[width:]
@@ -255,9 +257,9 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def _fit(lengths: list[list[int]], least: list[int], room: int) -> list[int]:
+def _fit(lengths: list[list[int]], least: list[int], room: int, drop: list[int]) -> list[int]:
     """Column widths within ``room``: one character at a time is taken from the column where that
-    wraps the fewest more cells (then from the widest), never below its ``least`` width."""
+    wraps the fewest more cells (then the least essential, then the widest), never below ``least``."""
     from bisect import bisect_right
 
     ordered = [sorted(cells) for cells in lengths]
@@ -270,7 +272,7 @@ def _fit(lengths: list[list[int]], least: list[int], room: int) -> list[int]:
         candidates = [i for i, w in enumerate(widths) if w > least[i]]
         if not candidates:
             break
-        i = min(candidates, key=lambda i: (wrapped(i, widths[i] - 1) - wrapped(i, widths[i]), -widths[i]))
+        i = min(candidates, key=lambda i: (wrapped(i, widths[i] - 1) - wrapped(i, widths[i]), -drop[i], -widths[i]))
         widths[i] -= 1
     return widths
 

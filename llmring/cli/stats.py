@@ -122,8 +122,8 @@ def breakdown_columns(by: GroupBy) -> list[Column]:
         Column("Calls", number=True),
         Column("Tokens", number=True),
         Column("Cost", number=True),
-        Column("Errors", number=True),
-        Column("Cache hits", number=True),
+        Column("Errors", number=True, drop=1),
+        Column("Cache hits", number=True, drop=2),
         Column("Latency", number=True),
     ]
 
