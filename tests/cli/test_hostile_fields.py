@@ -84,7 +84,7 @@ def hostile_db(tmp_path: Path) -> Path:
     ids=lambda c: " ".join(c),
 )
 def test_ledger_fields_are_inert_on_a_terminal(hostile_db: Path, command: list[str]) -> None:
-    code, output = run_on_pty(["--sqlite", str(hostile_db), *command], columns=200)
+    _, output = run_on_pty(["--sqlite", str(hostile_db), *command], columns=200)
     assert not control_sequences(output), (command, control_sequences(output), output[:2000])
     assert b"PWNED" in output or b"pwned" in output or command[0] == "models" or b"\\u001b" in output
     assert b"Traceback" not in output
