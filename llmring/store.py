@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_chec
 
 from pydantic import BaseModel, Field
 
-from llmring.schemas import CallRecord, LLMModel, UsageStats
+from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     from llmring.settings import DatabaseTarget
@@ -32,6 +32,8 @@ class CallFilters:
     ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
     of ``provider:model``, origin, user or error message; ``since`` an inclusive lower bound on
     ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page.
+    A ``status`` that no row can have is a ``ConfigurationError`` when the filters are built, so a
+    caller finds out before any database is opened.
     """
 
     origin: str | None = None
@@ -42,6 +44,12 @@ class CallFilters:
     since: datetime | None = None
     search: str | None = None
     before: tuple[datetime, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in CALL_STATUSES:
+            from llmring.errors import ConfigurationError
+
+            raise ConfigurationError(f"unknown status {self.status!r}: use one of {', '.join(CALL_STATUSES)}")
 
 
 class UsageBreakdownRow(BaseModel):

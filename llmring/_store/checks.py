@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from llmring import schemas
 from llmring.errors import ConfigurationError
-from llmring.schemas import CALL_STATUSES, CallRecord
+from llmring.schemas import CallRecord
 from llmring.store import BREAKDOWN_KEYS
 
 # Keyword arguments the seed's record_api_call took that CallRecord has no field for: kept in
@@ -22,17 +22,11 @@ from llmring.store import BREAKDOWN_KEYS
 SEED_EXTRAS = frozenset({"top_p", "stop_sequences", "seed", "tool_choice", "parallel_tool_calls"})
 
 
-def check_status(status: str | None) -> None:
-    """A ``ConfigurationError`` for a call status filter that no row can have."""
-    if status is not None and status not in CALL_STATUSES:
-        raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(CALL_STATUSES)}")
-
-
-def check_listing(limit: int, offset: int, status: str | None) -> None:
-    """The arguments of a call listing that both stores refuse before querying."""
+def check_listing(limit: int, offset: int) -> None:
+    """The paging arguments of a call listing that both stores refuse before querying (the
+    filters check themselves: ``CallFilters``)."""
     if limit < 0 or offset < 0:
         raise ConfigurationError("limit and offset must be >= 0")
-    check_status(status)
 
 
 def check_breakdown(by: str) -> None:
