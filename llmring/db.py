@@ -282,7 +282,7 @@ class LLMDatabase(StoreBase):
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
-        check_listing(limit, offset, filters.status, filters)
+        check_listing(limit, offset)
         sql, params = queries.calls_query(filters, limit, offset)
         db = await self._manager_ready()
         return [codec.call_from_row(row) for row in await db.fetch_all(sql, *params)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_chec
 
 from pydantic import BaseModel, Field
 
-from llmring.schemas import CallRecord, LLMModel, UsageStats
+from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     from llmring.settings import DatabaseTarget
@@ -36,7 +36,9 @@ class CallFilters:
     ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
     (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
     latency, model, status or origin (then user), descending unless ``ascending``; rows without
-    a cost or latency come last either way, and ties go newest first.
+    a cost or latency come last either way, and ties go newest first. A ``status`` that no row
+    can have, an unknown order or a keyset on another order is a ``ConfigurationError`` when the
+    filters are built, so a caller finds out before any database is opened.
     """
 
     origin: str | None = None
@@ -49,6 +51,16 @@ class CallFilters:
     before: tuple[datetime, str] | None = None
     order_by: CallOrder = "time"
     ascending: bool = False
+
+    def __post_init__(self) -> None:
+        from llmring.errors import ConfigurationError
+
+        if self.status is not None and self.status not in CALL_STATUSES:
+            raise ConfigurationError(f"unknown status {self.status!r}: use one of {', '.join(CALL_STATUSES)}")
+        if self.order_by not in CALL_ORDERS:
+            raise ConfigurationError(f"cannot order calls by {self.order_by!r}: use one of {', '.join(CALL_ORDERS)}")
+        if self.before is not None and (self.order_by != "time" or self.ascending):
+            raise ConfigurationError("before= pages the newest-first order only: page other orders with offset")
 
 
 class UsageBreakdownRow(BaseModel):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from llmring import formatting as fmt
 from llmring.cost import billed_tokens
+from llmring.schemas import TOKEN_FIELDS
 
 if TYPE_CHECKING:
     from llmring.schemas import CallRecord
@@ -197,7 +198,8 @@ RATE_LABELS = {
 
 def _component_tokens(record: CallRecord) -> dict[str, int]:
     # A reasoning amount in the bill means the model had a reasoning rate when it was priced.
-    return dict(billed_tokens(record, has_reasoning_rate="reasoning" in (record.cost_breakdown or {})))
+    counts = {name: getattr(record, name) for name in TOKEN_FIELDS if hasattr(record, name)}
+    return billed_tokens(counts, has_reasoning_rate="reasoning" in (record.cost_breakdown or {}))
 
 
 def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:

@@ -5,12 +5,14 @@ so several schemas can share a database."""
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmring._postgres import codec
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
-from llmring.store import CallFilters
+
+if TYPE_CHECKING:
+    from llmring.store import CallFilters
 
 # PostgreSQL array element type of each call field in the batch insert (text unless listed).
 _CALL_TYPES: dict[str, str] = {

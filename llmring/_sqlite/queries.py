@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmring._sqlite import codec
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
-from llmring.store import CallFilters
+
+if TYPE_CHECKING:
+    from llmring.store import CallFilters
 
 _COLS = MODEL_DATA_FIELDS
 INSERT_MODEL = (

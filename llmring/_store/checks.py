@@ -14,30 +14,19 @@ from pydantic import ValidationError
 
 from llmring import schemas
 from llmring.errors import ConfigurationError
-from llmring.schemas import CALL_STATUSES, CallRecord
-from llmring.store import BREAKDOWN_KEYS, CALL_ORDERS, CallFilters
+from llmring.schemas import CallRecord
+from llmring.store import BREAKDOWN_KEYS
 
 # Keyword arguments the seed's record_api_call took that CallRecord has no field for: kept in
 # request_metadata rather than dropped (the system prompt only as a hash).
 SEED_EXTRAS = frozenset({"top_p", "stop_sequences", "seed", "tool_choice", "parallel_tool_calls"})
 
 
-def check_status(status: str | None) -> None:
-    """A ``ConfigurationError`` for a call status filter that no row can have."""
-    if status is not None and status not in CALL_STATUSES:
-        raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(CALL_STATUSES)}")
-
-
-def check_listing(limit: int, offset: int, status: str | None, filters: CallFilters | None = None) -> None:
-    """The arguments of a call listing that both stores refuse before querying."""
+def check_listing(limit: int, offset: int) -> None:
+    """The paging arguments of a call listing that both stores refuse before querying (the
+    filters check themselves: ``CallFilters``)."""
     if limit < 0 or offset < 0:
         raise ConfigurationError("limit and offset must be >= 0")
-    check_status(status)
-    if filters is not None:
-        if filters.order_by not in CALL_ORDERS:
-            raise ConfigurationError(f"cannot order calls by {filters.order_by!r}: use one of {', '.join(CALL_ORDERS)}")
-        if filters.before is not None and (filters.order_by != "time" or filters.ascending):
-            raise ConfigurationError("before= pages the newest-first order only: page other orders with offset")
 
 
 def check_breakdown(by: str) -> None:

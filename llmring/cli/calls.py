@@ -87,11 +87,18 @@ def calls(
     Times are UTC unless --local. A cache hit costs nothing and shows as "cached"; a success
     whose model has no price shows as "unpriced".
     """
-    from llmring._store.checks import check_status
     from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
+    from llmring.store import CallFilters
 
-    check_status(status)  # before any database is opened
-    after = parse_since(since) if since else None
+    # Built (and so checked) before any database is opened.
+    query = CallFilters(
+        origin=origin,
+        id_at_origin=user,
+        model=model,
+        status=status,
+        since=parse_since(since) if since else None,
+        search=search,
+    )
     chosen = choose_format(fmt, as_json)
     filters = {
         "--model": model,
@@ -103,9 +110,7 @@ def calls(
     }
 
     async def action(store: Store) -> tuple[list[CallRecord], int]:
-        found = await store.list_recent_calls(
-            origin=origin, id_at_origin=user, limit=limit, model=model, status=status, since=after, search=search
-        )
+        found = await store.list_calls(query, limit=limit)
         total = await store.count_calls() if not found else len(found)
         return found, total
 

@@ -19,7 +19,7 @@ from llmring.errors import ConfigurationError, LLMRingError
 try:  # typer >= 0.20 vendors click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - older typer on the click package
-    from click.exceptions import UsageError  # type: ignore[no-redef]
+    from click.exceptions import UsageError  # type: ignore[no-redef,assignment,unused-ignore]
 
 if TYPE_CHECKING:
     from llmring.settings import DatabaseTarget

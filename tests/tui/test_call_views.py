@@ -24,7 +24,7 @@ def test_cost_lines_never_show_negative_tokens() -> None:
     )
     lines = {line.component: line.tokens for line in call_details(record, UTC).cost_lines}
     assert lines == {"Input": 10, "Reasoning": 5, "Output": 0}
-    assert dict(billed_tokens(record, has_reasoning_rate=True))["output"] == 0
+    assert billed_tokens(record.model_dump(), has_reasoning_rate=True)["output"] == 0
 
 
 def test_cost_cells_use_the_one_vocabulary() -> None:
