@@ -289,6 +289,14 @@ class CallsScreen(DashboardScreen):
     def action_cycle_time(self) -> None:
         self._cycle("#calls-time", [key for key, _, _ in TIME_RANGES])
 
+    def action_time_filter(self, time_range: str) -> None:
+        """Show only calls from the last hour, 24 hours, 7 or 30 days (``1h``, ``24h``, ``7d``, ``30d``)."""
+        self.query_one("#calls-time", Select).value = time_range
+
+    def action_sort_by(self, order_by: str, ascending: bool) -> None:
+        """Sort by ``order_by`` (time, cost, tokens, latency, model, status, origin)."""
+        self.sort_by(order_by, ascending)
+
     def action_status_filter(self, status: str) -> None:
         """Show only calls with ``status``."""
         self.query_one("#calls-status", Select).value = status

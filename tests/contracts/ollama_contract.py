@@ -18,7 +18,7 @@ import yaml
 from ollama._types import ChatRequest, ChatResponse, Message, Options, Tool
 from pydantic import ValidationError
 
-from tests.contracts.spec_files import SpecValidators, normalize_openapi, specs_dir
+from tests.contracts.spec_files import SpecValidators, normalize_openapi, spec_path
 
 SPEC_FILE = "ollama-openapi.yaml"
 ROLES = frozenset({"system", "user", "assistant", "tool"})
@@ -29,8 +29,8 @@ MESSAGE_KEYS = frozenset(Message.model_fields)
 @functools.cache
 def spec() -> SpecValidators | None:
     """The Ollama spec (loaded once), or None if it is not on this machine."""
-    path = specs_dir() / SPEC_FILE
-    if not path.exists():
+    path = spec_path(SPEC_FILE)
+    if path is None:
         return None
     with path.open(encoding="utf-8") as fh:
         return SpecValidators("urn:ollama", normalize_openapi(yaml.safe_load(fh)))

@@ -28,7 +28,7 @@ from openai.types.responses.response_create_params import ResponseCreateParams
 from openai.types.shared import ErrorObject
 from pydantic import TypeAdapter, ValidationError
 
-from tests.contracts.spec_files import SpecValidators, normalize_openapi, specs_dir
+from tests.contracts.spec_files import SpecValidators, normalize_openapi, spec_path
 
 SPEC_FILE = "openai-openapi.json"
 
@@ -50,8 +50,8 @@ RESPONSES_REQUEST_KEYS = _allowed_keys(ResponseCreateParams)
 @functools.cache
 def spec() -> SpecValidators | None:
     """The normalised OpenAI spec (3.4 MB, loaded once), or None if it is not on this machine."""
-    path = specs_dir() / SPEC_FILE
-    if not path.exists():
+    path = spec_path(SPEC_FILE)
+    if path is None:
         return None
     with path.open(encoding="utf-8") as fh:
         return SpecValidators("urn:openai", normalize_openapi(json.load(fh)))

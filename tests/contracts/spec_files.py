@@ -2,6 +2,10 @@
 
 The specs are not on any package registry and are never copied into the project: they are read
 from ``../shared/specs`` next to the checkout (or ``$LLMRING_SPECS_DIR``), once per session.
+
+On a fresh clone they are absent: the tests that need them skip with a reason that says how to
+provide them (``needs_spec``), and the fakes check requests against the SDK types only. Under
+``CI=1`` (``.ci/run``, which guarantees them) a missing spec is an error instead (``spec_path``).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -22,6 +27,34 @@ def specs_dir() -> Path:
     """``$LLMRING_SPECS_DIR``, else ``<checkout>/../shared/specs``."""
     override = os.environ.get("LLMRING_SPECS_DIR")
     return Path(override) if override else REPO_ROOT.parent / "shared" / "specs"
+
+
+def missing_reason(name: str) -> str:
+    """Why a test that needs spec ``name`` cannot run here, and how to make it run."""
+    return (
+        f"needs the provider spec {specs_dir() / name}, which is not in the repository: put the OpenAPI"
+        " specs (openai-openapi.json, ollama-openapi.yaml) in ../shared/specs beside the checkout,"
+        " or set LLMRING_SPECS_DIR to the directory that holds them"
+    )
+
+
+class MissingSpec(RuntimeError):
+    """A spec file is missing where CI guarantees it (``CI=1``)."""
+
+
+def spec_path(name: str) -> Path | None:
+    """Spec ``name``'s path; None when it is absent, except under ``CI=1``, where that is an error."""
+    path = specs_dir() / name
+    if path.exists():
+        return path
+    if os.environ.get("CI") == "1":
+        raise MissingSpec(f"CI=1 but {missing_reason(name)}")
+    return None
+
+
+def needs_spec(name: str) -> pytest.MarkDecorator:
+    """Skip a test when spec ``name`` is absent (with ``missing_reason``); under CI=1 it runs and fails."""
+    return pytest.mark.skipif(spec_path(name) is None, reason=missing_reason(name))
 
 
 def normalize_openapi(node: Any) -> Any:

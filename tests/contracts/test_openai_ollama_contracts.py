@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from tests.contracts import ollama_contract, openai_contract
+from tests.contracts.spec_files import needs_spec
 
-needs_openai_spec = pytest.mark.skipif(openai_contract.spec() is None, reason="OpenAI spec not in ../shared/specs")
-needs_ollama_spec = pytest.mark.skipif(ollama_contract.spec() is None, reason="Ollama spec not in ../shared/specs")
+needs_openai_spec = needs_spec(openai_contract.SPEC_FILE)
+needs_ollama_spec = needs_spec(ollama_contract.SPEC_FILE)
 
 # wire_formats.md 1.2 and 1.5 (both checked there against the spec and the SDK).
 CHAT_REQUEST: dict[str, Any] = {

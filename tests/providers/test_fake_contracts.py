@@ -9,6 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.contracts import ollama_contract, openai_contract
+from tests.contracts.spec_files import needs_spec
 from tests.fakes import ollama_fake as ollama_replies
 from tests.fakes import openai_replies
 from tests.fakes.ollama_fake import OllamaFake
@@ -36,6 +38,7 @@ def test_ollama_canned_replies_satisfy_the_contract() -> None:
     assert OllamaFake.check_reply(ollama_replies.error_reply(404, "model 'x' not found")) == []
 
 
+@needs_spec(openai_contract.SPEC_FILE)  # the spec is what names CreateChatCompletionRequest
 async def test_openai_fake_flags_a_malformed_request(openai_fake: OpenAIFake) -> None:
     bad = {"model": "gpt-4o", "messages": [{"role": "bot", "content": "hi"}], "temperature": "0.2", "max_tokens": 5}
     async with httpx.AsyncClient() as client:
@@ -64,6 +67,7 @@ def test_openai_fake_flags_a_drifting_enqueued_reply(openai_fake: OpenAIFake) ->
     assert any("finish_reason" in p for p in problems)
 
 
+@needs_spec(ollama_contract.SPEC_FILE)
 async def test_ollama_fake_flags_a_malformed_request(ollama_fake: OllamaFake) -> None:
     bad = {"model": "llama3.2", "messages": [{"role": "bot", "content": "hi"}], "options": {"temperature": "hot"}}
     async with httpx.AsyncClient() as client:

@@ -224,3 +224,18 @@ async def test_stats_by_day_tab_and_b_cycles_breakdowns(store: SQLiteDatabase) -
         for expected in ("model", "provider", "origin", "day"):
             await press(pilot, "b")
             assert screen.breakdown_key == expected
+
+
+async def test_palette_reaches_the_new_actions(store: SQLiteDatabase) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.run_in_mode("calls", "sort_by('cost', False)")
+        await settle(pilot)
+        assert app.screen.filters.order_by == "cost"  # type: ignore[attr-defined]
+        await app.run_in_mode("calls", "time_filter('24h')")
+        await settle(pilot)
+        assert len(ids(app)) == 13
+        await app.run_in_mode("stats", "next_breakdown")
+        await settle(pilot)
+        assert app.screen.breakdown_key == "model"  # type: ignore[attr-defined]
