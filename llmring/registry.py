@@ -5,7 +5,8 @@ Format v2, one file per provider::
     {"provider": "openai", "version": 3, "updated": "2026-12-04", "models": [{...}, ...]}
 
 ``version`` is an integer that ``tools/registry_sync.py`` bumps whenever the file's content changes
-and ``updated`` (YYYY-MM-DD) is the day of that change. Every entry is validated strictly: unknown
+and ``updated`` (YYYY-MM-DD) is the day of that change; a file written before v2 has neither and
+loads as version 0. Every entry is validated strictly: unknown
 fields are errors, numbers must be numbers, dates must be YYYY-MM-DD, and an error is one line that
 names the file, the model and the field.
 
@@ -115,8 +116,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from llmring import schemas
 from llmring.errors import RegistryError
-from llmring.schemas import PROVIDERS, LLMModel, utc_now
+from llmring.schemas import PROVIDERS, LLMModel
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -291,13 +293,13 @@ def _decimal(value: Price) -> Decimal | None:
 
 
 class RegistryFile(BaseModel):
-    """A whole ``<provider>.json`` file."""
+    """A whole ``<provider>.json`` file (``version`` 0 and no ``updated``: a file older than v2)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     provider: str
-    version: int
-    updated: str
+    version: int = 0
+    updated: str | None = None
     models: list[RegistryEntry]
 
     _updated = field_validator("updated")(_iso_day)
@@ -401,7 +403,7 @@ def load_file(
     By default: the models active now, priced as of now (see the module docstring).
     """
     parsed = read_file(path)
-    now = utc_now()
+    now = schemas.utc_now()  # looked up per call, so a test's frozen clock applies
     models = []
     for entry in parsed.models:
         model = entry.to_model(parsed.provider)

@@ -393,9 +393,12 @@ class LLMModel(BaseModel):
         for period in periods:
             start = period.get("from")
             start = start.isoformat() if isinstance(start, date) else start
-            if not isinstance(start, str) or len(start) != 10 or start <= previous:
-                raise ValueError("each price period needs a 'from' date (YYYY-MM-DD), in ascending order")
-            date.fromisoformat(start)
+            try:
+                if not isinstance(start, str) or len(start) != 10 or start <= previous:
+                    raise ValueError(start)
+                date.fromisoformat(start)
+            except ValueError:
+                raise ValueError("each price period needs a 'from' date (YYYY-MM-DD), in ascending order") from None
             entry: dict[str, Any] = {"from": start}
             for name, value in period.items():
                 if name == "from":
