@@ -33,6 +33,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,9 +43,11 @@ from registry_build import PROVIDERS, Build, build  # noqa: E402
 
 from llmring.errors import RegistryError  # noqa: E402
 from llmring.price_maps import convert_genai_prices, convert_litellm, read_genai_prices, read_litellm  # noqa: E402
+from llmring.price_maps.merge import entry_json  # noqa: E402
 from llmring.registry import RegistryFile, load_registry  # noqa: E402
 
 CURATION = Path(__file__).resolve().parent / "registry_curation.toml"
+WHEELS = Path(platformdirs.user_cache_dir("llmring")) / "price-maps"
 _WHEEL = {"litellm": "litellm-*.whl", "genai-prices": "genai_prices-*.whl"}
 _INSTALLED = {
     "litellm": ("litellm", "model_prices_and_context_window_backup.json"),
@@ -109,7 +113,7 @@ def render(provider: str, models: list[dict[str, Any]], old: dict[str, Any] | No
 
 def _changes(old: list[dict[str, Any]], new: list[dict[str, Any]], day: str) -> list[str]:
     """``+name``, ``~name: field old -> new; ...`` and ``-name`` lines, ``as_of`` aside."""
-    before = {e["model_name"]: e for e in old}
+    before = {e["model_name"]: entry_json(e) for e in old}  # defaults written out: only real changes show
     after = {e["model_name"]: e for e in new}
     lines = []
     for name, entry in after.items():
@@ -169,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--litellm", type=Path, help="litellm wheel or model_prices JSON")
     parser.add_argument("--genai-prices", type=Path, help="genai-prices wheel, data.json or data.py")
-    parser.add_argument("--wheels", type=Path, default=ROOT / ".price-maps", help="where to look for wheels")
+    parser.add_argument("--wheels", type=Path, default=WHEELS, help=f"where to look for wheels (default {WHEELS})")
     parser.add_argument("--download", action="store_true", help="pip-download the newest wheels into --wheels")
     parser.add_argument("--curation", type=Path, default=CURATION)
     parser.add_argument("--registry", type=Path, default=ROOT / "registry_json")

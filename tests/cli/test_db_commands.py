@@ -71,7 +71,12 @@ def test_json_refresh_inserts_updates_retires_and_reactivates(invoke: Invoke, db
     write_registry(
         models,
         "openai",
-        [entry("a"), entry("b", dollars_per_million_tokens_input=0.5), entry("c", inactive_from="2020-01-01"), entry("d")],
+        [
+            entry("a"),
+            entry("b", dollars_per_million_tokens_input=0.5),
+            entry("c", inactive_from="2020-01-01"),
+            entry("d"),
+        ],
     )
     second = refresh(invoke, db, models)
     assert (second["inserted"], second["updated"], second["retired"]) == (["openai:d"], ["openai:b"], ["openai:c"])

@@ -60,7 +60,9 @@ async def test_anthropic_prompt_cache_tokens_are_priced(fakes: None, db_path: Pa
 
 async def test_gemini_thinking_tokens_are_output(fakes: None, db_path: Path) -> None:
     async with LLMRingSQLite(db_path) as ring:
-        response = await ring.chat(LLMRequest(model="gemini-2.5-flash-lite", messages=[Message(role="user", content="Hi")]))
+        response = await ring.chat(
+            LLMRequest(model="gemini-2.5-flash-lite", messages=[Message(role="user", content="Hi")])
+        )
         chunks = [
             c
             async for c in ring.chat_stream(
