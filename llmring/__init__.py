@@ -23,13 +23,44 @@ _EXPORTS: dict[str, str] = {
     "UsageStats": "llmring.schemas",
     "CallRecord": "llmring.schemas",
     "StreamChunk": "llmring.schemas",
-    "LLMRingError": "llmring.errors",
     "analyze_image": "llmring.file_utils",
     "analyze_file": "llmring.file_utils",
+    # The errors callers catch (the whole tree of llmring.errors).
+    "LLMRingError": "llmring.errors",
+    "ConfigurationError": "llmring.errors",
+    "MissingAPIKeyError": "llmring.errors",
+    "InvalidRequestError": "llmring.errors",
+    "ModelNotFoundError": "llmring.errors",
+    "RegistryError": "llmring.errors",
+    "FileInputError": "llmring.errors",
+    "DatabaseError": "llmring.errors",
+    "ProviderError": "llmring.errors",
+    "AuthenticationError": "llmring.errors",
+    "PermissionDeniedError": "llmring.errors",
+    "ProviderModelNotFoundError": "llmring.errors",
+    "BadRequestError": "llmring.errors",
+    "ContextLengthExceededError": "llmring.errors",
+    "ContentFilteredError": "llmring.errors",
+    "UnsupportedFeatureError": "llmring.errors",
+    "RateLimitError": "llmring.errors",
+    "QuotaExceededError": "llmring.errors",
+    "ProviderTimeoutError": "llmring.errors",
+    "ProviderUnavailableError": "llmring.errors",
+    "ProviderConnectionError": "llmring.errors",
+    "ResponseFormatError": "llmring.errors",
+    "StreamClosedEarly": "llmring.errors",
 }
 
 __all__ = [
+    "AuthenticationError",
+    "BadRequestError",
     "CallRecord",
+    "ConfigurationError",
+    "ContentFilteredError",
+    "ContextLengthExceededError",
+    "DatabaseError",
+    "FileInputError",
+    "InvalidRequestError",
     "LLMDatabase",
     "LLMModel",
     "LLMRequest",
@@ -38,8 +69,22 @@ __all__ = [
     "LLMRingError",
     "LLMRingSQLite",
     "Message",
+    "MissingAPIKeyError",
+    "ModelNotFoundError",
+    "PermissionDeniedError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderModelNotFoundError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "RegistryError",
+    "ResponseFormatError",
     "SQLiteDatabase",
     "StreamChunk",
+    "StreamClosedEarly",
+    "UnsupportedFeatureError",
     "UsageStats",
     "__version__",
     "analyze_file",
@@ -49,7 +94,31 @@ __all__ = [
 if TYPE_CHECKING:
     from llmring.db import LLMDatabase
     from llmring.db_sqlite import SQLiteDatabase
-    from llmring.errors import LLMRingError
+    from llmring.errors import (
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ContentFilteredError,
+        ContextLengthExceededError,
+        DatabaseError,
+        FileInputError,
+        InvalidRequestError,
+        LLMRingError,
+        MissingAPIKeyError,
+        ModelNotFoundError,
+        PermissionDeniedError,
+        ProviderConnectionError,
+        ProviderError,
+        ProviderModelNotFoundError,
+        ProviderTimeoutError,
+        ProviderUnavailableError,
+        QuotaExceededError,
+        RateLimitError,
+        RegistryError,
+        ResponseFormatError,
+        StreamClosedEarly,
+        UnsupportedFeatureError,
+    )
     from llmring.file_utils import analyze_file, analyze_image
     from llmring.schemas import CallRecord, LLMModel, LLMRequest, LLMResponse, Message, StreamChunk, UsageStats
     from llmring.service import LLMRing
@@ -63,3 +132,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

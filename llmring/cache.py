@@ -5,6 +5,10 @@ A request is cached only when it asks (``cache={"enabled": True}``) and is deter
 provider's default, which is not deterministic). Entries live ``cache["ttl_seconds"]`` seconds,
 default ``DEFAULT_TTL_SECONDS`` (one hour).
 
+What is kept of a response is its answer and token counts (``to_cache_entry``); a hit is served as
+a response with cost 0 and ``cached=True`` (``response_from_cache``), or as one stream chunk
+(``chunk_from_response``); a streamed answer is assembled for the cache by ``StreamAssembler``.
+
 Two backends behind one small protocol: ``StoreCache`` uses the store's ``cache_get``/``cache_set``
 (SQLite or PostgreSQL) when database logging is on, ``MemoryCache`` (LRU + TTL, per process)
 otherwise. A failing backend never fails a call: the service logs a warning and treats it as a miss.
@@ -17,11 +21,18 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from llmring.schemas import TOKEN_FIELDS, LLMResponse, StreamChunk
+
 if TYPE_CHECKING:
+    from llmring.routing import Route
     from llmring.schemas import LLMRequest
     from llmring.store import Store
+
+# What the cache keeps of a response's usage: every token count, and their total.
+_USAGE_KEYS = (*TOKEN_FIELDS, "total_tokens")
 
 DEFAULT_TTL_SECONDS = 3600
 MAX_CACHE_TEMPERATURE = 0.1
@@ -135,3 +146,92 @@ class StoreCache:
 
     async def set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
         await self.store.cache_set(key, {"expires_at": self._clock() + ttl_seconds, "value": value}, ttl_seconds)
+
+
+def to_cache_entry(response: LLMResponse) -> dict[str, Any]:
+    """What the cache keeps of a response: the answer and its token counts (not its cost)."""
+    return {
+        "content": response.content,
+        "model": response.model,
+        "finish_reason": response.finish_reason,
+        "tool_calls": response.tool_calls,
+        "usage": {k: int(response.usage.get(k) or 0) for k in _USAGE_KEYS},
+        "request_id": response.request_id,
+    }
+
+
+def response_from_cache(entry: dict[str, Any], route: Route, call_id: str, savings: Decimal | None) -> LLMResponse:
+    """A cached entry as a response: cost 0, ``cached=True``, what it saved in ``metadata``."""
+    usage = {k: int(v) for k, v in (entry.get("usage") or {}).items() if k in _USAGE_KEYS}
+    return LLMResponse(
+        content=entry["content"],
+        model=entry.get("model") or route.model_name,
+        usage={**usage, "cost": Decimal(0)},
+        finish_reason=entry.get("finish_reason"),
+        tool_calls=entry.get("tool_calls"),
+        provider=route.provider,
+        request_id=entry.get("request_id"),
+        cached=True,
+        metadata={
+            "cache_hit": True,
+            "cache_savings": savings,
+            "cost_breakdown": {},
+            "unpriced": False,
+            "call_id": call_id,
+        },
+    )
+
+
+def valid_cache_entry(entry: Any) -> bool:
+    """A cache value we can serve (anything else is a miss)."""
+    return isinstance(entry, dict) and isinstance(entry.get("content"), str) and isinstance(entry.get("usage"), dict)
+
+
+def chunk_from_response(response: LLMResponse) -> StreamChunk:
+    """A whole (cached) response as one final stream chunk."""
+    calls = None
+    if response.tool_calls:
+        calls = [{"index": i, **call} for i, call in enumerate(response.tool_calls)]
+    return StreamChunk(
+        delta=response.content,
+        model=response.model,
+        finish_reason=response.finish_reason,
+        usage=response.usage,
+        tool_calls=calls,
+        request_id=response.request_id,
+    )
+
+
+class StreamAssembler:
+    """Collects a stream's text and tool-call deltas into one response (for the cache)."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, chunk: StreamChunk) -> None:
+        if chunk.delta:
+            self.text.append(chunk.delta)
+        for delta in chunk.tool_calls or ():
+            call = self.calls.setdefault(
+                int(delta.get("index", 0)), {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+            )
+            if delta.get("id"):
+                call["id"] = delta["id"]
+            fn = delta.get("function") or {}
+            if fn.get("name"):
+                call["function"]["name"] = fn["name"]
+            call["function"]["arguments"] += fn.get("arguments") or ""
+
+    def response(
+        self, model: str, finish_reason: str | None, usage: dict[str, Any], request_id: str | None
+    ) -> LLMResponse:
+        calls = [self.calls[i] for i in sorted(self.calls)] or None
+        return LLMResponse(
+            content="".join(self.text),
+            model=model,
+            usage=usage,
+            finish_reason=finish_reason,
+            tool_calls=calls,
+            request_id=request_id,
+        )

@@ -1,11 +1,11 @@
-"""Logging every call: building its rows, and writing them without ever slowing or failing it.
+"""The rows of one call: ``CallRecorder`` turns a logical call into call-log rows.
 
-``CallLog`` turns one logical call into rows: one per failed attempt that was retried
-(``final=False``, from the provider's ``on_retry`` hook) and one outcome row (``final=True``), all
-sharing a ``call_id``. ``BackgroundWriter`` queues rows and writes them in batches with
-``store.record_api_calls``; when the store fails, the rows stay queued and are retried with
-backoff, and ``close()`` reports (and logs) how many could not be written. Nothing is dropped
-silently, and no API key or header value is ever put in a row.
+One row per failed attempt that was retried (``final=False``, from the provider's ``on_retry``
+hook) and one outcome row (``final=True``: success, failure or cache hit), all sharing a
+``call_id``, with the call's timing (latency, time to first token). Rows go to a sink (the ring's
+``LazyStore``, whose ``BackgroundWriter`` writes them in batches); with logging off there is no
+sink and no row is even built. No API key or header value is ever put in a row: metadata keys
+that look secret are dropped and every message is redacted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmring.errors import redact
 from llmring.providers.common import tool_names, wants_json
-from llmring.schemas import CallRecord, CallStatus, new_id
+from llmring.schemas import TOKEN_FIELDS, CallRecord, CallStatus, new_id
 
 if TYPE_CHECKING:
     from llmring.cost import CostResult
@@ -61,7 +61,7 @@ def status_of(error: BaseException) -> CallStatus:
 
 
 @dataclass
-class CallLog:
+class CallRecorder:
     """The rows of one logical call (every attempt) and the timing they need."""
 
     origin: str
@@ -134,7 +134,7 @@ class CallLog:
         """Log the outcome of a call that worked (``usage`` None: the provider reported none)."""
         if self.sink is None:
             return
-        tokens = {name: int(usage.get(name) or 0) for name in _TOKEN_FIELDS} if usage else {}
+        tokens = {name: int(usage.get(name) or 0) for name in TOKEN_FIELDS} if usage else {}
         record = self._record(
             status="success",
             finish_reason=finish_reason,
@@ -178,13 +178,3 @@ class CallLog:
             request_id=getattr(error, "request_id", None),
         )
         self.sink(record)
-
-
-_TOKEN_FIELDS = (
-    "prompt_tokens",
-    "completion_tokens",
-    "cached_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "reasoning_tokens",
-)

@@ -29,9 +29,10 @@ Ollama runs locally and is always free: cost 0 even for a model the registry doe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llmring.schemas import LLMModel, Usage
@@ -90,6 +91,10 @@ class _Rates:
     reasoning: Decimal | None
     snapshot: dict[str, str | int | None]
 
+    def for_component(self, name: str) -> Decimal | None:
+        """The rate of one bill component (``COMPONENTS``)."""
+        return self.input if name == "input" else getattr(self, name)
+
 
 # (id(model), long context?) -> (model, rates). Holding the model keeps its id from being reused.
 _RATES: dict[tuple[int, bool], tuple[LLMModel, _Rates]] = {}
@@ -145,8 +150,42 @@ def _rates(model: LLMModel, long_context: bool) -> _Rates:
     return rates
 
 
-def compute_cost(model: LLMModel | None, usage: Usage, *, provider: str | None = None) -> CostResult:
-    """Price ``usage`` with ``model``'s rates (see the module docstring for every rule)."""
+# The components of a bill, in the order they are computed and shown.
+COMPONENTS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "output")
+
+
+def billed_tokens(usage: Usage | Mapping[str, Any], *, has_reasoning_rate: bool) -> dict[str, int]:
+    """How many tokens each bill component covers (``COMPONENTS`` order), never below zero.
+
+    ``input`` is the prompt minus cache reads and writes; reasoning tokens are a component of their
+    own only when the model has a reasoning rate, otherwise they stay inside ``output``.
+    """
+    counts = _counts(usage)
+    prompt = int(counts.get("prompt_tokens") or 0)
+    completion = int(counts.get("completion_tokens") or 0)
+    cached = int(counts.get("cached_tokens") or 0)
+    write_5m = int(counts.get("cache_write_5m_tokens") or 0)
+    write_1h = int(counts.get("cache_write_1h_tokens") or 0)
+    reasoning = min(int(counts.get("reasoning_tokens") or 0), completion) if has_reasoning_rate else 0
+    return {
+        "input": max(prompt - cached - write_5m - write_1h, 0),
+        "cached_input": cached,
+        "cache_write_5m": write_5m,
+        "cache_write_1h": write_1h,
+        "reasoning": max(reasoning, 0),
+        "output": max(completion - max(reasoning, 0), 0),
+    }
+
+
+def _counts(usage: Usage | Mapping[str, Any]) -> Mapping[str, Any]:
+    return usage if isinstance(usage, Mapping) else usage.model_dump()
+
+
+def compute_cost(
+    model: LLMModel | None, usage: Usage | Mapping[str, Any], *, provider: str | None = None
+) -> CostResult:
+    """Price ``usage`` (a ``Usage`` or the usage dict a response carries) with ``model``'s rates
+    (see the module docstring for every rule)."""
     provider = model.provider if model is not None else provider
     if provider in FREE_PROVIDERS:
         return FREE
@@ -154,27 +193,16 @@ def compute_cost(model: LLMModel | None, usage: Usage, *, provider: str | None =
         return CostResult(total=None, rate_snapshot={"tier": "unknown-model"})
     if model.dollars_per_million_tokens_input is None and model.dollars_per_million_tokens_output is None:
         return CostResult(total=None, rate_snapshot={"tier": "unpriced"})
+    counts = _counts(usage)
     threshold = model.long_context_threshold_tokens
-    r = _rates(model, threshold is not None and usage.prompt_tokens > threshold)
+    r = _rates(model, threshold is not None and int(counts.get("prompt_tokens") or 0) > threshold)
     snapshot = dict(r.snapshot)
-
-    uncached = max(
-        usage.prompt_tokens - usage.cached_tokens - usage.cache_write_5m_tokens - usage.cache_write_1h_tokens, 0
-    )
-    reasoning = min(usage.reasoning_tokens, usage.completion_tokens) if r.reasoning is not None else 0
-    parts: tuple[tuple[str, int, Decimal | None], ...] = (
-        ("input", uncached, r.input),
-        ("cached_input", usage.cached_tokens, r.cached_input),
-        ("cache_write_5m", usage.cache_write_5m_tokens, r.cache_write_5m),
-        ("cache_write_1h", usage.cache_write_1h_tokens, r.cache_write_1h),
-        ("reasoning", reasoning, r.reasoning),
-        ("output", usage.completion_tokens - reasoning, r.output),
-    )
     total = Decimal(0)
     breakdown: dict[str, str] = {}
-    for name, tokens, rate in parts:
+    for name, tokens in billed_tokens(counts, has_reasoning_rate=r.reasoning is not None).items():
         if tokens <= 0:
             continue
+        rate = r.for_component(name)
         if rate is None:
             return CostResult(total=None, rate_snapshot=snapshot, input_rate=r.input, output_rate=r.output)
         amount = Decimal(tokens) * rate / MILLION

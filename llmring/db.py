@@ -18,45 +18,34 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from importlib import resources
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._postgres import codec, usage
-from llmring._postgres.errors import (
-    describe_dsn,
-    describe_manager,
-    one_line,
-    quiet_pool_warning,
-    root_cause,
-    translate_errors,
-    url_problem,
-)
-from llmring._sqlite import usage as sqlite_usage
-from llmring._sqlite.call_filters import CallFilters
-from llmring._sqlite.codec import MODEL_DATA_FIELDS, dump_json
-from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
-from llmring.errors import ConfigurationError, DatabaseError, redact
-from llmring.schemas import CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
+from llmring._postgres import bootstrap, codec, queries, usage
+from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
+from llmring._store import totals
+from llmring._store.base import StoreBase
+from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
+from llmring._store.sync import plan_sync
+from llmring._store.values import dump_json
+from llmring.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pgdbm import AsyncDatabaseManager
 
-    from llmring.store import BreakdownKey
+    from llmring.schemas import CallRecord, LLMModel, UsageStats
+    from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-# Serialises schema creation and migrations across processes (pgdbm's own migration lock is
-# taken only after it has created its tracking table, which races on a fresh database).
-_BOOTSTRAP_LOCK = "SELECT pg_advisory_lock(hashtext('llmring_bootstrap'))"
-_BOOTSTRAP_UNLOCK = "SELECT pg_advisory_unlock(hashtext('llmring_bootstrap'))"
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
 
 
-class LLMDatabase:
+class LLMDatabase(StoreBase):
     """The ``Store`` on PostgreSQL: standalone (own pool) or on an injected pgdbm manager.
 
     ``schema`` names the schema for a standalone store, and for an injected manager that has
@@ -129,35 +118,6 @@ class LLMDatabase:
         return f"LLMDatabase({self.where!r})"
 
     # -- connection ---------------------------------------------------------------------------
-    async def _connect(self) -> None:
-        """Open our own pool; a wrong password or an unreachable host becomes one clear line."""
-        assert self._manager is not None and self._dsn is not None
-        problem = url_problem(self._dsn)
-        if problem:
-            raise DatabaseError(
-                f"invalid PostgreSQL URL {redact(self._dsn)}: {problem} (check --database-url / DATABASE_URL)"
-            )
-        for attempt in range(5):
-            try:
-                await asyncio.wait_for(self._manager.connect(), self.connect_timeout)
-                return
-            except Exception as exc:
-                cause = root_cause(exc)
-                # Two processes creating the schema in the pool's connection init at once: the
-                # loser sees a duplicate; the schema exists now, so simply connect again.
-                if type(cause).__name__ in ("UniqueViolationError", "DuplicateSchemaError") and attempt < 4:
-                    await asyncio.sleep(0.05 * (attempt + 1))
-                    continue
-                if isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError):
-                    reason = f"no answer within {self.connect_timeout:g} s"
-                elif isinstance(cause, ValueError):
-                    reason = f"invalid URL ({one_line(cause)})"
-                else:
-                    reason = one_line(cause)
-                raise DatabaseError(
-                    f"cannot connect to PostgreSQL at {self.where}: {reason} (check --database-url / DATABASE_URL)"
-                ) from None
-
     async def initialize(self) -> None:
         """Connect (standalone), create the schema and apply pending migrations.
 
@@ -167,7 +127,8 @@ class LLMDatabase:
             if self._ready:
                 return
             if self._owns_pool and getattr(self._manager, "_pool", None) is None:
-                await self._connect()
+                assert self._manager is not None and self._dsn is not None
+                await bootstrap.connect(self._manager, self._dsn, self.where, self.connect_timeout)
             try:
                 await self._bootstrap()
             except BaseException:
@@ -178,36 +139,8 @@ class LLMDatabase:
 
     @translate_errors
     async def _bootstrap(self) -> None:
-        from pgdbm import AsyncDatabaseManager, AsyncMigrationManager
-
-        manager = self._manager
-        assert manager is not None
-        if manager.schema != self.schema:
-            # A manager built from a config without a schema: reach its pool through a
-            # manager of our own that qualifies every name with our schema.
-            pool = getattr(manager, "_pool", None)
-            if pool is None:
-                raise DatabaseError(f"PostgreSQL {self.where}: connect the injected manager before initialize()")
-            manager = AsyncDatabaseManager(pool=pool, schema=self.schema)
-        pool_size = getattr(getattr(manager, "_pool", None), "get_max_size", lambda: 2)()
-        if pool_size < 2:
-            raise ConfigurationError(
-                f"PostgreSQL {self.where}: the pool holds {pool_size} connection(s); llmring needs at least 2"
-                " (one holds the migration lock while another migrates)"
-            )
-        migrations = resources.files("llmring").joinpath("migrations", "postgres")
-        async with manager.acquire() as conn:
-            await conn.execute("SET lock_timeout = 0")  # undone when the connection is released
-            await conn.execute(_BOOTSTRAP_LOCK)
-            try:
-                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-                result = await AsyncMigrationManager(
-                    manager, migrations_path=str(migrations), module_name="llmring"
-                ).apply_pending_migrations()
-            finally:
-                await conn.execute(_BOOTSTRAP_UNLOCK)
-        self.applied_migrations = [item["filename"].removesuffix(".sql") for item in result.get("applied", [])]
-        self._db = manager
+        assert self._manager is not None
+        self._db, self.applied_migrations = await bootstrap.bootstrap(self._manager, self.schema, self.where)
 
     async def _disconnect(self) -> None:
         if self._owns_pool and self._manager is not None and getattr(self._manager, "_pool", None) is not None:
@@ -230,19 +163,8 @@ class LLMDatabase:
     async def list_models(self, provider: str | None = None, active_only: bool = True) -> list[LLMModel]:
         """Models ordered by provider then name (retired ones too unless ``active_only``)."""
         db = await self._manager_ready()
-        clauses, params = [], []
-        if provider is not None:
-            params.append(provider)
-            clauses.append("provider = $1")
-        if active_only:
-            clauses.append("inactive_from IS NULL")
-        where = " AND ".join(clauses) or "TRUE"
-        rows = await db.fetch_all(
-            # Byte order, as SQLite sorts (the database's collation might not be "C").
-            f"SELECT * FROM {{{{tables.llm_models}}}} WHERE {where}"
-            ' ORDER BY provider COLLATE "C", model_name COLLATE "C"',
-            *params,
-        )
+        sql, params = queries.models_query(provider, active_only)
+        rows = await db.fetch_all(sql, *params)
         return [codec.model_from_row(row) for row in rows]
 
     @translate_errors
@@ -263,74 +185,27 @@ class LLMDatabase:
         All in one transaction (serialised with other syncs of this schema). A retired model
         that comes back is reactivated and counted as updated. ``dry_run`` changes nothing.
         """
-        wanted: dict[tuple[str, str], LLMModel] = {}
-        for model in models:
-            key = (model.provider, model.model_name)
-            if key in wanted:
-                raise ConfigurationError(f"model {model.key} is listed twice")
-            wanted[key] = model
         db = await self._manager_ready()
-        report = SyncReport(dry_run=dry_run)
         now = schemas.utc_now()
-        cols = MODEL_DATA_FIELDS
         async with db.transaction() as tx:
             await tx.execute("SELECT pg_advisory_xact_lock(hashtext('llmring_sync:' || $1))", self.schema)
             rows = await tx.fetch_all("SELECT * FROM {{tables.llm_models}}")
-            existing = {(row["provider"], row["model_name"]): row for row in rows}
-            inserts, updates, retires = [], [], []
-            for key, model in sorted(wanted.items()):
-                data = codec.model_data(model)
-                row = existing.get(key)
-                if row is None:
-                    report.inserted.append(model.key)
-                    inserts.append((*key, *data, now, now))
-                elif row["inactive_from"] is not None or codec.model_changed(row, data):
-                    report.updated.append(model.key)
-                    updates.append((*data, now, row["id"]))
-                else:
-                    report.unchanged.append(model.key)
-            for key, row in sorted(existing.items()):
-                if key[0] in providers and key not in wanted and row["inactive_from"] is None:
-                    report.retired.append(f"{key[0]}:{key[1]}")
-                    retires.append((now, row["id"]))
+            existing = [(row["id"], codec.model_from_row(row)) for row in rows]
+            plan = plan_sync(existing, models, providers, dry_run=dry_run)
             if dry_run:
-                return report
-            placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 5))
-            if inserts:
+                return plan.report
+            if plan.inserts:
+                inserts = [(m.provider, m.model_name, *codec.model_data(m), now, now) for m in plan.inserts]
+                await tx.executemany(queries.INSERT_MODEL, inserts)
+            if plan.updates:
                 await tx.executemany(
-                    f"INSERT INTO {{{{tables.llm_models}}}} (provider, model_name, {', '.join(cols)},"
-                    f" created_at, updated_at) VALUES ({placeholders})",
-                    inserts,
+                    queries.UPDATE_MODEL, [(*codec.model_data(m), now, row_id) for row_id, m in plan.updates]
                 )
-            if updates:
-                assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(cols, 1))
-                n = len(cols)
-                await tx.executemany(
-                    f"UPDATE {{{{tables.llm_models}}}} SET {assignments}, inactive_from = NULL,"
-                    f" updated_at = ${n + 1} WHERE id = ${n + 2}",
-                    updates,
-                )
-            if retires:
-                await tx.executemany(
-                    "UPDATE {{tables.llm_models}} SET inactive_from = $1, updated_at = $1 WHERE id = $2", retires
-                )
-        return report
+            if plan.retires:
+                await tx.executemany(queries.RETIRE_MODEL, [(now, row_id) for row_id in plan.retires])
+        return plan.report
 
     # -- call log -----------------------------------------------------------------------------
-    async def record_api_call(self, record: CallRecord | None = None, **fields: Any) -> str:
-        """Insert one call row, given as a ``CallRecord`` or as its fields (the seed's keywords).
-
-        The seed's ``top_p``, ``stop_sequences``, ``seed``, ``tool_choice`` and
-        ``parallel_tool_calls`` go into ``request_metadata``, ``system_prompt`` as a SHA-256 hash.
-        Returns the row id.
-        """
-        if record is None:
-            record = record_from_fields(fields)
-        elif fields:
-            raise ConfigurationError("record_api_call takes a CallRecord or keyword fields, not both")
-        await self.record_api_calls([record])
-        return record.id
-
     @translate_errors
     async def record_api_calls(self, records: Sequence[CallRecord]) -> int:
         """Insert ``records`` and update the daily rollup, all in one transaction.
@@ -345,7 +220,7 @@ class LLMDatabase:
         db = await self._manager_ready()
         if len(records) < _COPY_ROWS:
             columns = codec.call_columns(records)
-            return int(await db.fetch_value(codec.insert_calls_sql(), *columns))
+            return int(await db.fetch_value(queries.insert_calls_sql(), *columns))
         rows = codec.call_rows(records)
         async with db.transaction() as tx:
             conn = tx.connection
@@ -361,20 +236,13 @@ class LLMDatabase:
                 columns=codec.CALL_FIELDS,
                 schema_name="pg_temp",
             )
-            return int(await tx.fetch_value(codec.insert_calls_sql(f"pg_temp.{self._staging}")))
+            return int(await tx.fetch_value(queries.insert_calls_sql(f"pg_temp.{self._staging}")))
 
-    def _since(self, days: int | None) -> datetime | None:
-        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
-            raise ConfigurationError(f"days must be a whole number >= 0 (or None for all time), not {days!r}")
-        return None if days is None else codec.utc(schemas.utc_now()) - timedelta(days=days)
-
-    async def _grouped(
-        self, by: str, origin: str | None, id_at_origin: str | None, days: int | None
-    ) -> list[dict[str, Any]]:
-        since = self._since(days)
+    async def _grouped(self, by: str, origin: str | None, id_at_origin: str | None, days: int | None) -> list[Any]:
+        since = window_start(days)
         db = await self._manager_ready()
         sql, params = usage.grouped_query(by, origin, id_at_origin, since)
-        return usage.sqlite_shaped(await db.fetch_all(sql, *params))
+        return list(await db.fetch_all(sql, *params))
 
     @translate_errors
     async def get_usage_stats(
@@ -385,7 +253,7 @@ class LLMDatabase:
         Calls, success rate, outcome counts and latency count final rows; tokens, cost and
         savings sum every row. Reads the daily rollup plus at most one day of call rows.
         """
-        return sqlite_usage.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days))
+        return totals.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days))
 
     @translate_errors
     async def usage_breakdown(
@@ -400,52 +268,15 @@ class LLMDatabase:
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return sqlite_usage.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
+        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
 
     @translate_errors
-    async def list_recent_calls(
-        self,
-        origin: str | None = None,
-        id_at_origin: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-        *,
-        model: str | None = None,
-        provider: str | None = None,
-        status: str | None = None,
-        since: datetime | None = None,
-        search: str | None = None,
-        before: tuple[datetime, str] | None = None,
-    ) -> list[CallRecord]:
-        """Rows newest first (ties by id, descending), filtered; ``before`` pages by keyset.
-
-        ``model`` is ``provider:model`` or a bare model name; ``search`` is a case-insensitive
-        substring of ``provider:model``, origin, id_at_origin or the error message.
-        """
-        check_listing(limit, offset, status)
-        params: list[Any] = []
-
-        def arg(value: Any) -> str:
-            params.append(value)
-            return f"${len(params)}"
-
-        filters = CallFilters(origin, id_at_origin, model, provider, status, since, search, before)
-        # Backslash is PostgreSQL's default LIKE escape.
-        clauses = filters.clauses(arg, codec.utc, contains="{column} ILIKE {pattern}")
-        where = " AND ".join(clauses) or "TRUE"
+    async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
+        """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
+        check_listing(limit, offset)
+        sql, params = queries.calls_query(filters, limit, offset)
         db = await self._manager_ready()
-        rows = await db.fetch_all(
-            f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where}"
-            f" ORDER BY called_at DESC, id DESC LIMIT {arg(limit)} OFFSET {arg(offset)}",
-            *params,
-        )
-        return [codec.call_from_row(row) for row in rows]
-
-    async def get_recent_calls(
-        self, origin: str | None = None, id_at_origin: str | None = None, limit: int = 100
-    ) -> list[CallRecord]:
-        """The seed's name for ``list_recent_calls``."""
-        return await self.list_recent_calls(origin, id_at_origin, limit)
+        return [codec.call_from_row(row) for row in await db.fetch_all(sql, *params)]
 
     @translate_errors
     async def get_call(self, record_id: str) -> CallRecord | None:
@@ -464,8 +295,6 @@ class LLMDatabase:
     @translate_errors
     async def cache_get(self, key: str) -> dict[str, Any] | None:
         """The value cached under ``key``, or None if absent or expired (at ``schemas.utc_now()``)."""
-        import json
-
         db = await self._manager_ready()
         value = await db.fetch_value(
             "SELECT value FROM {{tables.llm_response_cache}} WHERE key = $1 AND expires_at > $2",
@@ -477,8 +306,7 @@ class LLMDatabase:
     @translate_errors
     async def cache_set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
         """Store ``value`` (JSON; Decimals become strings) under ``key`` for ``ttl_seconds``."""
-        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
-            raise ConfigurationError(f"ttl_seconds must be a positive integer, not {ttl_seconds!r}")
+        check_ttl(ttl_seconds)
         db = await self._manager_ready()
         now = codec.utc(schemas.utc_now())
         await db.execute(

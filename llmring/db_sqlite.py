@@ -1,8 +1,9 @@
 """``SQLiteDatabase``: the embedded store (aiosqlite), one file, safe for several processes.
 
-It implements ``llmring.store.Store``. How values are stored is in ``llmring._sqlite.codec``
-(money as integer picodollars, timestamps as fixed-format UTC text); what usage totals count is in
-``llmring._sqlite.usage`` (calls count final rows only; tokens and cost sum every row).
+It implements ``llmring.store.Store`` (the rules both stores share are in ``llmring._store``).
+How values are stored is in ``llmring._sqlite.codec`` (money as integer picodollars, timestamps as
+fixed-format UTC text); what usage totals count is in ``llmring._sqlite.usage`` (calls count final
+rows only; tokens and cost sum every row).
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, serialised on this connection by a lock (so
 coroutines sharing the store never interleave inside one) and across processes by SQLite's lock
@@ -18,26 +19,27 @@ import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
 from llmring._sqlite import codec, queries, usage
-from llmring._sqlite.call_filters import CallFilters
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
-from llmring._sqlite.records import check_breakdown, check_listing, record_from_fields
-from llmring.errors import ConfigurationError
-from llmring.schemas import CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
+from llmring._store import totals
+from llmring._store.base import StoreBase
+from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
+from llmring._store.sync import plan_sync
 
 if TYPE_CHECKING:
     import aiosqlite
 
-    from llmring.store import BreakdownKey
+    from llmring.schemas import CallRecord, LLMModel, UsageStats
+    from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
 
 
-class SQLiteDatabase:
+class SQLiteDatabase(StoreBase):
     """The ``Store`` on one SQLite file (``":memory:"`` and ``file:`` URIs also work).
 
     Use as ``async with SQLiteDatabase(path) as db`` or call ``initialize()``/``close()``.
@@ -99,6 +101,7 @@ class SQLiteDatabase:
             self._conn = conn
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
+        codec.bind_none_fast()
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         await conn.execute("PRAGMA foreign_keys = ON")
@@ -197,30 +200,17 @@ class SQLiteDatabase:
         now = codec.ts(schemas.utc_now())
         async with self._transaction() as conn:
             async with conn.execute("SELECT * FROM llm_models") as cur:
-                existing = list(await cur.fetchall())
-            plan = queries.plan_sync(existing, models, providers, now, dry_run)
+                existing = [(row["id"], codec.model_from_row(row)) for row in await cur.fetchall()]
+            plan = plan_sync(existing, models, providers, dry_run=dry_run)
             if not dry_run:
-                await conn.executemany(queries.INSERT_MODEL, plan.inserts)
-                await conn.executemany(queries.UPDATE_MODEL, plan.updates)
-                await conn.executemany(queries.RETIRE_MODEL, plan.retires)
+                inserts = [(m.provider, m.model_name, *codec.model_data(m), now, now) for m in plan.inserts]
+                await conn.executemany(queries.INSERT_MODEL, inserts)
+                updates = [(*codec.model_data(m), now, row_id) for row_id, m in plan.updates]
+                await conn.executemany(queries.UPDATE_MODEL, updates)
+                await conn.executemany(queries.RETIRE_MODEL, [(now, now, row_id) for row_id in plan.retires])
         return plan.report
 
     # -- call log -----------------------------------------------------------------------------
-    @translate_errors
-    async def record_api_call(self, record: CallRecord | None = None, **fields: Any) -> str:
-        """Insert one call row, given as a ``CallRecord`` or as its fields (the seed's keywords).
-
-        The seed's ``top_p``, ``stop_sequences``, ``seed``, ``tool_choice`` and
-        ``parallel_tool_calls`` go into ``request_metadata``, ``system_prompt`` as a SHA-256 hash.
-        Returns the row id.
-        """
-        if record is None:
-            record = record_from_fields(fields)
-        elif fields:
-            raise ConfigurationError("record_api_call takes a CallRecord or keyword fields, not both")
-        await self.record_api_calls([record])
-        return record.id
-
     @translate_errors
     async def record_api_calls(self, records: Sequence[CallRecord]) -> int:
         """Insert ``records`` and fold them into the daily rollup, all in one transaction."""
@@ -235,11 +225,12 @@ class SQLiteDatabase:
             await conn.execute(usage.ROLLUP_UPSERT, (last_rowid,))
         return len(rows)
 
-    def _window(self, origin: str | None, id_at_origin: str | None, days: int | None) -> usage.Window:
-        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
-            raise ConfigurationError(f"days must be a whole number >= 0 (or None for all time), not {days!r}")
-        since = None if days is None else schemas.utc_now().astimezone(UTC) - timedelta(days=days)
-        return usage.Window(origin=origin, id_at_origin=id_at_origin, since=since)
+    async def _grouped(
+        self, by: str, origin: str | None, id_at_origin: str | None, days: int | None
+    ) -> list[dict[str, Any]]:
+        window = usage.Window(origin=origin, id_at_origin=id_at_origin, since=window_start(days))
+        sql, params = usage.grouped_query(by, window)
+        return usage.with_money(await self._fetchall(sql, params))
 
     @translate_errors
     async def get_usage_stats(
@@ -250,8 +241,7 @@ class SQLiteDatabase:
         Calls, success rate, outcome counts and latency count final rows; tokens, cost and
         savings sum every row (see ``llmring._sqlite.usage``).
         """
-        sql, params = usage.grouped_query("model", self._window(origin, id_at_origin, days))
-        return usage.stats_from_model_rows(await self._fetchall(sql, params))
+        return totals.stats_from_model_rows(await self._grouped("model", origin, id_at_origin, days))
 
     @translate_errors
     async def usage_breakdown(
@@ -266,39 +256,14 @@ class SQLiteDatabase:
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        sql, params = usage.grouped_query(by, self._window(origin, id_at_origin, days))
-        return usage.breakdown_rows(by, await self._fetchall(sql, params))
+        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days))
 
     @translate_errors
-    async def list_recent_calls(
-        self,
-        origin: str | None = None,
-        id_at_origin: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-        *,
-        model: str | None = None,
-        provider: str | None = None,
-        status: str | None = None,
-        since: datetime | None = None,
-        search: str | None = None,
-        before: tuple[datetime, str] | None = None,
-    ) -> list[CallRecord]:
-        """Rows newest first (ties by id, descending), filtered; ``before`` pages by keyset.
-
-        ``model`` is ``provider:model`` or a bare model name; ``search`` is a case-insensitive
-        substring of ``provider:model``, origin, id_at_origin or the error message.
-        """
-        check_listing(limit, offset, status)
-        filters = CallFilters(origin, id_at_origin, model, provider, status, since, search, before)
-        sql, params = queries.recent_calls_query(filters, limit, offset)
+    async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
+        """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
+        check_listing(limit, offset)
+        sql, params = queries.calls_query(filters, limit, offset)
         return [codec.call_from_row(row) for row in await self._fetchall(sql, params)]
-
-    async def get_recent_calls(
-        self, origin: str | None = None, id_at_origin: str | None = None, limit: int = 100
-    ) -> list[CallRecord]:
-        """The seed's name for ``list_recent_calls``."""
-        return await self.list_recent_calls(origin, id_at_origin, limit)
 
     @translate_errors
     async def get_call(self, record_id: str) -> CallRecord | None:
@@ -325,8 +290,7 @@ class SQLiteDatabase:
     @translate_errors
     async def cache_set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
         """Store ``value`` (JSON; Decimals become strings) under ``key`` for ``ttl_seconds``."""
-        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
-            raise ConfigurationError(f"ttl_seconds must be a positive integer, not {ttl_seconds!r}")
+        check_ttl(ttl_seconds)
         now = schemas.utc_now()
         async with self._transaction() as conn:
             await conn.execute(

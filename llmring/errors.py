@@ -10,6 +10,7 @@
     ├── RegistryError                 a registry JSON file is malformed (names file, model, field)
     ├── FileInputError                a file given to file_utils is missing, unsupported or too big
     ├── DatabaseError                 the store failed (unreachable, locked, read-only, full)
+    ├── StreamClosedEarly             the caller stopped reading a stream (only ever logged)
     └── ProviderError                 anything a provider said or failed to say
         ├── AuthenticationError       401
         ├── PermissionDeniedError     403
@@ -231,3 +232,7 @@ class ProviderConnectionError(ProviderError):
 
 class ResponseFormatError(ProviderError):
     """The provider's answer could not be parsed."""
+
+
+class StreamClosedEarly(LLMRingError):
+    """The caller stopped reading a stream before it ended (logged as an error row, not raised)."""

@@ -11,7 +11,8 @@ Rules, in order (never "the first registered provider"):
 4. Otherwise ``ModelNotFoundError`` with close matches from the registry.
 
 A model with a known provider but absent from the registry is still routed (``model=None``), and
-its calls are logged as unpriced.
+its calls are logged as unpriced. ``check_capabilities`` then refuses, before anything is sent,
+what the route's registry entry says the model cannot do.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from llmring.errors import ConfigurationError, ModelNotFoundError
+from llmring.errors import ConfigurationError, ModelNotFoundError, UnsupportedFeatureError
 from llmring.schemas import PROVIDERS, LLMModel
+
+if TYPE_CHECKING:
+    from llmring.schemas import LLMRequest
 
 _PREFIX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(gpt-|chatgpt-|o[134](-|$))"), "openai"),
@@ -51,6 +56,15 @@ def infer_provider(name: str) -> str | None:
         if pattern.match(lowered):
             return provider
     return None
+
+
+def split_model(text: str) -> tuple[str | None, str]:
+    """``provider:model`` as ``(provider, model)`` when the part before the first colon is a
+    provider, else ``(None, text)``: Ollama tags (``llama3.2:latest``) have colons too."""
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix in PROVIDERS:
+        return prefix, rest
+    return None, text
 
 
 def _lookup(models: list[LLMModel], provider: str, name: str) -> LLMModel | None:
@@ -117,3 +131,29 @@ def resolve(model_string: str, known_models: Iterable[LLMModel]) -> Route:
         f"unknown model {text!r}: use provider:model (providers: {', '.join(PROVIDERS)})",
         suggestions=_suggest(models, text),
     )
+
+
+def _part_types(request: LLMRequest) -> set[str]:
+    types: set[str] = set()
+    for message in request.messages:
+        if isinstance(message.content, list):
+            types.update(str(p.get("type")) for p in message.content if isinstance(p, dict))
+    return types
+
+
+def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = False) -> None:
+    """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs,
+    streaming). Only cheap, certain checks: a model the registry does not know is never refused.
+    """
+    model = route.model
+    if model is None:
+        return
+    if stream and not model.supports_streaming:
+        raise UnsupportedFeatureError(f"{route.key} does not support streaming", provider=route.provider)
+    if request.tools and not model.supports_function_calling:
+        raise UnsupportedFeatureError(f"{route.key} does not support tools (function calling)", provider=route.provider)
+    parts = _part_types(request) if any(isinstance(m.content, list) for m in request.messages) else set()
+    if "image_url" in parts and not model.supports_vision:
+        raise UnsupportedFeatureError(f"{route.key} does not accept images", provider=route.provider)
+    if "document" in parts and not model.supports_pdf:
+        raise UnsupportedFeatureError(f"{route.key} does not accept PDF documents", provider=route.provider)

@@ -12,10 +12,7 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -23,6 +20,7 @@ from llmring.errors import InvalidRequestError
 
 Role = Literal["system", "user", "assistant", "tool"]
 CallStatus = Literal["success", "error", "timeout", "rate_limited"]
+CALL_STATUSES: tuple[str, ...] = get_args(CallStatus)
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
 
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "google", "ollama")
@@ -202,6 +200,11 @@ class Usage(BaseModel):
     def as_dict(self) -> dict[str, int]:
         """The seed's ``usage`` dict: every count plus ``total_tokens``."""
         return usage_dict(**self.model_dump())
+
+
+# The token counts of a call, in one order: ``Usage``'s fields, the call row's token columns,
+# what the cache keeps of a response. Every other list of them is built from this one.
+TOKEN_FIELDS: tuple[str, ...] = tuple(Usage.model_fields)
 
 
 def usage_dict(
@@ -539,36 +542,3 @@ class UsageStats(BaseModel):
     cache_hits: int = 0
     cache_hit_rate: Decimal = Decimal("0")
     cache_savings: Decimal = Decimal("0")
-
-
-class UsageBreakdownRow(BaseModel):
-    """One group of ``UsageStats``-like totals, keyed by model, provider, origin or day."""
-
-    key: str
-    calls: int = 0
-    tokens: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: Decimal = Decimal("0")
-    errors: int = 0
-    cache_hits: int = 0
-    avg_response_time_ms: float | None = None
-    unpriced_calls: int = 0  # successes whose price is unknown: their cost is not in ``cost``
-
-    def cost_label(self, money: Callable[[Decimal], str]) -> str:
-        """``cost`` for display with ``money``, saying when some or all calls could not be priced."""
-        if not self.unpriced_calls:
-            return money(self.cost)
-        if self.cost == 0 and self.unpriced_calls == self.calls - self.errors - self.cache_hits:
-            return "unpriced"
-        return f"{money(self.cost)} +{self.unpriced_calls} unpriced"
-
-
-class SyncReport(BaseModel):
-    """What a registry sync (``init-db`` seeding, ``json-refresh``) did or would do."""
-
-    inserted: list[str] = Field(default_factory=list)
-    updated: list[str] = Field(default_factory=list)
-    retired: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
-    dry_run: bool = False

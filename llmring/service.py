@@ -7,51 +7,119 @@
         print(response.content, response.usage["cost"])
 
 Nothing happens at construction: the store (``DATABASE_URL`` if set, else the embedded SQLite
-file; or the given connection string / pgdbm manager) is opened on first use, and each provider
-is created on first use, all sharing one keep-alive ``httpx.AsyncClient``. Every call is logged
-(successes, failures, each retried attempt, cache hits) by a ``BackgroundWriter`` that never
-blocks or fails the call. ``LLMRingSQLite`` is this same class pointed at a SQLite file.
+file; or the given connection string, ``DatabaseTarget`` or pgdbm manager) is opened on first use
+by a ``LazyStore``, and each provider is created on first use, all sharing one keep-alive
+``httpx.AsyncClient``. A store that cannot be opened never fails a call (routing falls back to
+the bundled registry, the cache misses and log rows wait in the writer's queue), but it does fail
+a query such as ``get_usage_stats`` with a ``DatabaseError``. Every call is logged (successes,
+failures, each retried attempt, cache hits) by a ``CallRecorder`` whose rows the ``LazyStore``'s
+``BackgroundWriter`` writes in batches, never blocking or failing the call. ``LLMRingSQLite`` is
+this same class pointed at a SQLite file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from llmring.cache import cache_key, is_cacheable, ttl_for
-from llmring.call_log import CallLog
-from llmring.cost import CostResult, compute_cost
-from llmring.schemas import Usage
-from llmring.service_base import ServiceBase, logger
-from llmring.service_support import (
+from llmring.cache import (
+    MemoryCache,
+    ResponseCache,
+    StoreCache,
     StreamAssembler,
-    check_capabilities,
+    cache_key,
     chunk_from_response,
+    is_cacheable,
     response_from_cache,
     to_cache_entry,
+    ttl_for,
     valid_cache_entry,
 )
+from llmring.call_log import CallRecorder
+from llmring.cost import CostResult, compute_cost
+from llmring.errors import ConfigurationError, ModelNotFoundError, StreamClosedEarly
+from llmring.routing import Route, check_capabilities, resolve
+from llmring.schemas import PROVIDERS, LLMModel, UsageStats
 
 if TYPE_CHECKING:
+    import httpx
+
+    from llmring.lazy_store import LazyStore
+    from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
-    from llmring.routing import Route
-    from llmring.schemas import LLMRequest, LLMResponse, StreamChunk
+    from llmring.schemas import CallRecord, LLMRequest, LLMResponse, StreamChunk
+    from llmring.settings import DatabaseTarget
+    from llmring.store import Store
+
+logger = logging.getLogger("llmring")
 
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
 
 
-class StreamClosedEarly(Exception):
-    """The caller stopped reading a stream before it ended (logged as an error row)."""
-
-
-class LLMRing(ServiceBase):
+class LLMRing:
     """The llmring service: one object per application, shared by all its calls.
 
     ``providers`` injects ready-made providers by name; ``http_client`` injects the client that
     lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
+    ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
+    seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
     """
+
+    def __init__(
+        self,
+        db_connection_string: str | None = None,
+        db_manager: Any = None,
+        origin: str = "llmring",
+        enable_db_logging: bool = True,
+        *,
+        database: DatabaseTarget | None = None,
+        providers: dict[str, BaseProvider] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 2,
+        timeout: float = 60,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        from llmring.settings import resolve_database
+
+        if database is not None and (db_connection_string or db_manager is not None):
+            raise ConfigurationError("give LLMRing one of database=, db_connection_string= or db_manager=")
+        self.origin = origin
+        self.enable_db_logging = enable_db_logging
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self._db_manager = db_manager
+        self._target: DatabaseTarget | None = None
+        if enable_db_logging and db_manager is None:
+            self._target = database or resolve_database(database_url=db_connection_string)
+        self._lazy_store: LazyStore | None = None
+        if enable_db_logging:
+            from llmring.lazy_store import LazyStore
+
+            self._lazy_store = LazyStore(self._make_store)
+        self._providers: dict[str, BaseProvider] = dict(providers or {})
+        self._http_client = http_client
+        self._owns_client = http_client is None
+        self._cache: ResponseCache | None = cache
+        self._models: list[LLMModel] | None = None
+        self._routes: dict[str, Route] = {}
+
+    def __repr__(self) -> str:
+        where = self._target.describe() if self._target else ("db_manager" if self._db_manager else "no logging")
+        return f"{type(self).__name__}(origin={self.origin!r}, store={where!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def writer(self) -> BackgroundWriter | None:
+        """The writer of this ring's call rows (None when logging is off)."""
+        return self._lazy_store.writer if self._lazy_store is not None else None
 
     # -- calls ----------------------------------------------------------------------------------
     async def chat(self, request: LLMRequest, id_at_origin: str | None = None) -> LLMResponse:
@@ -62,7 +130,7 @@ class LLMRing(ServiceBase):
         """
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._call_log(route, request, id_at_origin, stream=False)
+        log = self._recorder(route, request, id_at_origin, stream=False)
         key: str | None = None
         try:
             check_capabilities(route, request)
@@ -90,7 +158,7 @@ class LLMRing(ServiceBase):
         """
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._call_log(route, request, id_at_origin, stream=True)
+        log = self._recorder(route, request, id_at_origin, stream=True)
         key: str | None = None
         try:
             check_capabilities(route, request, stream=True)
@@ -153,15 +221,15 @@ class LLMRing(ServiceBase):
             provider.require_api_key()
         return provider
 
-    def _call_log(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallLog:
+    def _recorder(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
-        return CallLog(
+        return CallRecorder(
             origin=self.origin,
             id_at_origin=str(user),
             provider=route.provider,
             model_name=route.model_name,
             request=request,
-            sink=self._sink,
+            sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
         )
 
@@ -176,7 +244,7 @@ class LLMRing(ServiceBase):
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:
         if usage is None:
             return CostResult(total=None)
-        return compute_cost(route.model, Usage.model_validate(usage), provider=route.provider)
+        return compute_cost(route.model, usage, provider=route.provider)
 
     @staticmethod
     def _attach_cost(response: LLMResponse, route: Route, cost: CostResult, call_id: str) -> None:
@@ -185,7 +253,7 @@ class LLMRing(ServiceBase):
         if response.provider is None:
             response.provider = route.provider
 
-    def _serve_hit(self, entry: dict[str, Any], route: Route, log: CallLog) -> LLMResponse:
+    def _serve_hit(self, entry: dict[str, Any], route: Route, log: CallRecorder) -> LLMResponse:
         original = self._price(route, entry.get("usage") or {})
         log.cache_hit(original.total)
         return response_from_cache(entry, route, log.call_id, original.total)
@@ -205,3 +273,153 @@ class LLMRing(ServiceBase):
             await backend.set(key, entry, ttl_seconds)
         except Exception as exc:
             logger.warning("llmring: could not store the response in the cache: %s", exc)
+
+    # -- store ----------------------------------------------------------------------------------
+    def _make_store(self) -> Store:
+        if self._db_manager is not None:
+            from llmring.db import LLMDatabase
+
+            return LLMDatabase(db_manager=self._db_manager)
+        from llmring.store import open_store
+
+        assert self._target is not None
+        return open_store(self._target)
+
+    async def _open_store(self) -> Store:
+        """The initialised store (opened on first use); raises if logging is off or it fails."""
+        if self._lazy_store is None:
+            raise ConfigurationError("database logging is off for this LLMRing (enable_db_logging=False)")
+        return await self._lazy_store.open()
+
+    async def _cache_backend(self) -> ResponseCache:
+        if self._cache is not None:
+            return self._cache
+        if self._lazy_store is None:
+            self._cache = MemoryCache()
+            return self._cache
+        # Built per use (it is one small object): the store may have been closed and reopened.
+        return StoreCache(await self._lazy_store.open())
+
+    # -- registry and routing -------------------------------------------------------------------
+    async def _known_models(self) -> list[LLMModel]:
+        """The store's registry when it has one, else the bundled registry."""
+        if self._models is not None:
+            return self._models
+        from llmring.registry import bundled_models
+
+        store = await self._lazy_store.open_or_none() if self._lazy_store is not None else None
+        models: list[LLMModel] = []
+        if store is not None:
+            try:
+                models = await store.list_models(active_only=False)
+            except Exception as exc:
+                logger.warning("llmring: could not read the model registry from the database: %s", exc)
+                store = None
+        if not models:
+            models = list(bundled_models())
+        if store is not None or not self.enable_db_logging:
+            self._models = models  # a failing store is asked again next time
+        return models
+
+    async def _route(self, model_string: str) -> Route:
+        route = self._routes.get(model_string)
+        if route is None:
+            route = resolve(model_string, await self._known_models())
+            if self._models is not None:
+                self._routes[model_string] = route
+        return route
+
+    # -- providers ------------------------------------------------------------------------------
+    def _client(self) -> httpx.AsyncClient:
+        if self._http_client is None:
+            import httpx
+
+            limits = httpx.Limits(max_connections=256, max_keepalive_connections=128)
+            self._http_client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
+            self._owns_client = True
+        return self._http_client
+
+    def get_provider(self, name: str) -> BaseProvider:
+        """The provider ``name``, created on first use (a missing key fails when it is used)."""
+        provider = self._providers.get(name)
+        if provider is None:
+            provider = self.register_provider(name)
+        return provider
+
+    def register_provider(self, name: str, provider: BaseProvider | None = None, **kwargs: Any) -> BaseProvider:
+        """Use ``provider`` for ``name``, or create it with ``kwargs`` (api_key, base_url, ...)."""
+        if provider is None:
+            from llmring.providers import create_provider
+
+            if name not in PROVIDERS:
+                raise ConfigurationError(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
+            options = {"client": self._client(), "timeout": self.timeout, "max_retries": self.max_retries, **kwargs}
+            provider = create_provider(name, **options)
+        self._providers[name] = provider
+        return provider
+
+    # -- queries --------------------------------------------------------------------------------
+    async def _query_store(self) -> Store:
+        store = await self._open_store()
+        if self.writer is not None:
+            await self.writer.flush(timeout=5.0)  # so a query sees the calls made just before it
+        return store
+
+    async def get_available_models(self) -> dict[str, list[str]]:
+        """Active model names by provider, from the store's registry or the bundled one."""
+        result: dict[str, list[str]] = {}
+        for model in await self._known_models():
+            if model.is_active:
+                result.setdefault(model.provider, []).append(model.model_name)
+        return result
+
+    async def get_model_info(self, model: str) -> LLMModel:
+        """The registry entry for ``model`` (any form ``chat`` accepts), or ``ModelNotFoundError``."""
+        route = await self._route(model)
+        if route.model is None:
+            raise ModelNotFoundError(f"{route.key} is not in the model registry")
+        return route.model
+
+    async def get_usage_stats(self, id_at_origin: str | None = None, days: int | None = 30) -> UsageStats:
+        """Totals for this origin (and user, if given) over the last ``days`` days."""
+        store = await self._query_store()
+        return await store.get_usage_stats(origin=self.origin, id_at_origin=id_at_origin, days=days)
+
+    async def list_recent_calls(self, id_at_origin: str | None = None, limit: int = 100) -> list[CallRecord]:
+        """This origin's most recent call rows, newest first."""
+        store = await self._query_store()
+        return await store.list_recent_calls(origin=self.origin, id_at_origin=id_at_origin, limit=limit)
+
+    async def get_models_from_db(self, provider: str | None = None, active_only: bool = True) -> list[LLMModel]:
+        """Registry models from the store (the bundled registry when logging is off)."""
+        if not self.enable_db_logging:
+            from llmring.registry import bundled_models
+
+            return [m for m in bundled_models() if provider is None or m.provider == provider]
+        return await (await self._open_store()).list_models(provider=provider, active_only=active_only)
+
+    async def get_model_from_db(self, provider: str, model_name: str) -> LLMModel | None:
+        """One registry model from the store (the bundled registry when logging is off)."""
+        if not self.enable_db_logging:
+            from llmring.registry import find_bundled
+
+            return find_bundled(provider, model_name)
+        return await (await self._open_store()).get_model(provider, model_name)
+
+    # -- shutdown -------------------------------------------------------------------------------
+    async def flush(self, timeout: float | None = None) -> int:
+        """Write queued log rows now; returns how many are still queued."""
+        return 0 if self.writer is None else await self.writer.flush(timeout)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Write queued log rows (for at most ``timeout`` s), then close the store, providers and client.
+
+        Rows that could not be written are counted in ``self.writer.unwritten`` and a warning.
+        """
+        if self._lazy_store is not None:
+            await self._lazy_store.close(timeout)
+        for provider in self._providers.values():
+            await provider.aclose()
+        if self._http_client is not None and self._owns_client:
+            await self._http_client.aclose()
+            self._http_client = None

@@ -28,10 +28,15 @@ class LLMRingSQLite(LLMRing):
         enable_db_logging: bool = True,
         **kwargs: Any,
     ) -> None:
+        from llmring.settings import DatabaseTarget
+
         path = os.fspath(db_path)
         if path != ":memory:":
             path = str(Path(path).expanduser())
         super().__init__(
-            db_connection_string=f"sqlite:///{path}", origin=origin, enable_db_logging=enable_db_logging, **kwargs
+            database=DatabaseTarget(sqlite_path=Path(path)),
+            origin=origin,
+            enable_db_logging=enable_db_logging,
+            **kwargs,
         )
         self.db_path = path

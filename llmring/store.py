@@ -1,18 +1,100 @@
 """The one interface both stores implement: ``SQLiteDatabase`` and ``LLMDatabase`` (PostgreSQL).
 
-The service, the CLI and the dashboard talk only to this protocol, and the store test suite runs
-every test against both backends. SQL lives in the backends only.
+The service, the CLI and the dashboard talk only to this protocol (and open a store with
+``open_store``), and the store test suite runs every test against both backends. Also here: the
+values that cross it and only stores produce or take (``CallFilters``, ``UsageBreakdownRow``,
+``SyncReport``, the breakdown keys). SQL lives in the backends only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_checkable
 
-from llmring.schemas import CallRecord, LLMModel, SyncReport, UsageBreakdownRow, UsageStats
+from pydantic import BaseModel, Field
+
+from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
+
+if TYPE_CHECKING:
+    from llmring.settings import DatabaseTarget
 
 BreakdownKey = Literal["model", "provider", "origin", "day"]
+BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    """Which call-log rows a listing returns (None: not filtered on that).
+
+    ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
+    of ``provider:model``, origin, user or error message; ``since`` an inclusive lower bound on
+    ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page.
+    A ``status`` that no row can have is a ``ConfigurationError`` when the filters are built, so a
+    caller finds out before any database is opened.
+    """
+
+    origin: str | None = None
+    id_at_origin: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    search: str | None = None
+    before: tuple[datetime, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in CALL_STATUSES:
+            from llmring.errors import ConfigurationError
+
+            raise ConfigurationError(f"unknown status {self.status!r}: use one of {', '.join(CALL_STATUSES)}")
+
+
+class UsageBreakdownRow(BaseModel):
+    """One group of ``UsageStats``-like totals, keyed by model, provider, origin or day."""
+
+    key: str
+    calls: int = 0
+    tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Decimal = Decimal("0")
+    errors: int = 0
+    cache_hits: int = 0
+    avg_response_time_ms: float | None = None
+    unpriced_calls: int = 0  # successes whose price is unknown: their cost is not in ``cost``
+
+    def cost_label(self, money: Callable[[Decimal], str]) -> str:
+        """``cost`` for display with ``money``, saying when some or all calls could not be priced."""
+        if not self.unpriced_calls:
+            return money(self.cost)
+        if self.cost == 0 and self.unpriced_calls == self.calls - self.errors - self.cache_hits:
+            return "unpriced"
+        return f"{money(self.cost)} +{self.unpriced_calls} unpriced"
+
+
+class SyncReport(BaseModel):
+    """What a registry sync (``init-db`` seeding, ``json-refresh``) did or would do."""
+
+    inserted: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    retired: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    dry_run: bool = False
+
+
+def open_store(target: DatabaseTarget) -> Store:
+    """A new, not yet initialised store for ``target``; the caller initialises and closes it."""
+    if target.backend == "sqlite":
+        from llmring.db_sqlite import SQLiteDatabase
+
+        assert target.sqlite_path is not None
+        return SQLiteDatabase(target.sqlite_path)
+    from llmring.db import LLMDatabase
+
+    return LLMDatabase(connection_string=target.database_url)
 
 
 @runtime_checkable
@@ -71,6 +153,10 @@ class Store(Protocol):
         """Totals grouped by model (``provider:model``), provider, origin or day (YYYY-MM-DD)."""
         ...
 
+    async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
+        """Rows matching ``filters``, newest first (ties by id, descending)."""
+        ...
+
     async def list_recent_calls(
         self,
         origin: str | None = None,
@@ -85,7 +171,7 @@ class Store(Protocol):
         search: str | None = None,
         before: tuple[datetime, str] | None = None,
     ) -> list[CallRecord]:
-        """Rows newest first. ``before=(called_at, id)`` pages by keyset (fast at any depth)."""
+        """The keyword form of ``list_calls``. ``before=(called_at, id)`` pages by keyset (fast at any depth)."""
         ...
 
     async def get_recent_calls(

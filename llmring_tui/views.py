@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from llmring_tui import formatting as fmt
 
 if TYPE_CHECKING:
-    from llmring.schemas import LLMModel, UsageBreakdownRow, UsageStats
+    from llmring.schemas import LLMModel, UsageStats
+    from llmring.store import UsageBreakdownRow
 
 # (flag letter, what it means, LLMModel attribute): the "Caps" column of the models table.
 CAPABILITY_FLAGS: tuple[tuple[str, str, str], ...] = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -37,7 +37,7 @@ def _is_driver_error(exc: BaseException) -> bool:
     return module in ("asyncpg", "pgdbm") or isinstance(exc, OSError | TimeoutError)
 
 
-def translate_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def translate_errors(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turn asyncpg, pgdbm and OS errors raised by a store method into one-line ``DatabaseError``s."""
 
     @functools.wraps(method)

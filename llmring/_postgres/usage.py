@@ -5,7 +5,7 @@ first day come from a rollup (``llm_usage_daily`` when a user is named, else the
 ``llm_usage_daily_origin``); the rest of that first day is scanned from
 ``llm_api_calls`` through the ``called_at`` index, so the answer equals a full scan while
 reading at most one day of call rows. The totals are then shaped into ``UsageStats`` and
-``UsageBreakdownRow`` by the SQLite store's own functions, so both backends agree to the digit.
+``UsageBreakdownRow`` by ``llmring._store.totals``, as the SQLite store's are.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from llmring._postgres.codec import AGGREGATES, UTC_DAY
-from llmring._sqlite.codec import to_pico
+from llmring._postgres.queries import AGGREGATES, UTC_DAY
 
 # Group key per breakdown: (over the rollup, over the call log), both as text.
 _KEYS: dict[str, tuple[str, str]] = {
@@ -67,29 +66,3 @@ def grouped_query(
         ) AS s GROUP BY 1
     """
     return sql, params
-
-
-def scan_query(by: str, origin: str | None, id_at_origin: str | None, since: datetime | None) -> tuple[str, list[Any]]:
-    """The same totals straight from the call log (the reference the rollup must equal)."""
-    params: list[Any] = []
-    filters = _filters(origin, id_at_origin, params)
-    if since is not None:
-        params.append(since)
-        filters.append(f"called_at >= ${len(params)}")
-    where = " AND ".join(filters) or "TRUE"
-    sql = (
-        f"SELECT {_KEYS[by][1]} AS k, {', '.join(f'{expr} AS {name}' for name, expr in AGGREGATES.items())} "
-        f"FROM {{{{tables.llm_api_calls}}}} WHERE {where} GROUP BY 1"
-    )
-    return sql, params
-
-
-def sqlite_shaped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows keyed like ``llmring._sqlite.usage`` expects (money as integer picodollars)."""
-    shaped = []
-    for row in rows:
-        out = {"k": row["k"], **{c: int(row[c]) for c in _COUNTERS}}
-        out["cost_pico"] = to_pico(row["cost"]) or 0
-        out["cache_savings_pico"] = to_pico(row["cache_savings"]) or 0
-        shaped.append(out)
-    return shaped

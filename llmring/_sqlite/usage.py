@@ -15,13 +15,13 @@ exactly what a full scan would give.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from llmring._sqlite.codec import from_pico, ts
-from llmring.schemas import UsageBreakdownRow, UsageStats
+from llmring._sqlite.codec import ts
+from llmring._store.values import from_pico
 
 # Rollup column -> aggregate over llm_api_calls rows.
 AGGREGATES: dict[str, str] = {
@@ -111,78 +111,17 @@ def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
     return sql, window.params
 
 
-def scan_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
-    """The same totals straight from the call log (the reference the rollup must equal)."""
-    filters = window.filters()
-    if window.since is not None:
-        filters.append("called_at >= :since")
-        window.params["since"] = ts(window.since)
-    where = " AND ".join(filters) or "1"
-    sql = f"SELECT {_KEYS[by][1]} AS k, {', '.join(AGGREGATES.values())} FROM llm_api_calls WHERE {where} GROUP BY k"
-    return sql, window.params
-
-
 def _sums() -> str:
     return ", ".join(f"SUM({c}) AS {c}" for c in AGGREGATES)
 
 
-def _ratio(part: int, whole: int) -> Decimal:
-    return Decimal(part) / Decimal(whole) if whole else Decimal(0)
-
-
-def _avg(total: int, count: int) -> float | None:
-    return total / count if count else None
-
-
-def breakdown_rows(by: str, rows: list[Any]) -> list[UsageBreakdownRow]:
-    """Grouped totals as ``UsageBreakdownRow``; days in order, other keys by cost, calls, key."""
-    result = [
-        UsageBreakdownRow(
-            key=row["k"],
-            calls=row["calls"],
-            tokens=row["prompt_tokens"] + row["completion_tokens"],
-            prompt_tokens=row["prompt_tokens"],
-            completion_tokens=row["completion_tokens"],
-            cost=from_pico(row["cost_pico"]) or Decimal(0),
-            errors=row["errors"] + row["timeouts"] + row["rate_limited"],
-            cache_hits=row["cache_hits"],
-            avg_response_time_ms=_avg(row["latency_ms_sum"], row["latency_count"]),
-            unpriced_calls=row["unpriced"],
-        )
-        for row in rows
-    ]
-    if by == "day":
-        result.sort(key=lambda r: r.key)
-    else:
-        result.sort(key=lambda r: (-r.cost, -r.calls, r.key))
-    return result
-
-
-def stats_from_model_rows(rows: list[Any]) -> UsageStats:
-    """``UsageStats`` from per-model totals (``rows`` of a ``by="model"`` grouped query)."""
-    totals = {column: sum(row[column] for row in rows) for column in AGGREGATES}
-    calls = totals["calls"]
-    cost_pico = totals["cost_pico"]
-    most_used = None
-    if rows and calls:
-        best = min(rows, key=lambda row: (-row["calls"], row["k"]))
-        most_used = best["k"]
-    avg_pico = int((Decimal(cost_pico) / calls).quantize(Decimal(1), ROUND_HALF_EVEN)) if calls else 0
-    return UsageStats(
-        total_calls=calls,
-        total_tokens=totals["prompt_tokens"] + totals["completion_tokens"],
-        total_cost=from_pico(cost_pico) or Decimal(0),
-        avg_cost_per_call=from_pico(avg_pico) or Decimal(0),
-        success_rate=_ratio(totals["successes"], calls),
-        most_used_model=most_used,
-        avg_response_time_ms=_avg(totals["latency_ms_sum"], totals["latency_count"]),
-        total_prompt_tokens=totals["prompt_tokens"],
-        total_completion_tokens=totals["completion_tokens"],
-        error_count=totals["errors"],
-        timeout_count=totals["timeouts"],
-        rate_limited_count=totals["rate_limited"],
-        unpriced_calls=totals["unpriced"],
-        cache_hits=totals["cache_hits"],
-        cache_hit_rate=_ratio(totals["cache_hits"], calls),
-        cache_savings=from_pico(totals["cache_savings_pico"]) or Decimal(0),
-    )
+def with_money(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Grouped rows with their picodollar sums as Decimal ``cost`` and ``cache_savings`` (the
+    shape ``llmring._store.totals`` reads)."""
+    shaped = []
+    for row in rows:
+        out = dict(row)
+        out["cost"] = from_pico(out.pop("cost_pico"))
+        out["cache_savings"] = from_pico(out.pop("cache_savings_pico"))
+        shaped.append(out)
+    return shaped

@@ -69,15 +69,20 @@ def calls(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show recent calls: time, origin/user, model, status, tokens, cost, latency, cache."""
-    from llmring._sqlite.records import check_status
+    from llmring.store import CallFilters
 
-    check_status(status)  # before any database is opened
-    after = parse_since(since) if since else None
+    # Built (and so checked) before any database is opened.
+    filters = CallFilters(
+        origin=origin,
+        id_at_origin=user,
+        model=model,
+        status=status,
+        since=parse_since(since) if since else None,
+        search=search,
+    )
 
     async def action(store: Store) -> list[CallRecord]:
-        return await store.list_recent_calls(
-            origin=origin, id_at_origin=user, limit=limit, model=model, status=status, since=after, search=search
-        )
+        return await store.list_calls(filters, limit=limit)
 
     found = run_with_store(ctx, action)
     if as_json:

@@ -19,12 +19,11 @@ from llmring.errors import ConfigurationError, LLMRingError
 try:  # typer >= 0.20 vendors click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - older typer on the click package
-    from click.exceptions import UsageError  # type: ignore[no-redef]
+    from click.exceptions import UsageError  # type: ignore[no-redef,assignment,unused-ignore]
 
 if TYPE_CHECKING:
-    from llmring.schemas import SyncReport
     from llmring.settings import DatabaseTarget
-    from llmring.store import Store
+    from llmring.store import Store, SyncReport
 
 T = TypeVar("T")
 
@@ -110,7 +109,7 @@ def run_with_store(ctx: typer.Context, action: Callable[[Store], Awaitable[T]]) 
     target = settings(ctx).target()
 
     async def main() -> T:
-        from llmring.stores import open_store
+        from llmring.store import open_store
 
         store = open_store(target)
         try:

@@ -10,8 +10,8 @@ import typer
 from llmring.cli.context import run_with_store, seed_if_empty, settings
 
 if TYPE_CHECKING:
-    from llmring.schemas import LLMModel, SyncReport
-    from llmring.store import Store
+    from llmring.schemas import LLMModel
+    from llmring.store import Store, SyncReport
 
 
 def init_db(ctx: typer.Context) -> None:

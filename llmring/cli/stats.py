@@ -16,8 +16,8 @@ import typer
 from llmring.cli.context import run_with_store
 
 if TYPE_CHECKING:
-    from llmring.schemas import UsageBreakdownRow, UsageStats
-    from llmring.store import Store
+    from llmring.schemas import UsageStats
+    from llmring.store import Store, UsageBreakdownRow
 
 
 class GroupBy(StrEnum):

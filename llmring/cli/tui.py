@@ -32,7 +32,7 @@ def tui(
     """Open the dashboard: the model registry, the call log (live) and usage stats."""
     target = settings(ctx).target()
 
-    from llmring.stores import open_store
+    from llmring.store import open_store
     from llmring_tui.app import LLMRingApp
 
     app = LLMRingApp(

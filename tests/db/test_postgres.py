@@ -24,6 +24,7 @@ from llmring.db import LLMDatabase
 from llmring.errors import ConfigurationError, DatabaseError
 from llmring.schemas import CallRecord, LLMModel
 from tests.db.pg_schemas import drop_schema, fresh_database, run_sql, unique_schema
+from tests.db.scan_queries import comparable, postgres_scan
 
 pytestmark = pytest.mark.postgres
 D = Decimal
@@ -331,9 +332,9 @@ async def test_rollup_equals_a_direct_scan_after_concurrent_batches(pg_dsn: str,
                 for origin, user in ((None, None), ("a", None), ("b", "u2")):
                     sql, params = usage.grouped_query(by, origin, user, since)
                     rolled = sorted(map(dict, await manager.fetch_all(sql, *params)), key=lambda r: r["k"])
-                    sql, params = usage.scan_query(by, origin, user, since)
+                    sql, params = postgres_scan(by, origin, user, since)
                     scanned = sorted(map(dict, await manager.fetch_all(sql, *params)), key=lambda r: r["k"])
-                    assert usage.sqlite_shaped(rolled) == usage.sqlite_shaped(scanned), (days, by, origin, user)
+                    assert comparable(rolled) == comparable(scanned), (days, by, origin, user)
 
 
 async def test_big_batch_goes_through_copy_in_one_transaction(pg_dsn: str, schemas: Any) -> None:

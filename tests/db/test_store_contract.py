@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from llmring.errors import ConfigurationError, DatabaseError
-from llmring.schemas import CallRecord, LLMModel, UsageBreakdownRow, UsageStats
-from llmring.store import Store
+from llmring.schemas import CallRecord, LLMModel, UsageStats
+from llmring.store import Store, UsageBreakdownRow
 from tests.db.conftest import Clock, StoreFactory
 
 D = Decimal

@@ -129,7 +129,8 @@ async def test_a_write_that_committed_but_lost_its_answer_is_not_retried_forever
     assert ring.writer is not None
     ring.writer.retry_initial = ring.writer.retry_max = 0.01
     lossy = AnswerLostStore(await ring._open_store())
-    ring._store = lossy
+    assert ring._lazy_store is not None
+    ring._lazy_store.store = lossy
     ids, _ = await timed_calls(ring, "call", 5)
     assert await ring.flush(timeout=5) == 0, ring.writer.last_error
     await ring.close(timeout=1)

@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from llmring.cache import StreamAssembler
 from llmring.errors import LLMRingError, ProviderError
 from llmring.providers import anthropic, google, google_contents, ollama, openai, openai_errors, openai_responses
 from llmring.providers.anthropic import AnthropicProvider
@@ -39,7 +40,6 @@ from llmring.providers.ollama import OllamaProvider
 from llmring.providers.openai import OpenAIProvider
 from llmring.providers.streams import SSEEvent, ndjson_objects, sse_events
 from llmring.schemas import LLMRequest, LLMResponse, Message, StreamChunk
-from llmring.service_support import StreamAssembler
 
 # Derandomized (the same examples on every run, no example database) and sized so the whole file
 # runs in well under 30 s: generating nested JSON costs more than the parsing it feeds.

@@ -42,7 +42,8 @@ async def test_rows_wait_while_the_database_is_down_then_all_arrive(
 ) -> None:
     flaky = FlakyStore(SQLiteDatabase(db_path))
     ring = LLMRingSQLite(db_path)
-    ring._store = flaky  # type: ignore[assignment]
+    assert ring._lazy_store is not None
+    ring._lazy_store.store = flaky  # type: ignore[assignment]
     assert ring.writer is not None
     ring.writer.retry_initial = ring.writer.retry_max = 0.01
     with caplog.at_level(logging.WARNING, logger="llmring.calls"):
@@ -66,7 +67,8 @@ async def test_close_reports_rows_that_could_not_be_written(
     openai_fake: OpenAIFake, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     ring = LLMRingSQLite(db_path)
-    ring._store = FlakyStore(SQLiteDatabase(db_path))  # type: ignore[assignment]
+    assert ring._lazy_store is not None
+    ring._lazy_store.store = FlakyStore(SQLiteDatabase(db_path))  # type: ignore[assignment]
     await ring.chat(request())
     await ring.chat(request())
     with caplog.at_level(logging.WARNING, logger="llmring.calls"):

@@ -1,43 +1,53 @@
-"""Store input that is not SQL: seed-style ``record_api_call`` keywords, and the allowed values.
+"""Store input that is not SQL: the arguments both stores refuse, and seed-style row keywords.
 
-Backend-neutral: the PostgreSQL store uses these too, so both accept and reject the same input.
+Each check raises a one-line ``ConfigurationError`` before anything is queried or written, so
+both backends accept and reject exactly the same input.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, get_args
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
+from llmring import schemas
 from llmring.errors import ConfigurationError
-from llmring.schemas import CallRecord, CallStatus
-
-STATUSES = frozenset(get_args(CallStatus))
-BREAKDOWNS = frozenset({"model", "provider", "origin", "day"})
+from llmring.schemas import CallRecord
+from llmring.store import BREAKDOWN_KEYS
 
 # Keyword arguments the seed's record_api_call took that CallRecord has no field for: kept in
 # request_metadata rather than dropped (the system prompt only as a hash).
 SEED_EXTRAS = frozenset({"top_p", "stop_sequences", "seed", "tool_choice", "parallel_tool_calls"})
 
 
-def check_status(status: str | None) -> None:
-    """A ``ConfigurationError`` for a call status filter that no row can have."""
-    if status is not None and status not in STATUSES:
-        raise ConfigurationError(f"unknown status {status!r}: use one of {', '.join(get_args(CallStatus))}")
-
-
-def check_listing(limit: int, offset: int, status: str | None) -> None:
-    """The arguments of ``list_recent_calls`` that both stores refuse before querying."""
+def check_listing(limit: int, offset: int) -> None:
+    """The paging arguments of a call listing that both stores refuse before querying (the
+    filters check themselves: ``CallFilters``)."""
     if limit < 0 or offset < 0:
         raise ConfigurationError("limit and offset must be >= 0")
-    check_status(status)
 
 
 def check_breakdown(by: str) -> None:
     """A ``ConfigurationError`` for a ``usage_breakdown`` key neither store can group by."""
-    if by not in BREAKDOWNS:
-        raise ConfigurationError(f"cannot break usage down by {by!r}: use model, provider, origin or day")
+    if by not in BREAKDOWN_KEYS:
+        *rest, last = BREAKDOWN_KEYS
+        raise ConfigurationError(f"cannot break usage down by {by!r}: use {', '.join(rest)} or {last}")
+
+
+def window_start(days: int | None) -> datetime | None:
+    """The start of a rolling window of ``days`` days ending now (None: all time), checked."""
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
+        raise ConfigurationError(f"days must be a whole number >= 0 (or None for all time), not {days!r}")
+    # Through the module, so a test's patched clock is seen.
+    return None if days is None else schemas.utc_now().astimezone(UTC) - timedelta(days=days)
+
+
+def check_ttl(ttl_seconds: Any) -> None:
+    """A ``ConfigurationError`` for a cache lifetime that is not a positive whole number."""
+    if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
+        raise ConfigurationError(f"ttl_seconds must be a positive integer, not {ttl_seconds!r}")
 
 
 def record_from_fields(fields: dict[str, Any]) -> CallRecord:
