@@ -4,51 +4,53 @@ Format v2, one file per provider::
 
     {"provider": "openai", "version": 3, "updated": "2026-12-04", "models": [{...}, ...]}
 
-``version`` is an integer that ``tools/registry_sync.py`` bumps whenever the file's content changes
-and ``updated`` (YYYY-MM-DD) is the day of that change; a file written before v2 has neither and
-loads as version 0. Every entry is validated strictly: unknown
-fields are errors, numbers must be numbers, dates must be YYYY-MM-DD, and an error is one line that
-names the file, the model and the field.
+``version`` is an integer that ``tools/registry_sync.py`` bumps whenever the file's content
+changes, and ``updated`` (YYYY-MM-DD) is the day of that change; a file written before v2 has
+neither and loads as version 0. Every entry is validated strictly: unknown fields are errors,
+numbers must be numbers, dates must be YYYY-MM-DD, and an error is one line that names the file,
+the model and the field (``.../openai.json: model gpt-x, field aliases: 'gpt-y' is already the
+name of model gpt-y``).
 
-Entry fields (``model_name``, ``display_name``, both price fields, ``source`` and ``as_of`` are
-required; everything else defaults to "unknown" / "not supported"):
+Entry fields. ``model_name``, ``display_name``, both base price fields, ``source`` and ``as_of``
+are required; everything else defaults to "unknown" / "not supported".
 
 Identity
     ``model_name``: the provider's API name, unique in the provider's file. ``display_name``,
-    ``description``: for people. ``aliases``: other API names of the same model at the same
-    prices: dated snapshots (``gpt-4o-2024-08-06``), ``-latest`` names, no-date aliases
-    (``claude-haiku-4-5``). An alias is unique across the provider: it never equals another
-    entry's name or alias. ``note``: why a figure was chosen where the sources disagree, or what
-    else a maintainer must know about the entry.
+    ``description``: for people. ``aliases``: other API names of the same model, billed at the
+    same prices: dated snapshots (``gpt-4o-2024-08-06``), ``-latest`` names, no-date aliases
+    (``claude-haiku-4-5``). The provider is still sent the name the caller used; the alias only
+    finds the entry that prices and describes it. An alias is unique across the provider's file:
+    never the entry's own name, nor another entry's name or alias. ``note``: why a figure was
+    chosen where the sources disagree, and anything else a maintainer must know about the entry.
 
 Lifecycle
     ``inactive_from`` (YYYY-MM-DD): the provider's retirement date. The model is active before
-    00:00 UTC of that day (it may be in the future) and retired from then on. ``successor``: the
-    model (an entry of the same file) the provider recommends instead. Retired entries stay in the
-    file so old calls can still be priced.
+    00:00 UTC of that day (the date may be in the future) and retired from then on. ``successor``:
+    the model of the same file the provider recommends instead; it may be set before any
+    retirement date is announced. Retired entries stay so that old calls can still be priced.
 
 Limits and capabilities
-    ``max_context``: the context window in tokens (input plus output where the provider counts
-    them together, e.g. 400,000 for gpt-5 of which 128,000 output). ``max_output_tokens``.
-    ``supports_vision`` (image input), ``supports_pdf``, ``supports_function_calling``,
-    ``supports_parallel_tool_calls``, ``supports_streaming``, ``supports_temperature`` (False: the
-    provider rejects or ignores sampling parameters), ``supports_json_mode`` (llmring can return
-    JSON: natively or, for every Claude model, through a forced tool), ``is_reasoning`` (the model
-    thinks before answering and bills reasoning tokens as output), ``tool_call_format``.
+    ``max_context``: the context window in tokens, counting the output where the provider does
+    (400,000 for gpt-5, of which up to 128,000 output). ``max_output_tokens``. ``supports_vision``
+    (image input), ``supports_pdf``, ``supports_function_calling``, ``supports_parallel_tool_calls``,
+    ``supports_streaming``, ``supports_temperature`` (False: the provider rejects or ignores
+    sampling parameters), ``supports_json_mode`` (llmring can return JSON: natively or, for every
+    Claude model, through a forced tool), ``is_reasoning`` (the model thinks before answering and
+    bills its reasoning tokens as output), ``tool_call_format``.
 
     ``supports_structured_output``: the provider itself constrains the reply to a JSON schema
-    (OpenAI ``response_format: json_schema`` strict; Anthropic native JSON output
-    ``output_config.format``; Gemini ``responseJsonSchema``; Ollama ``format``). False means a
-    schema can only be emulated (Anthropic: forced tool) or not at all.
+    (OpenAI ``response_format: {"type": "json_schema", ... "strict": true}``; Anthropic native
+    JSON output, ``output_config.format``; Gemini ``responseJsonSchema``; Ollama ``format``).
+    False: a schema can only be emulated (Anthropic: a forced tool) or not at all.
 
     ``responses_only``: OpenAI only. The model must be called through ``/v1/responses``: it is not
     served on ``/v1/chat/completions`` (the ``-pro`` and ``-codex`` models), or it is an ``o1``
     model, which llmring has always sent there.
 
     ``prompt_cache_min_tokens``: the shortest prompt prefix the provider caches. For Anthropic it
-    is the minimum cacheable length of a ``cache_control`` breakpoint (a shorter prefix is silently
-    not cached, so breakpoints below it are pointless); for Gemini and OpenAI it is the threshold
-    of implicit caching, for information.
+    is the minimum cacheable length at a ``cache_control`` breakpoint (a shorter prefix is
+    silently not cached, so a breakpoint below it is wasted); for OpenAI and Gemini it is where
+    implicit caching starts, for information.
 
 Reasoning controls (how a request's ``reasoning`` setting reaches the model; issue 14)
     ``reasoning_control``: null when the model takes no reasoning setting, else one of:
@@ -56,51 +58,59 @@ Reasoning controls (how a request's ``reasoning`` setting reaches the model; iss
     * ``"effort"``: OpenAI ``reasoning_effort`` (Chat Completions) / ``reasoning.effort``
       (Responses), sent as the level's name.
     * ``"adaptive"``: Anthropic ``thinking: {"type": "adaptive"}`` with ``output_config.effort``
-      set to the level; level ``none`` means ``thinking: {"type": "disabled"}``.
-    * ``"budget"``: a thinking token budget: Anthropic ``thinking: {"type": "enabled",
-      "budget_tokens": N}`` (with ``max_tokens`` raised above N), Gemini 2.5
-      ``thinkingConfig.thinkingBudget: N``. Level ``none`` means thinking off (Anthropic: no
-      ``thinking``; Gemini: budget 0); the other levels are translated to budgets within the bounds.
-    * ``"level"``: Gemini 3.x ``thinkingConfig.thinkingLevel``, sent as the level's name.
-    * ``"think"``: Ollama ``think``. Level ``none`` is ``false``; on models that take named levels
-      (gpt-oss) the level's name is sent; on the others, whose only "on" is ``true``, that is level
-      ``high``.
+      set to the level's name; level ``none`` is ``thinking: {"type": "disabled"}``.
+    * ``"budget"``: a thinking token budget N: Anthropic ``thinking: {"type": "enabled",
+      "budget_tokens": N}`` with ``max_tokens`` raised above N; Gemini 2.5
+      ``generationConfig.thinkingConfig.thinkingBudget: N``. Level ``none`` turns thinking off
+      (Anthropic: no ``thinking``; Gemini: budget 0); the other listed levels are translated to
+      budgets between the bounds below (the translation table belongs to the request mapping).
+    * ``"level"``: Gemini 3.x ``generationConfig.thinkingConfig.thinkingLevel``, the level's name.
+    * ``"think"``: Ollama's ``think``. Level ``none`` is ``false``. Models that take named levels
+      (gpt-oss: low, medium, high) are sent the level's name; the others take only ``true``, which
+      is their one "on" level, ``high``.
 
-    ``reasoning_levels``: the levels the model accepts, in the order none, minimal, low, medium,
-    high, xhigh, max. A request for any other level is refused before sending. Empty when the model
-    takes no named level. ``none`` is listed only when reasoning can be turned off.
+    ``reasoning_levels``: the levels the model accepts, a subset of none, minimal, low, medium,
+    high, xhigh, max in that order. Any other level is refused before sending, naming these.
+    ``none`` is listed only when reasoning can be turned off. Empty when the model takes no named
+    level (then ``reasoning_control`` is null too).
 
-    ``reasoning_budget_min`` / ``reasoning_budget_max``: set exactly when the model accepts an
-    integer token budget: the smallest positive budget and the largest budget it accepts (0 is
-    accepted exactly when ``none`` is in ``reasoning_levels``). Required for ``"budget"`` models; on
-    ``"adaptive"`` models they mean the deprecated ``budget_tokens`` form still works. For Anthropic
-    the budget must also stay below the request's ``max_tokens``, so the maximum is
-    ``max_output_tokens - 1``.
+    ``reasoning_budget_min`` / ``reasoning_budget_max``: set (both) exactly when the model accepts
+    an integer token budget: the smallest positive budget and the largest it accepts; 0 is
+    accepted exactly when ``none`` is listed. Required on ``"budget"`` models; on ``"adaptive"``
+    models they mean the deprecated ``budget_tokens`` form still works. An Anthropic budget must
+    also stay below the request's ``max_tokens``, hence its maximum of ``max_output_tokens - 1``.
 
-Prices (dollars per million tokens; a number, or null for unknown; 0 means free)
-    ``dollars_per_million_tokens_input`` and ``_output`` (both required, nullable);
-    ``_cached_input`` (cache reads); ``_cache_write_5m`` / ``_cache_write_1h`` (Anthropic writes by
-    TTL); ``_cache_write`` (OpenAI writes at the default TTL: 1.25x input on gpt-5.6 and gpt-6);
-    ``_cache_write_12h`` (OpenAI 12-hour writes, 2.5x input); ``_reasoning`` (only when reasoning
-    tokens have their own rate); ``_input_audio`` / ``_cached_input_audio`` (audio prompt tokens
-    and cache reads of them, where the provider reports tokens per modality).
-    ``long_context_threshold_tokens`` with ``_input_long_context`` / ``_output_long_context``: when
-    the prompt exceeds the threshold the whole request is billed at those rates, cache and audio
-    rates scaled by the input factor (see ``llmring.cost``).
+Prices (dollars per million tokens: a number, 0 for free, or null for unknown)
+    ``dollars_per_million_tokens_input`` and ``_output`` (both present, maybe null);
+    ``_cached_input`` (cache reads); ``_cache_write_5m`` / ``_cache_write_1h`` (Anthropic writes
+    by TTL); ``_cache_write`` (OpenAI writes at the default TTL, 1.25x input on the gpt-5.6 and
+    gpt-6 families); ``_cache_write_12h`` (OpenAI 12-hour writes, 2.5x input); ``_reasoning``
+    (only where reasoning tokens have a rate of their own); ``_input_audio`` /
+    ``_cached_input_audio`` (audio prompt tokens, and cache reads of them, where the provider
+    reports tokens per modality). Null means no known rate: a call with tokens in that dimension
+    cannot be priced exactly (``llmring.cost`` says which fallbacks it allows).
+    ``long_context_threshold_tokens`` with ``_input_long_context`` / ``_output_long_context``: a
+    request whose prompt exceeds the threshold is billed whole at those rates, its cache and audio
+    rates scaled by the same factor as input.
 
-    ``price_periods``: dated price changes, ascending: ``[{"from": "2027-01-01",
-    "dollars_per_million_tokens_input": 1.5, ...}]``. The top-level prices are those before the
-    first period; each period replaces the prices it lists (the others carry over) from 00:00 UTC
-    of its ``from`` date, and may carry a ``note``. ``LLMModel.priced_at(when)`` resolves them.
+    ``price_periods``: dated price changes, in ascending order: ``[{"from": "2027-01-01",
+    "dollars_per_million_tokens_input": 1.5, ...}]``. The top-level prices are the ones before the
+    first period; from 00:00 UTC of its ``from`` date each period replaces the prices it lists
+    (null makes a price unknown, e.g. a withdrawn long-context tier sets the threshold to null)
+    and the others carry over. A period may carry a ``note``.
 
 Provenance
     ``source``: the provider's pricing page. ``as_of``: the day the entry was checked against the
     sources (YYYY-MM-DD).
 
-Loading: ``load_registry()`` and ``bundled_models()`` return the models active today, priced as of
-now (their current period's prices in the price fields), which is what the stores and the cost
-engine read. ``include_retired=True`` adds retired models; ``price_history=True`` keeps base prices
-plus ``price_periods`` for callers that price each call at its own time with ``priced_at``.
+Reading it
+    ``load_registry()`` / ``load_file()`` / ``bundled_models()`` return ``LLMModel``s of the models
+    active now, priced as of now (the period in force copied into the price fields), which is what
+    the stores and ``llmring.cost`` read today. ``include_retired=True`` adds retired models;
+    ``price_history=True`` keeps the base prices and ``price_periods`` so that a caller can price
+    each call at its own time with ``LLMModel.priced_at(called_at)`` (which also labels the period
+    in ``price_period``). ``read_file()`` returns the validated file (``version``, ``updated``,
+    entries). ``alias_index()`` / ``bundled_index()`` map ``(provider, name or alias)`` to a model.
 """
 
 from __future__ import annotations
