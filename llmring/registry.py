@@ -291,10 +291,13 @@ class RegistryEntry(BaseModel):
         for period in self.price_periods:
             changes = {k: _decimal(v) if k in PRICE_FIELDS else v for k, v in period.changes().items()}
             periods.append({"from": period.start, **changes, **({"note": period.note} if period.note else {})})
-        retired = None
-        if self.inactive_from is not None:
-            retired = datetime.combine(date.fromisoformat(self.inactive_from), datetime.min.time(), UTC)
-        return LLMModel(provider=provider, price_periods=periods, inactive_from=retired, **data)
+        return LLMModel(provider=provider, price_periods=periods, inactive_from=self.retired_at(), **data)
+
+    def retired_at(self) -> datetime | None:
+        """``inactive_from`` as the instant the model retires (00:00 UTC that day), or None."""
+        if self.inactive_from is None:
+            return None
+        return datetime.combine(date.fromisoformat(self.inactive_from), datetime.min.time(), UTC)
 
 
 def _decimal(value: Price) -> Decimal | None:
@@ -416,8 +419,9 @@ def load_file(
     now = schemas.utc_now()  # looked up per call, so a test's frozen clock applies
     models = []
     for entry in parsed.models:
-        model = entry.to_model(parsed.provider)
-        if include_retired or model.is_active:
+        retired_at = entry.retired_at()
+        if include_retired or retired_at is None or retired_at > now:
+            model = entry.to_model(parsed.provider)
             models.append(model if price_history else model.priced_at(now))
     return models
 
