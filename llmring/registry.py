@@ -1,41 +1,206 @@
 """The curated model registry: ``registry_json/<provider>.json``, shipped inside the wheel.
 
-File shape::
+Format v2, one file per provider::
 
-    {"provider": "openai", "models": [{"model_name": "gpt-4o", "display_name": "GPT-4o", ...}]}
+    {"provider": "openai", "version": 3, "updated": "2026-12-04", "models": [{...}, ...]}
 
-Each entry is validated strictly (unknown fields are errors, prices must be numbers or null) and
-errors name the file, the model and the field.
+``version`` is an integer that ``tools/registry_sync.py`` bumps whenever the file's content
+changes, and ``updated`` (YYYY-MM-DD) is the day of that change; a file written before v2 has
+neither and loads as version 0. Every entry is validated strictly: unknown fields are errors,
+numbers must be numbers, dates must be YYYY-MM-DD, and an error is one line that names the file,
+the model and the field (``.../openai.json: model gpt-x, field aliases: 'gpt-y' is already the
+name of model gpt-y``).
+
+Entry fields. ``model_name``, ``display_name``, both base price fields, ``source`` and ``as_of``
+are required; everything else defaults to "unknown" / "not supported".
+
+Identity
+    ``model_name``: the provider's API name, unique in the provider's file. ``display_name``,
+    ``description``: for people. ``aliases``: other API names of the same model, billed at the
+    same prices: dated snapshots (``gpt-4o-2024-08-06``), ``-latest`` names, no-date aliases
+    (``claude-haiku-4-5``). The provider is still sent the name the caller used; the alias only
+    finds the entry that prices and describes it. An alias is unique across the provider's file:
+    never the entry's own name, nor another entry's name or alias. ``note``: why a figure was
+    chosen where the sources disagree, and anything else a maintainer must know about the entry.
+
+Lifecycle
+    ``inactive_from`` (YYYY-MM-DD): the provider's retirement date. The model is active before
+    00:00 UTC of that day (the date may be in the future) and retired from then on. ``successor``:
+    the model of the same file the provider recommends instead; it may be set before any
+    retirement date is announced. Retired entries stay so that old calls can still be priced.
+
+Limits and capabilities
+    ``max_context``: the context window in tokens, counting the output where the provider does
+    (400,000 for gpt-5, of which up to 128,000 output). ``max_output_tokens``. ``supports_vision``
+    (image input), ``supports_pdf``, ``supports_function_calling``, ``supports_parallel_tool_calls``,
+    ``supports_streaming``, ``supports_temperature`` (False: the provider rejects or ignores
+    sampling parameters), ``supports_json_mode`` (llmring can return JSON: natively or, for every
+    Claude model, through a forced tool), ``is_reasoning`` (the model thinks before answering and
+    bills its reasoning tokens as output), ``tool_call_format``.
+
+    ``supports_structured_output``: the provider itself constrains the reply to a JSON schema
+    (OpenAI ``response_format: {"type": "json_schema", ... "strict": true}``; Anthropic native
+    JSON output, ``output_config.format``; Gemini ``responseJsonSchema``; Ollama ``format``).
+    False: a schema can only be emulated (Anthropic: a forced tool) or not at all.
+
+    ``responses_only``: OpenAI only. The model must be called through ``/v1/responses``: it is not
+    served on ``/v1/chat/completions`` (the ``-pro`` and ``-codex`` models), or it is an ``o1``
+    model, which llmring has always sent there.
+
+    ``prompt_cache_min_tokens``: the shortest prompt prefix the provider caches. For Anthropic it
+    is the minimum cacheable length at a ``cache_control`` breakpoint (a shorter prefix is
+    silently not cached, so a breakpoint below it is wasted); for OpenAI and Gemini it is where
+    implicit caching starts, for information.
+
+Reasoning controls (how a request's ``reasoning`` setting reaches the model; issue 14)
+    ``reasoning_control``: null when the model takes no reasoning setting, else one of:
+
+    * ``"effort"``: OpenAI ``reasoning_effort`` (Chat Completions) / ``reasoning.effort``
+      (Responses), sent as the level's name.
+    * ``"adaptive"``: Anthropic ``thinking: {"type": "adaptive"}`` with ``output_config.effort``
+      set to the level's name; level ``none`` is ``thinking: {"type": "disabled"}``.
+    * ``"budget"``: a thinking token budget N: Anthropic ``thinking: {"type": "enabled",
+      "budget_tokens": N}`` with ``max_tokens`` raised above N; Gemini 2.5
+      ``generationConfig.thinkingConfig.thinkingBudget: N``. Level ``none`` turns thinking off
+      (Anthropic: no ``thinking``; Gemini: budget 0); the other listed levels are translated to
+      budgets between the bounds below (the translation table belongs to the request mapping).
+    * ``"level"``: Gemini 3.x ``generationConfig.thinkingConfig.thinkingLevel``, the level's name.
+    * ``"think"``: Ollama's ``think``. Level ``none`` is ``false``. Models that take named levels
+      (gpt-oss: low, medium, high) are sent the level's name; the others take only ``true``, which
+      is their one "on" level, ``high``.
+
+    ``reasoning_levels``: the levels the model accepts, a subset of none, minimal, low, medium,
+    high, xhigh, max in that order. Any other level is refused before sending, naming these.
+    ``none`` is listed only when reasoning can be turned off. Empty when the model takes no named
+    level (then ``reasoning_control`` is null too).
+
+    ``reasoning_budget_min`` / ``reasoning_budget_max``: set (both) exactly when the model accepts
+    an integer token budget: the smallest positive budget and the largest it accepts; 0 is
+    accepted exactly when ``none`` is listed. Required on ``"budget"`` models; on ``"adaptive"``
+    models they mean the deprecated ``budget_tokens`` form still works. An Anthropic budget must
+    also stay below the request's ``max_tokens``, hence its maximum of ``max_output_tokens - 1``.
+
+Prices (dollars per million tokens: a number, 0 for free, or null for unknown)
+    ``dollars_per_million_tokens_input`` and ``_output`` (both present, maybe null);
+    ``_cached_input`` (cache reads); ``_cache_write_5m`` / ``_cache_write_1h`` (Anthropic writes
+    by TTL); ``_cache_write`` (OpenAI writes at the default TTL, 1.25x input on the gpt-5.6 and
+    gpt-6 families); ``_cache_write_12h`` (OpenAI 12-hour writes, 2.5x input); ``_reasoning``
+    (only where reasoning tokens have a rate of their own); ``_input_audio`` /
+    ``_cached_input_audio`` (audio prompt tokens, and cache reads of them, where the provider
+    reports tokens per modality). Null means no known rate: a call with tokens in that dimension
+    cannot be priced exactly (``llmring.cost`` says which fallbacks it allows).
+    ``long_context_threshold_tokens`` with ``_input_long_context`` / ``_output_long_context``: a
+    request whose prompt exceeds the threshold is billed whole at those rates, its cache and audio
+    rates scaled by the same factor as input.
+
+    ``price_periods``: dated price changes, in ascending order: ``[{"from": "2027-01-01",
+    "dollars_per_million_tokens_input": 1.5, ...}]``. The top-level prices are the ones before the
+    first period; from 00:00 UTC of its ``from`` date each period replaces the prices it lists
+    (null makes a price unknown, e.g. a withdrawn long-context tier sets the threshold to null)
+    and the others carry over. A period may carry a ``note``.
+
+Provenance
+    ``source``: the provider's pricing page. ``as_of``: the day the entry was checked against the
+    sources (YYYY-MM-DD).
+
+Reading it
+    ``load_registry()`` / ``load_file()`` / ``bundled_models()`` return ``LLMModel``s of the models
+    active now, priced as of now (the period in force copied into the price fields), which is what
+    the stores and ``llmring.cost`` read today. ``include_retired=True`` adds retired models;
+    ``price_history=True`` keeps the base prices and ``price_periods`` so that a caller can price
+    each call at its own time with ``LLMModel.priced_at(called_at)`` (which also labels the period
+    in ``price_period``). ``read_file()`` returns the validated file (``version``, ``updated``,
+    entries). ``alias_index()`` / ``bundled_index()`` map ``(provider, name or alias)`` to a model.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from llmring import schemas
 from llmring.errors import RegistryError
 from llmring.schemas import PROVIDERS, LLMModel
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-_PRICE_FIELDS = (
+PRICE_FIELDS: tuple[str, ...] = (
     "dollars_per_million_tokens_input",
     "dollars_per_million_tokens_output",
     "dollars_per_million_tokens_cached_input",
     "dollars_per_million_tokens_cache_write_5m",
     "dollars_per_million_tokens_cache_write_1h",
+    "dollars_per_million_tokens_cache_write",
+    "dollars_per_million_tokens_cache_write_12h",
     "dollars_per_million_tokens_reasoning",
+    "dollars_per_million_tokens_input_audio",
+    "dollars_per_million_tokens_cached_input_audio",
     "dollars_per_million_tokens_input_long_context",
     "dollars_per_million_tokens_output_long_context",
 )
+_PRICE_FIELDS = PRICE_FIELDS  # the name the tests and older code use
+REASONING_LEVELS: tuple[str, ...] = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+Price = float | int | None
+Level = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+
+
+def _iso_day(value: str | None) -> str | None:
+    if value is not None and (len(value) != 10 or not _parses(value)):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _parses(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _non_negative(value: Price) -> Price:
+    if value is not None and value < 0:
+        raise ValueError("price must not be negative")
+    return value
+
+
+class PricePeriod(BaseModel):
+    """One dated price change: the prices it lists apply from ``from`` (00:00 UTC) on."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    start: str = Field(alias="from")
+    note: str | None = None
+    dollars_per_million_tokens_input: Price = None
+    dollars_per_million_tokens_output: Price = None
+    dollars_per_million_tokens_cached_input: Price = None
+    dollars_per_million_tokens_cache_write_5m: Price = None
+    dollars_per_million_tokens_cache_write_1h: Price = None
+    dollars_per_million_tokens_cache_write: Price = None
+    dollars_per_million_tokens_cache_write_12h: Price = None
+    dollars_per_million_tokens_reasoning: Price = None
+    dollars_per_million_tokens_input_audio: Price = None
+    dollars_per_million_tokens_cached_input_audio: Price = None
+    long_context_threshold_tokens: int | None = None
+    dollars_per_million_tokens_input_long_context: Price = None
+    dollars_per_million_tokens_output_long_context: Price = None
+
+    _day = field_validator("start")(_iso_day)
+    _prices = field_validator(*PRICE_FIELDS)(_non_negative)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields this period sets (a field written as null sets the price to unknown)."""
+        return {k: v for k, v in self.model_dump(exclude={"start", "note"}).items() if k in self.model_fields_set}
 
 
 class RegistryEntry(BaseModel):
@@ -46,6 +211,7 @@ class RegistryEntry(BaseModel):
     model_name: str
     display_name: str
     description: str | None = None
+    aliases: list[str] = []
     max_context: int | None = None
     max_output_tokens: int | None = None
     supports_vision: bool = False
@@ -55,44 +221,108 @@ class RegistryEntry(BaseModel):
     supports_pdf: bool = False
     supports_streaming: bool = True
     supports_temperature: bool = True
+    supports_structured_output: bool = False
     is_reasoning: bool = False
     tool_call_format: str | None = None
-    dollars_per_million_tokens_input: float | int | None
-    dollars_per_million_tokens_output: float | int | None
-    dollars_per_million_tokens_cached_input: float | int | None = None
-    dollars_per_million_tokens_cache_write_5m: float | int | None = None
-    dollars_per_million_tokens_cache_write_1h: float | int | None = None
-    dollars_per_million_tokens_reasoning: float | int | None = None
+    reasoning_control: Literal["effort", "adaptive", "budget", "level", "think"] | None = None
+    reasoning_levels: list[Level] = []
+    reasoning_budget_min: int | None = None
+    reasoning_budget_max: int | None = None
+    prompt_cache_min_tokens: int | None = None
+    responses_only: bool = False
+    dollars_per_million_tokens_input: Price
+    dollars_per_million_tokens_output: Price
+    dollars_per_million_tokens_cached_input: Price = None
+    dollars_per_million_tokens_cache_write_5m: Price = None
+    dollars_per_million_tokens_cache_write_1h: Price = None
+    dollars_per_million_tokens_cache_write: Price = None
+    dollars_per_million_tokens_cache_write_12h: Price = None
+    dollars_per_million_tokens_reasoning: Price = None
+    dollars_per_million_tokens_input_audio: Price = None
+    dollars_per_million_tokens_cached_input_audio: Price = None
     long_context_threshold_tokens: int | None = None
-    dollars_per_million_tokens_input_long_context: float | int | None = None
-    dollars_per_million_tokens_output_long_context: float | int | None = None
+    dollars_per_million_tokens_input_long_context: Price = None
+    dollars_per_million_tokens_output_long_context: Price = None
+    price_periods: list[PricePeriod] = []
+    inactive_from: str | None = None
+    successor: str | None = None
+    note: str | None = None
     source: str
     as_of: str
-    active: bool = True
 
-    @field_validator(*_PRICE_FIELDS)
-    @classmethod
-    def _non_negative(cls, value: float | int | None) -> float | int | None:
-        if value is not None and value < 0:
-            raise ValueError("price must not be negative")
-        return value
+    _days = field_validator("inactive_from", "as_of")(_iso_day)
+    _prices = field_validator(*PRICE_FIELDS)(_non_negative)
+
+    def problem(self) -> tuple[str, str] | None:
+        """The first rule this entry breaks on its own, as ``(field, message)``, or None."""
+        if self.model_name in self.aliases:
+            return "aliases", f"{self.model_name!r} is the model's own name"
+        if len(set(self.aliases)) != len(self.aliases):
+            return "aliases", "an alias is listed twice"
+        if self.successor == self.model_name:
+            return "successor", "a model cannot succeed itself"
+        levels = self.reasoning_levels
+        if levels != sorted(set(levels), key=REASONING_LEVELS.index):
+            return "reasoning_levels", f"list each level once, in the order {', '.join(REASONING_LEVELS)}"
+        if levels and self.reasoning_control is None:
+            return "reasoning_levels", "levels need a reasoning_control"
+        has_budget = (self.reasoning_budget_min, self.reasoning_budget_max) != (None, None)
+        if has_budget and None in (self.reasoning_budget_min, self.reasoning_budget_max):
+            return "reasoning_budget_max", "set reasoning_budget_min and reasoning_budget_max together"
+        if has_budget and self.reasoning_control not in ("budget", "adaptive"):
+            return "reasoning_budget_min", "token budgets need reasoning_control 'budget' or 'adaptive'"
+        if self.reasoning_control == "budget" and not has_budget:
+            return "reasoning_budget_min", "a 'budget' model needs reasoning_budget_min and reasoning_budget_max"
+        if has_budget and not 0 < self.reasoning_budget_min <= self.reasoning_budget_max:  # type: ignore[operator]
+            return "reasoning_budget_min", "expected 0 < reasoning_budget_min <= reasoning_budget_max"
+        starts = [p.start for p in self.price_periods]
+        if starts != sorted(set(starts)):
+            return "price_periods", "periods must have distinct 'from' dates in ascending order"
+        if any(not p.changes() for p in self.price_periods):
+            return "price_periods", "a period must set at least one price"
+        return None
 
     def to_model(self, provider: str) -> LLMModel:
-        data = self.model_dump(exclude={"active"})
-        for name in _PRICE_FIELDS:
-            # Through str() so 0.15 stays exactly 0.15 and 0 stays 0 (never None).
-            if data[name] is not None:
-                data[name] = Decimal(str(data[name]))
-        return LLMModel(provider=provider, **data)
+        """The ``LLMModel`` of this entry: base prices as Decimals, with its ``price_periods``."""
+        data = self.model_dump(exclude={"price_periods", "inactive_from"})
+        for name in PRICE_FIELDS:
+            data[name] = _decimal(data[name])
+        periods = []
+        for period in self.price_periods:
+            changes = {k: _decimal(v) if k in PRICE_FIELDS else v for k, v in period.changes().items()}
+            periods.append({"from": period.start, **changes, **({"note": period.note} if period.note else {})})
+        return LLMModel(provider=provider, price_periods=periods, inactive_from=self.retired_at(), **data)
+
+    def retired_at(self) -> datetime | None:
+        """``inactive_from`` as the instant the model retires (00:00 UTC that day), or None."""
+        if self.inactive_from is None:
+            return None
+        return datetime.combine(date.fromisoformat(self.inactive_from), datetime.min.time(), UTC)
+
+
+def _decimal(value: Price) -> Decimal | None:
+    # Through str() so 0.15 stays exactly 0.15 and 0 stays 0 (never None).
+    return None if value is None else Decimal(str(value))
 
 
 class RegistryFile(BaseModel):
-    """A whole ``<provider>.json`` file."""
+    """A whole ``<provider>.json`` file (``version`` 0 and no ``updated``: a file older than v2)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     provider: str
+    version: int = 0
+    updated: str | None = None
     models: list[RegistryEntry]
+
+    _updated = field_validator("updated")(_iso_day)
+
+    @field_validator("version")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("version must be 1 or more")
+        return value
 
 
 def bundled_dir() -> Path:
@@ -109,7 +339,7 @@ def _describe(error: ValidationError, raw: Any) -> str:
     first = error.errors()[0]
     loc = list(first["loc"])
     if not loc:
-        return 'not a registry file: expected {"provider": ..., "models": [...]}'
+        return 'not a registry file: expected {"provider": ..., "version": ..., "updated": ..., "models": [...]}'
     where = ".".join(str(p) for p in loc)
     if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
         try:
@@ -118,13 +348,42 @@ def _describe(error: ValidationError, raw: Any) -> str:
             name = f"#{loc[1]}"
         # Entries are flat, so loc[2] is the field; anything after it is pydantic's union-member
         # tag (a bad price is reported at "dollars_per_million_tokens_input.float"), not a field.
+        # A price period is one level deeper: price_periods[1].from.
         field = str(loc[2]) if len(loc) > 2 else "(entry)"
+        if field == "price_periods" and len(loc) > 4 and isinstance(loc[3], int):
+            field = f"price_periods[{loc[3]}].{loc[4]}"
         where = f"model {name!s}, field {field}"
     return f"{where}: {first['msg'].removeprefix('Value error, ')}"
 
 
-def load_file(path: Path | Traversable) -> list[LLMModel]:
-    """Load and validate one registry file; raises ``RegistryError`` naming file, model and field."""
+def _cross_check(parsed: RegistryFile) -> str | None:
+    """The first rule broken between entries (names, aliases, successors), or None."""
+    names = [entry.model_name for entry in parsed.models]
+    owner: dict[str, str] = {}  # every name and alias -> the entry that holds it
+    for name in names:
+        if name in owner:
+            return f"model {name}: listed twice"
+        owner[name] = name
+    for entry in parsed.models:
+        broken = entry.problem()
+        if broken is not None:
+            return f"model {entry.model_name}, field {broken[0]}: {broken[1]}"
+        for alias in entry.aliases:
+            other = owner.setdefault(alias, entry.model_name)
+            if other != entry.model_name:
+                what = "the name" if other == alias else "an alias"
+                return f"model {entry.model_name}, field aliases: {alias!r} is already {what} of model {other}"
+    for entry in parsed.models:
+        if entry.successor is not None and entry.successor not in names:
+            return f"model {entry.model_name}, field successor: no model {entry.successor!r} in this file"
+    return None
+
+
+def read_file(path: Path | Traversable) -> RegistryFile:
+    """Read and validate one registry file (every entry, retired ones too).
+
+    Raises ``RegistryError`` with one line naming the file, the model and the field.
+    """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -143,23 +402,41 @@ def load_file(path: Path | Traversable) -> list[LLMModel]:
         )
     if parsed.provider not in PROVIDERS:
         raise RegistryError(f"{path}: field provider: unknown provider {parsed.provider!r}", file=str(path))
-    seen: set[str] = set()
+    problem = _cross_check(parsed)
+    if problem is not None:
+        raise RegistryError(f"{path}: {problem}", file=str(path))
+    return parsed
+
+
+def load_file(
+    path: Path | Traversable, *, include_retired: bool = False, price_history: bool = False
+) -> list[LLMModel]:
+    """Load and validate one registry file; raises ``RegistryError`` naming file, model and field.
+
+    By default: the models active now, priced as of now (see the module docstring).
+    """
+    parsed = read_file(path)
+    now = schemas.utc_now()  # looked up per call, so a test's frozen clock applies
     models = []
     for entry in parsed.models:
-        if entry.model_name in seen:
-            raise RegistryError(f"{path}: model {entry.model_name}: listed twice", file=str(path))
-        seen.add(entry.model_name)
-        if entry.active:
-            models.append(entry.to_model(parsed.provider))
+        retired_at = entry.retired_at()
+        if include_retired or retired_at is None or retired_at > now:
+            model = entry.to_model(parsed.provider)
+            models.append(model if price_history else model.priced_at(now))
     return models
 
 
 def load_registry(
-    directory: Path | Traversable | None = None, providers: Iterable[str] | None = None
+    directory: Path | Traversable | None = None,
+    providers: Iterable[str] | None = None,
+    *,
+    include_retired: bool = False,
+    price_history: bool = False,
 ) -> dict[str, list[LLMModel]]:
     """Load ``<provider>.json`` for each provider present in ``directory`` (default: bundled).
 
     Every file is validated before anything is returned, so a caller can apply all or nothing.
+    ``include_retired`` and ``price_history`` are as in ``load_file``.
     """
     directory = directory if directory is not None else bundled_root()
     if not directory.is_dir():
@@ -172,21 +449,49 @@ def load_registry(
     for provider in wanted:
         path = directory / f"{provider}.json"
         if path.is_file():
-            result[provider] = load_file(path)
+            result[provider] = load_file(path, include_retired=include_retired, price_history=price_history)
     if not result:
         raise RegistryError(f"{directory}: no <provider>.json files found", file=str(directory))
     return result
 
 
-@lru_cache(maxsize=1)
-def bundled_models() -> tuple[LLMModel, ...]:
-    """Every active model in the bundled registry (cached: the files never change at run time)."""
-    return tuple(m for models in load_registry().values() for m in models)
+@lru_cache(maxsize=4)
+def bundled_models(include_retired: bool = False, price_history: bool = False) -> tuple[LLMModel, ...]:
+    """Every bundled model (cached: the files never change at run time); defaults as ``load_file``."""
+    registry = load_registry(include_retired=include_retired, price_history=price_history)
+    return tuple(m for models in registry.values() for m in models)
 
 
 def find_bundled(provider: str, model_name: str) -> LLMModel | None:
-    """A bundled model by provider and name, or None."""
+    """An active bundled model by provider and exact name, or None."""
     for model in bundled_models():
         if model.provider == provider and model.model_name == model_name:
             return model
     return None
+
+
+def alias_index(models: Iterable[LLMModel]) -> dict[tuple[str, str], LLMModel]:
+    """``(provider, name or alias) -> model`` for every model's name and aliases.
+
+    Where two models claim one name (a store can hold a retired copy beside an active one, or a
+    custom entry whose name is a bundled alias), an entry's own name beats an alias and an active
+    model beats a retired one.
+    """
+    index: dict[tuple[str, str], LLMModel] = {}
+    rank: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for model in models:
+        active = model.is_active
+        for name in (model.model_name, *model.aliases):
+            key = (model.provider, name)
+            strength = (name == model.model_name, active)
+            if key not in rank or strength > rank[key]:
+                index[key] = model
+                rank[key] = strength
+    return index
+
+
+@lru_cache(maxsize=2)
+def bundled_index(include_retired: bool = True) -> dict[tuple[str, str], LLMModel]:
+    """``alias_index`` of the bundled registry (retired models included by default, so old names
+    still resolve for pricing)."""
+    return alias_index(bundled_models(include_retired=include_retired))

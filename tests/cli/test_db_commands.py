@@ -67,11 +67,16 @@ def test_json_refresh_inserts_updates_retires_and_reactivates(invoke: Invoke, db
     assert first["inserted"] == ["anthropic:x", "openai:a", "openai:b", "openai:c"]
     assert first["providers"] == ["openai", "anthropic"] and first["dry_run"] is False
 
-    # b gets cheaper, c disappears, d is new; c is marked active=false in the file: retired too.
+    # b gets cheaper, c disappears, d is new; c is retired in the file (inactive_from passed): retired too.
     write_registry(
         models,
         "openai",
-        [entry("a"), entry("b", dollars_per_million_tokens_input=0.5), entry("c", active=False), entry("d")],
+        [
+            entry("a"),
+            entry("b", dollars_per_million_tokens_input=0.5),
+            entry("c", inactive_from="2020-01-01"),
+            entry("d"),
+        ],
     )
     second = refresh(invoke, db, models)
     assert (second["inserted"], second["updated"], second["retired"]) == (["openai:d"], ["openai:b"], ["openai:c"])

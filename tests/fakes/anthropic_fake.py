@@ -32,6 +32,7 @@ MODELS = {
     "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
     "claude-sonnet-4-5-20250929": "claude-sonnet-4-5-20250929",
     "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+    "claude-haiku-4-5-20251001": "claude-haiku-4-5-20251001",
     "claude-opus-4-1": "claude-opus-4-1-20250805",
     "claude-3-7-sonnet-20250219": "claude-3-7-sonnet-20250219",
 }

@@ -143,7 +143,7 @@ async def test_capability_refusal_is_logged_before_sending(
 ) -> None:
     image = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
     with pytest.raises(UnsupportedFeatureError, match="does not accept images"):
-        await ring.chat(LLMRequest(model="o1-mini", messages=[Message(role="user", content=image)]))
+        await ring.chat(LLMRequest(model="phi4", messages=[Message(role="user", content=image)]))
     assert openai_fake.requests == []
     await ring.flush()
     assert rows(db_path)[0]["error_type"] == "UnsupportedFeatureError"

@@ -36,7 +36,7 @@ LONG = "The quick brown fox jumps over the lazy dog. " * 200
 async def test_anthropic_prompt_cache_tokens_are_priced(fakes: None, db_path: Path) -> None:
     cached_part = {"type": "text", "text": LONG, "cache_control": {"type": "ephemeral"}}
     request = LLMRequest(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-haiku-4-5-20251001",
         max_tokens=100,
         messages=[Message(role="user", content=[cached_part, {"type": "text", "text": "Summarise."}])],
     )
@@ -46,7 +46,7 @@ async def test_anthropic_prompt_cache_tokens_are_priced(fakes: None, db_path: Pa
         await ring.flush()
     assert first.provider == "anthropic"
     assert first.usage["cache_write_5m_tokens"] > 0 and second.usage["cached_tokens"] > 0
-    model = find_bundled("anthropic", "claude-sonnet-4-5-20250929")
+    model = find_bundled("anthropic", "claude-haiku-4-5-20251001")
     for response in (first, second):
         expected = compute_cost(model, Usage.model_validate(response.usage)).total
         assert response.usage["cost"] == expected
@@ -60,15 +60,17 @@ async def test_anthropic_prompt_cache_tokens_are_priced(fakes: None, db_path: Pa
 
 async def test_gemini_thinking_tokens_are_output(fakes: None, db_path: Path) -> None:
     async with LLMRingSQLite(db_path) as ring:
-        response = await ring.chat(LLMRequest(model="gemini-2.5-flash", messages=[Message(role="user", content="Hi")]))
+        response = await ring.chat(
+            LLMRequest(model="gemini-2.5-flash-lite", messages=[Message(role="user", content="Hi")])
+        )
         chunks = [
             c
             async for c in ring.chat_stream(
-                LLMRequest(model="google:gemini-2.5-flash", messages=[Message(role="user", content="Hi")])
+                LLMRequest(model="google:gemini-2.5-flash-lite", messages=[Message(role="user", content="Hi")])
             )
         ]
     assert response.provider == "google" and response.usage["reasoning_tokens"] > 0
-    model = find_bundled("google", "gemini-2.5-flash")
+    model = find_bundled("google", "gemini-2.5-flash-lite")
     assert model is not None and model.dollars_per_million_tokens_output is not None
     assert response.usage["cost"] == compute_cost(model, Usage.model_validate(response.usage)).total > Decimal(0)
     assert chunks[-1].usage is not None and chunks[-1].usage["cost"] > 0
