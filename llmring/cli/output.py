@@ -22,22 +22,29 @@ Rich is imported on first use only, so ``llmring --help`` never loads it.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
-from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from llmring.formatting import inert
-
 if TYPE_CHECKING:
+    from datetime import tzinfo
+    from decimal import Decimal
+
     from rich.console import Console
+
+# json, decimal and llmring.formatting load on first use: ``llmring --help`` imports this module.
+
+
+def inert(text: str, *, multiline: bool = False) -> str:
+    """``llmring.formatting.inert``, imported on first use."""
+    from llmring.formatting import inert as make_inert
+
+    return make_inert(text, multiline=multiline)
 
 
 class OutputFormat(StrEnum):
@@ -124,6 +131,9 @@ def decimal_text(value: Decimal) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    from datetime import date, datetime
+    from decimal import Decimal
+
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, datetime | date):
@@ -139,6 +149,8 @@ _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), 0
 
 def print_json(data: Any) -> None:
     """``data`` as indented JSON on stdout (Decimals as strings, datetimes as ISO-8601)."""
+    import json
+
     text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
     typer.echo(text.translate(_JSON_ESCAPES))
 

@@ -10,7 +10,6 @@ is still printed), instead of the service's retry warnings.
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,28 +100,26 @@ def _print_usage(usage: dict[str, Any], cached: bool) -> None:
     )
 
 
-class _Held(logging.Handler):
-    """Keeps the service's warnings instead of printing them (the command says it in one line)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @contextmanager
-def _held_warnings() -> Iterator[_Held]:
+def _held_warnings() -> Iterator[list[str]]:
+    """Keep the service's warnings instead of printing them (the command says it in one line)."""
+    import logging  # here, not at the top: ``llmring --help`` imports this module
+
+    held: list[str] = []
+
+    class Held(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            held.append(record.getMessage())
+
     logger = logging.getLogger("llmring")
-    held = _Held()
+    handler = Held(logging.WARNING)
     propagate = logger.propagate
-    logger.addHandler(held)
+    logger.addHandler(handler)
     logger.propagate = False
     try:
         yield held
     finally:
-        logger.removeHandler(held)
+        logger.removeHandler(handler)
         logger.propagate = propagate
 
 
@@ -186,6 +183,6 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         if options.usage:
             _print_usage(response.usage, cached=response.cached)
     if unwritten:
-        why = cause or (held.messages[-1] if held.messages else "the database could not be written")
+        why = cause or (held[-1] if held else "the database could not be written")
         output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
         raise typer.Exit(1)
