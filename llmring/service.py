@@ -39,6 +39,7 @@ from llmring.cache import (
     valid_cache_entry,
 )
 from llmring.call_log import CallRecorder
+from llmring.controls import attach, bundled_entry, plan
 from llmring.cost import CostResult, compute_cost
 from llmring.errors import ConfigurationError, ModelNotFoundError, StreamClosedEarly
 from llmring.routing import Route, check_capabilities, resolve
@@ -130,16 +131,16 @@ class LLMRing:
         """
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=False)
+        sent = self._checked(route, request, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False)
         key: str | None = None
         try:
-            check_capabilities(route, request)
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
                 if entry is not None:
                     return self._serve_hit(entry, route, log)
-            response = await provider.chat(self._for_provider(request, route), on_retry=log.on_retry)
+            response = await provider.chat(sent, on_retry=log.on_retry)
         except _CALL_ERRORS as exc:
             log.failure(exc)
             raise
@@ -158,10 +159,10 @@ class LLMRing:
         """
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=True)
+        sent = self._checked(route, request, stream=True)
+        log = self._recorder(route, sent, id_at_origin, stream=True)
         key: str | None = None
         try:
-            check_capabilities(route, request, stream=True)
             entry = None
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
@@ -179,7 +180,7 @@ class LLMRing:
         finish_reason: str | None = None
         request_id: str | None = None
         try:
-            stream = provider.stream(self._for_provider(request, route), on_retry=log.on_retry)
+            stream = provider.stream(sent, on_retry=log.on_retry)
             async with contextlib.aclosing(stream) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
                     if chunk.delta or chunk.tool_calls:
@@ -234,11 +235,18 @@ class LLMRing:
         )
 
     @staticmethod
-    def _for_provider(request: LLMRequest, route: Route) -> LLMRequest:
-        """The request with the provider's own model name (``openai:gpt-4o`` -> ``gpt-4o``)."""
-        if request.model == route.model_name:
-            return request
-        return request.model_copy(update={"model": route.model_name})
+    def _checked(route: Route, request: LLMRequest, *, stream: bool) -> LLMRequest:
+        """What the provider is sent: ``request`` with the provider's own model name and the
+        registry's plan for it (``llmring.controls``), after refusing what the model cannot do.
+
+        Refusals happen before the call is logged: nothing was sent, so there is no call to record.
+        """
+        if route.model is None:
+            # Routing knows active models only; a retired one still has its capabilities.
+            known = bundled_entry(route.provider, route.model_name)
+            route = route if known is None else Route(route.provider, route.model_name, known)
+        check_capabilities(route, request, stream=stream)
+        return attach(request, plan(request, route.provider, route.model_name, route.model))
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from llmring.controls import plan_for
 from llmring.errors import (
     AuthenticationError,
     BadRequestError,
@@ -227,9 +228,34 @@ class AnthropicProvider(BaseProvider):
             body["top_p"] = request.top_p
         if request.stop:
             body["stop_sequences"] = list(request.stop)
+        self._thinking(body, request, choice)
         if stream:
             body["stream"] = True
         return body, plan
+
+    def _thinking(self, body: dict[str, Any], request: LLMRequest, choice: dict[str, Any] | None) -> None:
+        """The reasoning setting (``llmring.controls``): adaptive thinking with ``output_config.effort``,
+        or ``thinking.budget_tokens`` with ``max_tokens`` raised above the budget."""
+        planned = plan_for(request, self.name)
+        if planned.thinking_on and choice is not None and choice.get("type") in ("tool", "any"):
+            raise UnsupportedFeatureError(
+                f"{request.model} cannot think while a tool is forced (JSON mode or tool_choice):"
+                " leave reasoning unset or let the model choose",
+                provider=self.name,
+            )
+        if planned.thinking_off:
+            if planned.control == "adaptive":
+                body["thinking"] = {"type": "disabled"}
+        elif planned.budget:
+            body["thinking"] = {"type": "enabled", "budget_tokens": planned.budget}
+            if body["max_tokens"] <= planned.budget:
+                # The budget counts towards max_tokens: keep the answer's share on top of it.
+                raised = planned.budget + body["max_tokens"]
+                cap = planned.max_output_tokens
+                body["max_tokens"] = min(raised, cap) if cap and cap > planned.budget else raised
+        elif planned.effort is not None:
+            body["thinking"] = {"type": "adaptive"}
+            body["output_config"] = {"effort": planned.effort}
 
     def classify_error(self, response: httpx.Response) -> ProviderError:
         try:

@@ -21,6 +21,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import BadRequestError, ResponseFormatError
 from llmring.providers.common import (
     arguments_json,
@@ -159,6 +160,11 @@ def build_body(request: LLMRequest, provider: str) -> dict[str, Any]:
         config["responseMimeType"] = "application/json"
         if schema is not None:
             config["responseJsonSchema"] = _schema(schema)
+    planned = plan_for(request, provider)
+    if planned.control == "level" and planned.effort is not None:
+        config["thinkingConfig"] = {"thinkingLevel": planned.effort}
+    elif planned.budget is not None:
+        config["thinkingConfig"] = {"thinkingBudget": planned.budget}  # 0 for level none
     if config:
         body["generationConfig"] = config
     specs = normalize_tools(request.tools, provider)

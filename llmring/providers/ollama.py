@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import (
     AuthenticationError,
     BadRequestError,
@@ -90,6 +91,9 @@ class OllamaProvider(BaseProvider):
         json_wanted, schema = wants_json(request.response_format, request.json_response)
         if json_wanted:
             body["format"] = schema if schema is not None else "json"
+        think = plan_for(request, self.name).ollama_think()
+        if think is not None:
+            body["think"] = think
         options: dict[str, Any] = {}
         if request.temperature is not None:
             options["temperature"] = request.temperature

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import BadRequestError, ProviderConnectionError, ResponseFormatError, UnsupportedFeatureError
 from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
 from llmring.providers.openai_errors import error_from_envelope
@@ -53,6 +54,9 @@ def build_body(provider: OpenAIProvider, request: LLMRequest, *, stream: bool) -
     body: dict[str, Any] = {"model": request.model, "input": _input_items(provider.name, request.messages)}
     if request.max_tokens is not None:
         body["max_output_tokens"] = request.max_tokens
+    effort = plan_for(request, provider.name).effort
+    if effort is not None:
+        body["reasoning"] = {"effort": effort}
     if request.temperature is not None:
         body["temperature"] = request.temperature
     if request.top_p is not None:
