@@ -57,6 +57,7 @@ class Plan:
     responses_only: bool = False
     max_output_tokens: int | None = None
     levels: tuple[str, ...] = ()
+    structured_output: bool = False
 
     @property
     def thinking_on(self) -> bool:
@@ -154,6 +155,7 @@ def plan(request: LLMRequest, provider: str, model_name: str, model: LLMModel | 
         responses_only=model.responses_only,
         max_output_tokens=model.max_output_tokens,
         levels=tuple(model.reasoning_levels),
+        structured_output=model.supports_structured_output,
         **fields,  # type: ignore[arg-type]
     )
 

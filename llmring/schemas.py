@@ -137,6 +137,13 @@ class LLMRequest(_RequestModel):
     reasoning: ReasoningLevel | int | None = Field(
         default=None, description="A reasoning level (none ... max) or a thinking token budget (an integer >= 0)."
     )
+    provider_options: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description=(
+            "Extra wire fields per provider ({'anthropic': {'top_k': 40}}), merged last into that provider's"
+            " request body only; a field llmring sets itself cannot be overridden (UnsupportedFeatureError)."
+        ),
+    )
 
     # The service's ``llmring.controls.Plan`` for this request (set on the copy it sends).
     _plan: Any = PrivateAttr(default=None)
@@ -147,6 +154,16 @@ class LLMRequest(_RequestModel):
         if isinstance(value, bool) or (isinstance(value, int) and value < 0):
             raise ValueError(
                 "reasoning must be a level (none, minimal, low, medium, high, xhigh, max) or a budget >= 0"
+            )
+        return value
+
+    @field_validator("provider_options")
+    @classmethod
+    def _known_providers(cls, value: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+        unknown = sorted(set(value or ()) - set(PROVIDERS))
+        if unknown:
+            raise ValueError(
+                f"provider_options names unknown provider(s) {', '.join(unknown)}: use {', '.join(PROVIDERS)}"
             )
         return value
 
@@ -266,6 +283,9 @@ class LLMResponse(BaseModel):
     request_id: str | None = None
     cached: bool = False
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # Issue 14: with ``ring.chat(request, response_model=...)``, the validated answer (an instance of
+    # the pydantic model, or the decoded JSON for a JSON schema dict); None otherwise.
+    parsed: Any = None
 
     @property
     def total_tokens(self) -> int:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from llmring.controls import plan_for
 from llmring.errors import BadRequestError, ResponseFormatError
 from llmring.providers.common import (
+    apply_provider_options,
     arguments_json,
     arguments_object,
     as_object,
@@ -182,7 +183,7 @@ def build_body(request: LLMRequest, provider: str) -> dict[str, Any]:
             if forced:
                 calling["allowedFunctionNames"] = [forced]
             body["toolConfig"] = {"functionCallingConfig": calling}
-    return body
+    return apply_provider_options(body, request, provider)
 
 
 def tool_call_from_part(part: dict[str, Any]) -> dict[str, Any]:

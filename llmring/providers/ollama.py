@@ -24,6 +24,7 @@ from llmring.errors import (
 from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import (
     ToolSpec,
+    apply_provider_options,
     arguments_object,
     as_object,
     normalize_tools,
@@ -103,7 +104,7 @@ class OllamaProvider(BaseProvider):
         if options:
             body["options"] = options
         body["stream"] = stream  # the server streams unless told otherwise
-        return body
+        return apply_provider_options(body, request, self.name)
 
     @staticmethod
     def _tool(spec: ToolSpec) -> dict[str, Any]:

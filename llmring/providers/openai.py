@@ -24,6 +24,7 @@ from llmring.providers import openai_responses
 from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import (
     ToolSpec,
+    apply_provider_options,
     arguments_json,
     as_object,
     normalize_tools,
@@ -140,7 +141,7 @@ class OpenAIProvider(BaseProvider):
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
-        return body
+        return apply_provider_options(body, request, self.name)
 
     @staticmethod
     def _tool(spec: ToolSpec) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from llmring.errors import (
     ResponseFormatError,
     UnsupportedFeatureError,
 )
-from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
+from llmring.providers.common import apply_provider_options, as_object, openai_tool_call, text_of, token_count
 from llmring.providers.errors import provider_error, read_openai
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
@@ -70,7 +70,7 @@ def build_body(provider: OpenAIProvider, request: LLMRequest, *, stream: bool) -
     body["store"] = False  # the API keeps responses server-side unless told not to
     if stream:
         body["stream"] = True
-    return body
+    return apply_provider_options(body, request, provider.name)
 
 
 def _input_items(provider: str, messages: list[Message]) -> list[dict[str, Any]]:

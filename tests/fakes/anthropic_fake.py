@@ -208,6 +208,11 @@ class AnthropicFake(FakeProvider):
                 }
                 for t in calls
             ]
+        output_format = (body.get("output_config") or {}).get("format")
+        if output_format and not results:
+            # Native structured output: the answer is text holding JSON that matches the schema.
+            text = json.dumps(sample_for_schema(output_format["schema"]))
+            return [{"type": "text", "text": text}]
         if results:
             quoted = "; ".join(
                 str(r.get("content")) if isinstance(r.get("content"), str) else _text(r.get("content")) for r in results
