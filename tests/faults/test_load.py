@@ -166,10 +166,14 @@ def _race(faulty_fakes: dict[str, InjectedFaults], db_path: Path, *, calls: int,
 
     conn = sqlite3.connect(db_path)
     try:
-        by_origin = dict(conn.execute("SELECT origin, COUNT(*) FROM llm_api_calls GROUP BY origin").fetchall())
+        by_origin = dict(
+            conn.execute("SELECT origin, COUNT(*) FROM llm_api_calls WHERE final GROUP BY origin").fetchall()
+        )
+        attempts = conn.execute("SELECT COUNT(*) FROM llm_api_calls").fetchone()[0]
         migrations = conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0]
     finally:
         conn.close()
-    assert sum(len(fake.requests) for fake in faulty_fakes.values()) == 2 * calls * rounds
     assert by_origin == {"p0": calls * rounds, "p1": calls * rounds}
+    # An attempt the loaded machine made too slow is retried: it has a row of its own.
+    assert attempts >= sum(len(fake.requests) for fake in faulty_fakes.values()) >= 2 * calls * rounds
     assert migrations == len(migration_names())
