@@ -130,7 +130,7 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
         return LLMRing(enable_db_logging=False)
     target = settings(ctx).target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin="llmring-cli")
+    return LLMRing(db_connection_string=url, origin=settings(ctx).origin())
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
