@@ -109,3 +109,32 @@ def test_path_lists_the_files_in_precedence_order(invoke: Invoke, project: Path,
     ]
     r = invoke("--config", str(tmp_path / "other.toml"), "config", "path")
     assert r.stdout == f"{tmp_path / 'other.toml'}\tabsent\t(--config / LLMRING_CONFIG)\n"
+
+
+def test_default_model_and_retries_come_from_the_config(
+    invoke: Invoke, tmp_path: Path, openai_fake: OpenAIFake
+) -> None:
+    from tests.fakes.openai_fake import server_error_reply
+
+    config = tmp_path / "c.toml"
+    config.write_text('default_model = "gpt-4o-mini"\nretries = 0\n')
+    r = invoke("--config", str(config), "ask", "--no-log", "hi")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: hi\n" and openai_fake.requests[-1].json["model"] == "gpt-4o-mini"
+    openai_fake.reset()
+    openai_fake.enqueue(server_error_reply(), server_error_reply())
+    r = invoke("--config", str(config), "ask", "--no-log", "hi")
+    assert r.exit_code == 1, r.output
+    assert len(openai_fake.requests) == 1  # retries = 0: one attempt, no retry
+    openai_fake.reset()
+    # -m beats the config's default model.
+    r = invoke("--config", str(config), "ask", "--no-log", "-m", "gpt-4o", "hi")
+    assert r.exit_code == 0 and openai_fake.requests[-1].json["model"] == "gpt-4o"
+
+
+def test_no_model_anywhere_is_one_line(invoke: Invoke, tmp_path: Path) -> None:
+    r = invoke("ask", "--no-log", "hi")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        "Error: no model: pass -m MODEL (e.g. -m gpt-4o-mini), set LLMRING_MODEL or default_model in llmring.toml"
+    ]
