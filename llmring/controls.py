@@ -58,6 +58,9 @@ class Plan:
     max_output_tokens: int | None = None
     levels: tuple[str, ...] = ()
     structured_output: bool = False
+    prompt_cache_min_tokens: int | None = None
+    # OpenAI models that bill cache writes (gpt-5.6, gpt-6) take prompt_cache_options.
+    cache_write_billed: bool = False
 
     @property
     def thinking_on(self) -> bool:
@@ -156,6 +159,8 @@ def plan(request: LLMRequest, provider: str, model_name: str, model: LLMModel | 
         max_output_tokens=model.max_output_tokens,
         levels=tuple(model.reasoning_levels),
         structured_output=model.supports_structured_output,
+        prompt_cache_min_tokens=model.prompt_cache_min_tokens,
+        cache_write_billed=model.dollars_per_million_tokens_cache_write is not None,
         **fields,  # type: ignore[arg-type]
     )
 

@@ -24,7 +24,9 @@ from llmring.cli.prompt import (
     ModelOpt,
     NoLogOpt,
     NoStreamOpt,
+    PromptCacheOpt,
     ReasoningOpt,
+    SchemaOpt,
     SystemOpt,
     TempOpt,
     TtlOpt,
@@ -60,6 +62,8 @@ def ask(
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
     reasoning: ReasoningOpt = None,
+    prompt_cache: PromptCacheOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -73,7 +77,19 @@ def ask(
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
     options = AskOptions(
-        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning
+        model,
+        system,
+        temperature,
+        max_tokens,
+        as_json,
+        no_stream,
+        usage,
+        no_log,
+        cache,
+        ttl,
+        reasoning,
+        prompt_cache,
+        schema,
     )
     run_prompt(ctx, options, text)
 

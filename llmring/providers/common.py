@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,3 +209,26 @@ def _merge(target: dict[str, Any], extra: dict[str, Any], provider: str, where: 
                 " (or drop it from provider_options)",
                 provider=provider,
             )
+
+
+def prompt_cache_fields(body: dict[str, Any], request: Any, provider: str) -> None:
+    """``LLMRequest.prompt_cache`` on an OpenAI body (Chat Completions or Responses).
+
+    OpenAI caches prompt prefixes by itself; ``prompt_cache_key`` routes requests that share a
+    prefix to the same cache, so llmring sends a hash of the system prompt and the tools (a key
+    given in ``provider_options`` wins). Models that bill cache writes (gpt-5.6 and later: a
+    ``cache_write`` price in the registry) also get ``prompt_cache_options.ttl`` "30m", the one
+    lifetime they take; on the others OpenAI keeps prefixes for minutes in memory, or as its
+    (deprecated) ``prompt_cache_retention`` says, which ``provider_options`` can set.
+    """
+    if request.prompt_cache is None:
+        return
+    from llmring.controls import plan_for
+
+    own = (request.provider_options or {}).get(provider) or {}
+    if "prompt_cache_key" not in own:
+        system = [m.content for m in request.messages if m.role == "system"]
+        shared = json.dumps([system, request.tools], sort_keys=True, default=str, ensure_ascii=False)
+        body["prompt_cache_key"] = "llmring-" + hashlib.sha256(shared.encode("utf-8")).hexdigest()[:32]
+    if plan_for(request, provider).cache_write_billed and "prompt_cache_options" not in own:
+        body["prompt_cache_options"] = {"ttl": "30m"}
