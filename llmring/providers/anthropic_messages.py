@@ -213,6 +213,12 @@ CHARS_PER_TOKEN = 4  # a prefix's length is estimated, not counted: a breakpoint
 # minimum is only wasted (Anthropic silently does not cache it), never an error
 
 
+def _chars(block: dict[str, Any]) -> int:
+    """About how many characters ``block`` adds to the prompt (its text; else its JSON)."""
+    text = block.get("text")
+    return len(text) if isinstance(text, str) else len(json.dumps(block, default=str))
+
+
 def place_cache_breakpoints(body: dict[str, Any], ttl: str, min_tokens: int | None) -> None:
     """``LLMRequest.prompt_cache`` on an Anthropic body: ``cache_control`` on the system prompt, the
     last tool and the last user turn (cached prefixes run tools, system, messages), most stable
@@ -230,15 +236,16 @@ def place_cache_breakpoints(body: dict[str, Any], ttl: str, min_tokens: int | No
     blocks = [b for t in turns for b in t["content"]]
     used = sum("cache_control" in b for b in (*tools, *(system or ()), *blocks))
     # (block, its prefix in characters) for each candidate, in order of preference.
-    tool_chars = len(json.dumps(tools)) if tools else 0
-    system_chars = tool_chars + (len(json.dumps(system)) if system else 0)
+    tool_chars = sum(map(_chars, tools))
+    system_chars = tool_chars + sum(map(_chars, system or ()))
     candidates: list[tuple[dict[str, Any], int]] = []
     if system:
         candidates.append((system[-1], system_chars))
     last_user = next((t for t in reversed(turns) if t["role"] == "user"), None)
     if last_user is not None:
         end = turns.index(last_user) + 1
-        candidates.append((last_user["content"][-1], system_chars + len(json.dumps(turns[:end]))))
+        chars = system_chars + sum(_chars(b) for t in turns[:end] for b in t["content"])
+        candidates.append((last_user["content"][-1], chars))
     if tools:
         candidates.append((tools[-1], tool_chars))
     floor = (min_tokens or 0) * CHARS_PER_TOKEN

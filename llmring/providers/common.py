@@ -227,8 +227,14 @@ def prompt_cache_fields(body: dict[str, Any], request: Any, provider: str) -> No
 
     own = (request.provider_options or {}).get(provider) or {}
     if "prompt_cache_key" not in own:
-        system = [m.content for m in request.messages if m.role == "system"]
-        shared = json.dumps([system, request.tools], sort_keys=True, default=str, ensure_ascii=False)
-        body["prompt_cache_key"] = "llmring-" + hashlib.sha256(shared.encode("utf-8")).hexdigest()[:32]
+        digest = hashlib.sha256()
+        for message in request.messages:
+            if message.role == "system":
+                text = message.content if isinstance(message.content, str) else json.dumps(message.content)
+                digest.update(text.encode("utf-8", "surrogatepass"))
+                digest.update(b"\0")
+        if request.tools:
+            digest.update(json.dumps(request.tools, sort_keys=True, default=str).encode())
+        body["prompt_cache_key"] = "llmring-" + digest.hexdigest()[:32]
     if plan_for(request, provider).cache_write_billed and "prompt_cache_options" not in own:
         body["prompt_cache_options"] = {"ttl": "30m"}
