@@ -45,6 +45,10 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+(@)"),
 )
 
+# Text without any of these (case aside) cannot match a pattern above, so it skips them all
+# (substring tests: a case-insensitive regex alternation is twenty times slower).
+_SECRET_HINTS = ("sk-", "aiza", "bearer", "key", "token", "password", "postgres")
+
 _extra_secrets: set[str] = set()
 
 
@@ -54,19 +58,27 @@ def register_secret(value: str | None) -> None:
         _extra_secrets.add(value)
 
 
+def registered_secrets() -> int:
+    """How many secrets ``register_secret`` knows (a cache of redacted text is stale when it grows)."""
+    return len(_extra_secrets)
+
+
 def redact(text: str | None, limit: int = 2000) -> str | None:
     """Remove API keys, bearer tokens and passwords from ``text`` and cap its length."""
     if text is None:
         return None
     for secret in _extra_secrets:
-        text = text.replace(secret, "***")
-    for pattern in _SECRET_PATTERNS:
-        if pattern.groups >= 2:
-            text = pattern.sub(r"\1***\2", text)
-        elif pattern.groups == 1:
-            text = pattern.sub(r"\1***", text)
-        else:
-            text = pattern.sub("***", text)
+        if secret in text:
+            text = text.replace(secret, "***")
+    lowered = text.lower()
+    if any(hint in lowered for hint in _SECRET_HINTS):
+        for pattern in _SECRET_PATTERNS:
+            if pattern.groups >= 2:
+                text = pattern.sub(r"\1***\2", text)
+            elif pattern.groups == 1:
+                text = pattern.sub(r"\1***", text)
+            else:
+                text = pattern.sub("***", text)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text

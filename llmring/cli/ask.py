@@ -22,6 +22,7 @@ from llmring.cli.prompt import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
     SystemOpt,
@@ -58,6 +59,7 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    no_log_content: NoLogContentOpt = False,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -70,7 +72,9 @@ def ask(
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = AskOptions(
+        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, no_log_content
+    )
     run_prompt(ctx, options, text)
 
 

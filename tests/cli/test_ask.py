@@ -143,3 +143,21 @@ def test_analyze_file_text_and_errors(openai_fake: OpenAIFake, db: Path, tmp_pat
     fake.write_text("not an image")
     bad = run(db, "analyze-image", str(fake), "x", "-m", "gpt-4o-mini")
     assert bad.exit_code == 1 and "not a PNG/JPEG/GIF/WebP" in bad.stderr
+
+
+def content_pieces(db: Path) -> set[tuple[str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return set(conn.execute("SELECT kind, text FROM llm_content").fetchall())
+
+
+def test_ask_logs_the_prompt_and_answer_unless_told_not_to(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "-s", "Be brief", "Name a river")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: Name a river\n"  # the answer, and nothing new
+    assert content_pieces(db) == {("system", "Be brief"), ("user", "Name a river"), ("response", "Echo: Name a river")}
+    r = run(db, "ask", "-m", "gpt-4o-mini", "--no-log-content", "Name a mountain")
+    assert r.exit_code == 0, r.output
+    assert len(rows(db)) == 2
+    assert [text for _, text in content_pieces(db) if "mountain" in text] == []
