@@ -50,12 +50,16 @@ _SECRET_PATTERNS = (
 _SECRET_HINTS = ("sk-", "aiza", "bearer", "key", "token", "password", "postgres")
 
 _extra_secrets: set[str] = set()
+# Longest first: a key that begins with another key must go whole, not leave its tail behind.
+_secrets_longest_first: tuple[str, ...] = ()
 
 
 def register_secret(value: str | None) -> None:
     """Remember a secret (an API key in use) so ``redact`` removes it wherever it appears."""
-    if value and len(value) >= 6:
+    global _secrets_longest_first
+    if value and len(value) >= 6 and value not in _extra_secrets:
         _extra_secrets.add(value)
+        _secrets_longest_first = tuple(sorted(_extra_secrets, key=len, reverse=True))
 
 
 def registered_secrets() -> int:
@@ -67,7 +71,7 @@ def redact(text: str | None, limit: int = 2000) -> str | None:
     """Remove API keys, bearer tokens and passwords from ``text`` and cap its length."""
     if text is None:
         return None
-    for secret in _extra_secrets:
+    for secret in _secrets_longest_first:
         if secret in text:
             text = text.replace(secret, "***")
     lowered = text.lower()

@@ -19,7 +19,7 @@ from llmring.schemas import LLMModel
 from tests.db.conftest import Clock
 from tests.db.scan_queries import sqlite_scan
 from tests.db.test_store_contract import call, random_calls
-from tests.migration_names import migration_names
+from tests.migration_names import MIGRATIONS
 
 D = Decimal
 
@@ -43,10 +43,9 @@ EXPECTED_COLUMNS = {
         "estimated_cost_pico", "cost_breakdown", "rate_snapshot", "dollars_per_million_tokens_input_used",
         "dollars_per_million_tokens_output_used", "response_time_ms", "time_to_first_token_ms", "stream",
         "temperature", "max_tokens", "tools_used", "json_mode", "response_format", "cache_hit",
-        "cache_savings_pico", "request_id", "request_metadata", "called_at", "conversation_id",
+        "cache_savings_pico", "request_id", "request_metadata", "called_at",
+        "conversation_id",  # issue 17
     ],
-    "llm_content": ["id", "hash", "kind", "text", "extra"],
-    "llm_call_content": ["record_id", "position", "content_id"],
     "llm_usage_daily": [
         "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls", "successes", "errors",
         "timeouts", "rate_limited", "cache_hits", "unpriced", "prompt_tokens", "completion_tokens",
@@ -54,6 +53,9 @@ EXPECTED_COLUMNS = {
         "latency_ms_sum", "latency_count",
     ],
     "llm_response_cache": ["key", "value", "created_at", "expires_at"],
+    # issue 17 (capture)
+    "llm_content": ["id", "hash", "kind", "text", "extra"],
+    "llm_call_content": ["record_id", "position", "content_id"],
 }  # fmt: skip
 
 EXPECTED_INDEXES = {
@@ -63,7 +65,7 @@ EXPECTED_INDEXES = {
     "idx_llm_api_calls_status": ["status", "called_at"],
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
-    "idx_llm_api_calls_conversation": ["conversation_id", "called_at"],
+    "idx_llm_api_calls_conversation": ["conversation_id", "called_at"],  # issue 17
     "idx_llm_call_content_content": ["content_id"],
 }
 # The FTS5 index of captured text (issue 17) and the shadow tables SQLite keeps for it.
@@ -84,7 +86,7 @@ def schema_dump(path: Path) -> list[tuple[Any, ...]]:
 async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "dir" / "llmring.db"
     async with SQLiteDatabase(path) as db:
-        assert db.applied_migrations == migration_names()
+        assert db.applied_migrations == MIGRATIONS
     with raw(path) as conn:
         tables = {
             r[0]
@@ -96,7 +98,7 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
         for index, columns in EXPECTED_INDEXES.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA index_info({index})")] == columns, index
         assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [
-            (name,) for name in migration_names()
+            (name,) for name in MIGRATIONS
         ]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -127,7 +129,7 @@ async def test_concurrent_initialisation_applies_each_migration_once(tmp_path: P
         stores = [SQLiteDatabase(path) for _ in range(4)]
         try:
             await asyncio.gather(*(s.initialize() for s in stores))
-            assert sorted(name for s in stores for name in s.applied_migrations) == migration_names(), round_
+            assert sorted(name for s in stores for name in s.applied_migrations) == MIGRATIONS, round_
         finally:
             for s in stores:
                 await s.close()
