@@ -57,9 +57,8 @@ def analyze_image_command(
     """Ask a vision model about an image (PNG, JPEG, GIF or WebP)."""
     from llmring.file_utils import analyze_image
 
-    options = _options(
-        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, no_log_content
-    )
+    options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options.no_log_content = no_log_content
     run_prompt(ctx, options, analyze_image(path, prompt))
 
 
@@ -82,9 +81,8 @@ def analyze_file_command(
     """Ask a model about a file: images, PDFs, or text files (inlined)."""
     from llmring.file_utils import analyze_file
 
-    options = _options(
-        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, no_log_content
-    )
+    options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options.no_log_content = no_log_content
     run_prompt(ctx, options, analyze_file(path, prompt))
 
 

@@ -25,6 +25,7 @@ from llmring.cli.prompt import (
     NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
+    ReasoningOpt,
     SystemOpt,
     TempOpt,
     TtlOpt,
@@ -59,6 +60,7 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    reasoning: ReasoningOpt = None,
     no_log_content: NoLogContentOpt = False,
 ) -> None:
     """Ask a model one question and print its answer.
@@ -73,7 +75,7 @@ def ask(
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
     options = AskOptions(
-        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, no_log_content
+        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning, no_log_content
     )
     run_prompt(ctx, options, text)
 
