@@ -76,11 +76,21 @@ ReasoningOpt = Annotated[
 
 
 def require_model(model: str, example: str = "gpt-4o-mini") -> None:
-    """A ``ConfigurationError`` when no model was given (by ``-m`` or ``LLMRING_MODEL``)."""
+    """A ``ConfigurationError`` when no model was given (by ``-m``, ``LLMRING_MODEL`` or the config)."""
     if not model:
         from llmring.errors import ConfigurationError
 
-        raise ConfigurationError(f"no model: pass -m MODEL (e.g. -m {example}) or set LLMRING_MODEL")
+        raise ConfigurationError(
+            f"no model: pass -m MODEL (e.g. -m {example}), set LLMRING_MODEL or default_model in llmring.toml"
+        )
+
+
+def model_or_default(ctx: typer.Context, model: str, example: str = "gpt-4o-mini") -> str:
+    """``-m`` (or ``LLMRING_MODEL``), else the config's ``default_model``; an error when neither is set."""
+    if not model:
+        model = settings(ctx).config().default_model or ""
+    require_model(model, example)
+    return model
 
 
 def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> LLMRequest:
@@ -149,12 +159,16 @@ def _held_warnings() -> Iterator[list[str]]:
 def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     from llmring.service import LLMRing
 
+    cli = settings(ctx)
+    config = cli.config()
+    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
     if options.no_log:
-        return LLMRing(enable_db_logging=False)
-    target = settings(ctx).target()
+        return LLMRing(enable_db_logging=False, **limits)
+    target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
     # The CLI is the user's own terminal: it logs what was asked and answered unless told not to.
-    return LLMRing(db_connection_string=url, origin="llmring-cli", log_content=not options.no_log_content)
+    log_content = not options.no_log_content
+    return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
