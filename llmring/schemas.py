@@ -552,6 +552,8 @@ class CallRecord(BaseModel):
     called_at: datetime = Field(default_factory=utc_now)
     # Issue 14 (request controls): the reasoning setting sent (a level's name or a budget's digits).
     reasoning: str | None = None
+    # -- issue 17 (capture): the conversation a call belongs to (None: not in one) ---------------
+    conversation_id: str | None = None
 
     @model_validator(mode="after")
     def _default_call_id(self) -> CallRecord:
@@ -565,6 +567,9 @@ class CallRecord(BaseModel):
 
     # Fields a store could not read back (a damaged row); not a column, never written.
     _unreadable: tuple[str, ...] = PrivateAttr(default=())
+    # The call's captured prompt and answer (issue 17), written with the row into the content
+    # tables; set by the recorder only when ``log_content`` is on. Not a column.
+    _content: Any = PrivateAttr(default=None)
 
     @property
     def unpriced(self) -> bool:

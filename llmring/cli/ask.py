@@ -22,6 +22,7 @@ from llmring.cli.prompt import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
     PromptCacheOpt,
@@ -62,6 +63,7 @@ def ask(
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
     reasoning: ReasoningOpt = None,
+    no_log_content: NoLogContentOpt = False,
     prompt_cache: PromptCacheOpt = None,
     schema: SchemaOpt = None,
 ) -> None:
@@ -88,8 +90,9 @@ def ask(
         cache,
         ttl,
         reasoning,
-        prompt_cache,
-        schema,
+        no_log_content,
+        prompt_cache=prompt_cache,
+        schema=schema,
     )
     run_prompt(ctx, options, text)
 

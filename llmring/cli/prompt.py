@@ -1,6 +1,7 @@
 """What every prompt command shares (``ask``, ``analyze-image``, ``analyze-file``): the options,
 the request they build, and ``run_prompt``, which sends it and prints the answer.
 
+The prompt and the answer are logged too (``--no-log-content``: tokens and cost only).
 The answer goes to stdout: streamed when stdout is a terminal, with its control characters made
 visible (newlines and tabs kept), so a reply cannot retitle the window or write the clipboard;
 whole and byte for byte when piped. Usage with ``-u`` goes to stderr. The call is logged unless
@@ -41,6 +42,7 @@ class AskOptions:
     cache: bool = False
     ttl: int | None = None
     reasoning: str | None = None
+    no_log_content: bool = False
     prompt_cache: str | None = None
     schema: str | None = None
 
@@ -57,6 +59,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the whole response 
 NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer (no streaming).")]
 UsageOpt = Annotated[bool, typer.Option("--usage", "-u", help="Print tokens and cost to stderr.")]
 NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Do not log this call to the database.")]
+NoLogContentOpt = Annotated[
+    bool, typer.Option("--no-log-content", help="Log tokens and cost only, not the prompt and answer.")
+]
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
@@ -212,7 +217,9 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
         return LLMRing(enable_db_logging=False, **limits)
     target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin=cli.origin(), **limits)
+    # The CLI is the user's own terminal: it logs what was asked and answered unless told not to.
+    log_content = not options.no_log_content
+    return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
