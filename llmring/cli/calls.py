@@ -49,17 +49,6 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def row_json(call: CallRecord) -> dict[str, Any]:
-    """A call row as JSON-ready data (``calls --json``, ``calls show --json``)."""
-    data = call.model_dump()
-    data["total_tokens"] = call.total_tokens
-    data["unpriced"] = call.unpriced
-    data["unreadable"] = list(call.unreadable)
-    if "called_at" in call.unreadable:
-        data["called_at"] = None
-    return data
-
-
 def calls(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many calls.")] = 20,
@@ -94,6 +83,7 @@ def calls(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from llmring.cli import calls_show
     from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
     from llmring.store import CallFilters
 
@@ -125,9 +115,9 @@ def calls(
     found, total, contents = run_with_store(ctx, action)
     if chosen is OutputFormat.json:
         if content:
-            print_json([{**row_json(c), "content": _content_json(contents.get(c.id))} for c in found])
+            print_json([{**calls_show.row_json(c), "content": _content_json(contents.get(c.id))} for c in found])
         else:
-            print_json([row_json(c) for c in found])
+            print_json([calls_show.row_json(c) for c in found])
         return
     if not found:
         filtered = any(value is not None for value in filters.values())

@@ -57,7 +57,6 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one call: its cost, tokens and timing, and the captured conversation and answer."""
-    from llmring.cli.calls import row_json
     from llmring.cli.output import print_json, time_zone
 
     async def action(store: Store) -> tuple[CallRecord, CapturedCall | None]:
@@ -69,6 +68,17 @@ def show(
         print_json({"call": row_json(record), "content": None if content is None else content.as_dict()})
         return
     _print_call(record, content, time_zone(local))
+
+
+def row_json(call: CallRecord) -> dict[str, Any]:
+    """A call row as JSON-ready data (``calls --json``, ``calls show --json``)."""
+    data = call.model_dump()
+    data["total_tokens"] = call.total_tokens
+    data["unpriced"] = call.unpriced
+    data["unreadable"] = list(call.unreadable)
+    if "called_at" in call.unreadable:
+        data["called_at"] = None
+    return data
 
 
 def summary_pairs(record: CallRecord, tz: tzinfo) -> list[tuple[str, str]]:
