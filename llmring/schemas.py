@@ -137,6 +137,13 @@ class LLMRequest(_RequestModel):
     reasoning: ReasoningLevel | int | None = Field(
         default=None, description="A reasoning level (none ... max) or a thinking token budget (an integer >= 0)."
     )
+    prompt_cache: Literal["5m", "1h"] | None = Field(
+        default=None,
+        description=(
+            "Prompt caching: '5m' or '1h' (Anthropic breakpoints; OpenAI prompt_cache_key; Gemini and Ollama"
+            " cache implicitly). None: off."
+        ),
+    )
     provider_options: dict[str, dict[str, Any]] | None = Field(
         default=None,
         description=(
@@ -269,7 +276,9 @@ class LLMResponse(BaseModel):
     """A provider-neutral chat response.
 
     ``usage`` holds the normalised token counts (``Usage.as_dict``); after the service has priced
-    the call it also carries ``cost`` (a Decimal, or None when the model is unpriced).
+    the call it also carries ``cost`` (a Decimal, or None when the model is unpriced) and, on a
+    call that read or wrote the provider's prompt cache, ``prompt_cache_savings``: the uncached
+    price of those tokens less what they cost (negative when a write cost more than it saved).
     ``tool_calls`` are always in the OpenAI shape
     ``{"id", "type": "function", "function": {"name", "arguments": <JSON string>}}``.
     """

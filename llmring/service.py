@@ -70,6 +70,7 @@ logger = logging.getLogger("llmring")
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
 # Refused by llmring before anything was sent: not a provider call, so not logged.
 _UNSENT = UnsupportedFeatureError
+_PROMPT_CACHE_COUNTS = ("cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens")
 
 
 class LLMRing:
@@ -259,6 +260,7 @@ class LLMRing:
                             usage, cost, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls
                         )
                         chunk.usage = {**usage, "cost": cost.total}
+                        self._add_cache_savings(chunk.usage, route, cost)
                         if assembler is not None and key is not None:
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
                             await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
@@ -322,9 +324,22 @@ class LLMRing:
     @staticmethod
     def _attach_cost(response: LLMResponse, route: Route, cost: CostResult, call_id: str) -> None:
         response.usage["cost"] = cost.total
+        LLMRing._add_cache_savings(response.usage, route, cost)
         response.metadata.update(cost_breakdown=cost.breakdown, unpriced=cost.total is None, call_id=call_id)
         if response.provider is None:
             response.provider = route.provider
+
+    @staticmethod
+    def _add_cache_savings(usage: dict[str, Any], route: Route, cost: CostResult) -> None:
+        """``usage["prompt_cache_savings"]``: what prompt-cache reads and writes saved (negative: cost)
+        against the same tokens at the uncached input price; only on calls that read or wrote."""
+        if cost.total is None or not any(usage.get(k) for k in _PROMPT_CACHE_COUNTS):
+            return
+        uncached = compute_cost(
+            route.model, {**usage, **dict.fromkeys(_PROMPT_CACHE_COUNTS, 0)}, provider=route.provider
+        )
+        if uncached.total is not None:
+            usage["prompt_cache_savings"] = uncached.total - cost.total
 
     def _serve_hit(self, entry: dict[str, Any], route: Route, log: CallRecorder) -> LLMResponse:
         original = self._price(route, entry.get("usage") or {})

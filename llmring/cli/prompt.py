@@ -43,6 +43,8 @@ class AskOptions:
     ttl: int | None = None
     reasoning: str | None = None
     no_log_content: bool = False
+    prompt_cache: str | None = None
+    schema: str | None = None
 
 
 ModelOpt = Annotated[
@@ -71,6 +73,24 @@ ReasoningOpt = Annotated[
         "-r",
         metavar="LEVEL|N",
         help="Reasoning: none, minimal, low, medium, high, xhigh, max, or a token budget (what the model accepts).",
+    ),
+]
+
+
+PromptCacheOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prompt-cache",
+        metavar="5m|1h",
+        help="Provider prompt caching (Anthropic breakpoints, OpenAI cache key); -u shows what it saved.",
+    ),
+]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        metavar="FILE|JSON",
+        help="A JSON schema (a file or inline '{...}') the answer must match; prints the validated JSON.",
     ),
 ]
 
@@ -118,7 +138,30 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         max_tokens=options.max_tokens,
         cache=cache,
         reasoning=reasoning,
+        prompt_cache=options.prompt_cache,  # type: ignore[arg-type]  # LLMRequest checks it
     )
+
+
+def load_schema(given: str) -> dict[str, Any]:
+    """``--schema``: inline JSON (starting with ``{``) or a file holding it."""
+    import json
+    from pathlib import Path
+
+    from llmring.errors import ConfigurationError
+
+    text = given
+    if not given.lstrip().startswith("{"):
+        try:
+            text = Path(given).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"--schema: cannot read {given} ({exc.strerror or exc})") from None
+    try:
+        schema = json.loads(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"--schema: not valid JSON ({exc})") from None
+    if not isinstance(schema, dict):
+        raise ConfigurationError("--schema: a JSON schema is an object ({...})")
+    return schema
 
 
 def _print_usage(usage: dict[str, Any], cached: bool) -> None:
@@ -127,8 +170,16 @@ def _print_usage(usage: dict[str, Any], cached: bool) -> None:
     cost = usage.get("cost")
     spent = fmt.CACHED if cached else (fmt.UNPRICED if cost is None else fmt.money(cost))
     extra = " (from cache)" if cached else ""
+    # The provider's prompt cache: tokens read from it and written to it (by lifetime).
+    prompt_cache = [f"{usage.get('cached_tokens', 0):,} cached"]
+    for key, ttl in (("cache_write_5m_tokens", "5m"), ("cache_write_1h_tokens", "1h")):
+        if usage.get(key):
+            prompt_cache.append(f"{usage[key]:,} written to cache, {ttl}")
+    saved = usage.get("prompt_cache_savings")
+    if saved is not None and not cached:
+        extra += f" ({'saved' if saved >= 0 else 'cache writes cost'} {fmt.money(abs(saved))} vs uncached)"
     output.note(
-        f"Tokens: {usage.get('prompt_tokens', 0):,} input ({usage.get('cached_tokens', 0):,} cached), "
+        f"Tokens: {usage.get('prompt_tokens', 0):,} input ({'; '.join(prompt_cache)}), "
         f"{usage.get('completion_tokens', 0):,} output | Cost: {spent}{extra}"
     )
 
@@ -187,15 +238,16 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     from llmring.formatting import inert
 
     request = build_request(options, content)
+    schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
-    stream = not (options.as_json or options.no_stream) and terminal
+    stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options)
         response = None
         try:
             if not stream:
-                response = await ring.chat(request)
+                response = await ring.chat(request, response_model=schema)
             else:
                 usage: dict[str, Any] = {}
                 async for chunk in ring.chat_stream(request):
@@ -216,6 +268,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     if response is not None:
         if options.as_json:
             output.print_json(response.model_dump())
+        elif schema is not None:
+            output.print_json(response.parsed)
         else:
             typer.echo(inert(response.content, multiline=True) if terminal else response.content)
         if options.usage:
