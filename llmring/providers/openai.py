@@ -28,6 +28,7 @@ from llmring.providers.common import (
     as_object,
     normalize_tools,
     openai_tool_call,
+    prompt_details,
     text_of,
     token_count,
     wants_json,
@@ -81,6 +82,7 @@ def chat_usage(raw: Any) -> dict[str, int] | None:
         completion_tokens=token_count(raw.get("completion_tokens")),
         cached_tokens=token_count(prompt.get("cached_tokens")),
         reasoning_tokens=token_count(completion.get("reasoning_tokens")),
+        **prompt_details(prompt),
     )
 
 

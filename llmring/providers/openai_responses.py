@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from llmring.errors import BadRequestError, ProviderConnectionError, ResponseFormatError, UnsupportedFeatureError
-from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
+from llmring.providers.common import as_object, openai_tool_call, prompt_details, text_of, token_count
 from llmring.providers.openai_errors import error_from_envelope
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
@@ -127,6 +127,7 @@ def response_usage(raw: Any) -> dict[str, int]:
         completion_tokens=token_count(raw.get("output_tokens")),
         cached_tokens=token_count(inp.get("cached_tokens")),
         reasoning_tokens=token_count(out.get("reasoning_tokens")),
+        **prompt_details(inp),
     )
 
 

@@ -52,6 +52,18 @@ EXPECTED_COLUMNS = {
     ],
     "llm_response_cache": ["key", "value", "created_at", "expires_at"],
 }  # fmt: skip
+# Migration 002 (issue 12, pricing).
+EXPECTED_COLUMNS["llm_api_calls"] += [
+    "cache_write_tokens", "cache_write_12h_tokens", "audio_tokens", "cached_audio_tokens", "priced_as", "repriced_from",
+]  # fmt: skip
+EXPECTED_COLUMNS["llm_models"] += [
+    "dollars_per_million_tokens_cache_write", "dollars_per_million_tokens_cache_write_12h",
+    "dollars_per_million_tokens_input_audio", "dollars_per_million_tokens_cached_input_audio",
+    "aliases", "price_periods", "successor",
+]  # fmt: skip
+EXPECTED_COLUMNS["llm_registry_versions"] = ["provider", "version", "updated", "source", "applied_at"]
+# Every bundled migration, in order (a fresh file gets them all).
+ALL_MIGRATIONS = [m.name for m in load_migrations()]
 
 EXPECTED_INDEXES = {
     "idx_llm_api_calls_recent": ["called_at", "id"],
@@ -77,7 +89,7 @@ def schema_dump(path: Path) -> list[tuple[Any, ...]]:
 async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "dir" / "llmring.db"
     async with SQLiteDatabase(path) as db:
-        assert db.applied_migrations == ["001_initial"]
+        assert db.applied_migrations == ALL_MIGRATIONS
     with raw(path) as conn:
         tables = {
             r[0]
@@ -88,7 +100,9 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
             assert [r["name"] for r in conn.execute(f"PRAGMA table_info({table})")] == columns, table
         for index, columns in EXPECTED_INDEXES.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA index_info({index})")] == columns, index
-        assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [("001_initial",)]
+        assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [
+            (name,) for name in ALL_MIGRATIONS
+        ]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -118,7 +132,7 @@ async def test_concurrent_initialisation_applies_each_migration_once(tmp_path: P
         stores = [SQLiteDatabase(path) for _ in range(4)]
         try:
             await asyncio.gather(*(s.initialize() for s in stores))
-            assert sorted(name for s in stores for name in s.applied_migrations) == ["001_initial"], round_
+            assert sorted(name for s in stores for name in s.applied_migrations) == ALL_MIGRATIONS, round_
         finally:
             for s in stores:
                 await s.close()
