@@ -24,11 +24,12 @@ from llmring.cli.prompt import (
     ModelOpt,
     NoLogOpt,
     NoStreamOpt,
+    ReasoningOpt,
     SystemOpt,
     TempOpt,
     TtlOpt,
     UsageOpt,
-    require_model,
+    model_or_default,
     run_prompt,
 )
 
@@ -58,6 +59,7 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -65,12 +67,14 @@ def ask(
     """
     from llmring.errors import ConfigurationError
 
-    require_model(model)
+    model = model_or_default(ctx, model)
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = AskOptions(
+        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning
+    )
     run_prompt(ctx, options, text)
 
 

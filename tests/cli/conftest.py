@@ -121,14 +121,3 @@ def bundled(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "data" / "llmring.db"
-
-
-def _schema_applied_all() -> str:
-    from llmring._sqlite.migrations import load_migrations
-
-    names = [m.name for m in load_migrations()]  # the PostgreSQL files carry the same names
-    return f"Schema: applied {len(names)} migration(s): {', '.join(names)}"
-
-
-# What init-db prints on a fresh database: every bundled migration applied.
-SCHEMA_APPLIED_ALL = _schema_applied_all()

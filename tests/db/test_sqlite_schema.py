@@ -19,6 +19,7 @@ from llmring.schemas import LLMModel
 from tests.db.conftest import Clock
 from tests.db.scan_queries import sqlite_scan
 from tests.db.test_store_contract import call, random_calls
+from tests.migration_names import migration_names
 
 D = Decimal
 
@@ -62,8 +63,7 @@ EXPECTED_COLUMNS["llm_models"] += [
     "aliases", "price_periods", "successor",
 ]  # fmt: skip
 EXPECTED_COLUMNS["llm_registry_versions"] = ["provider", "version", "updated", "source", "applied_at"]
-# Every bundled migration, in order (a fresh file gets them all).
-ALL_MIGRATIONS = [m.name for m in load_migrations()]
+EXPECTED_COLUMNS["llm_api_calls"] += ["reasoning"]  # 004 (issue 14)
 
 EXPECTED_INDEXES = {
     "idx_llm_api_calls_recent": ["called_at", "id"],
@@ -89,7 +89,7 @@ def schema_dump(path: Path) -> list[tuple[Any, ...]]:
 async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "dir" / "llmring.db"
     async with SQLiteDatabase(path) as db:
-        assert db.applied_migrations == ALL_MIGRATIONS
+        assert db.applied_migrations == migration_names()
     with raw(path) as conn:
         tables = {
             r[0]
@@ -101,7 +101,7 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
         for index, columns in EXPECTED_INDEXES.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA index_info({index})")] == columns, index
         assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [
-            (name,) for name in ALL_MIGRATIONS
+            (name,) for name in migration_names()
         ]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -132,7 +132,7 @@ async def test_concurrent_initialisation_applies_each_migration_once(tmp_path: P
         stores = [SQLiteDatabase(path) for _ in range(4)]
         try:
             await asyncio.gather(*(s.initialize() for s in stores))
-            assert sorted(name for s in stores for name in s.applied_migrations) == ALL_MIGRATIONS, round_
+            assert sorted(name for s in stores for name in s.applied_migrations) == migration_names(), round_
         finally:
             for s in stores:
                 await s.close()
