@@ -56,8 +56,11 @@ def final_rows(database: str) -> int:
     return asyncio.run(count())
 
 
-def run_forgetful(fake: OpenAIFake, database: str, mode: str, runs: int, processes: int = 1) -> list[str]:
-    """Run ``processes`` forgetful programs at once; their stderr (each must print ``done``)."""
+def run_forgetful(
+    fake: OpenAIFake, database: str, mode: str, runs: int, processes: int = 1, *, quiet: bool = True
+) -> list[str]:
+    """Run ``processes`` forgetful programs at once; their stderr (each must print ``done``, and
+    with ``quiet`` no traceback: a loop closed mid-call leaves the drivers' own behind)."""
     env = {
         **os.environ,
         "OPENAI_BASE_URL": f"{fake.base_url}/v1",
@@ -73,7 +76,8 @@ def run_forgetful(fake: OpenAIFake, database: str, mode: str, runs: int, process
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0 and out == "done\n", err
-        assert "Traceback" not in err and "Event loop is closed" not in err, err
+        if quiet:
+            assert "Traceback" not in err and "Event loop is closed" not in err, err
         errors.append(err)
     return errors
 
@@ -104,5 +108,5 @@ def test_rows_of_loops_closed_without_cleanup_are_written_at_exit(
     database: str,
 ) -> None:
     # loop.close() without cancelling its tasks: the loop-end guard never runs, the exit path does.
-    run_forgetful(openai_fake, database, "unrun", runs=3)
+    run_forgetful(openai_fake, database, "unrun", runs=3, quiet=False)
     assert final_rows(database) == 3 * CALLS
