@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderUnavailableError": "llmring.errors",
     "ProviderConnectionError": "llmring.errors",
     "ResponseFormatError": "llmring.errors",
+    "FallbackError": "llmring.errors",
     "StreamClosedEarly": "llmring.errors",
 }
 
@@ -59,6 +60,7 @@ __all__ = [
     "ContentFilteredError",
     "ContextLengthExceededError",
     "DatabaseError",
+    "FallbackError",
     "FileInputError",
     "InvalidRequestError",
     "LLMDatabase",

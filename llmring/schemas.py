@@ -504,6 +504,10 @@ class CallRecord(BaseModel):
     request_id: str | None = None
     request_metadata: dict[str, Any] | None = None
     called_at: datetime = Field(default_factory=utc_now)
+    # Issue 15 (aliases and fallback): the alias the caller named and which model of its chain
+    # this row is (1 = the first); both None for a call that named a model.
+    alias: str | None = None
+    hop: int | None = None
 
     @model_validator(mode="after")
     def _default_call_id(self) -> CallRecord:
