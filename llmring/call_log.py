@@ -98,6 +98,7 @@ class CallRecorder:
             request_metadata=clean_metadata(request.metadata),
             alias=self.alias,
             hop=self.hop,
+            reasoning=None if request.reasoning is None else str(request.reasoning),
             **fields,
         )
 

@@ -40,6 +40,7 @@ from llmring.cache import (
     valid_cache_entry,
 )
 from llmring.call_log import CallRecorder
+from llmring.controls import attach, bundled_entry, plan
 from llmring.cost import CostResult, compute_cost
 from llmring.errors import (
     ConfigurationError,
@@ -48,6 +49,8 @@ from llmring.errors import (
     MissingAPIKeyError,
     ModelNotFoundError,
     StreamClosedEarly,
+    StructuredOutputError,
+    UnsupportedFeatureError,
 )
 from llmring.fallback import Hops, estimate_tokens, moves_on, window_problem
 from llmring.routing import Route, check_capabilities, resolve
@@ -55,6 +58,7 @@ from llmring.schemas import PROVIDERS, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import BaseModel
 
     from llmring.config import Config
     from llmring.lazy_store import LazyStore
@@ -63,10 +67,13 @@ if TYPE_CHECKING:
     from llmring.schemas import CallRecord, LLMRequest, LLMResponse, StreamChunk
     from llmring.settings import DatabaseTarget
     from llmring.store import Store
+    from llmring.structured import OutputSchema
 
 logger = logging.getLogger("llmring")
 
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
+# Refused by llmring before anything was sent: not a provider call, so not logged.
+_UNSENT = UnsupportedFeatureError
 
 
 class LLMRing:
@@ -152,57 +159,97 @@ class LLMRing:
         return self._lazy_store.writer if self._lazy_store is not None else None
 
     # -- calls ----------------------------------------------------------------------------------
-    async def chat(self, request: LLMRequest, id_at_origin: str | None = None) -> LLMResponse:
+    async def chat(
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None = None,
+        *,
+        response_model: type[BaseModel] | dict[str, Any] | None = None,
+    ) -> LLMResponse:
         """Send ``request`` to its model (or its alias's chain) and return the response, priced and logged.
 
         ``response.usage["cost"]`` is the Decimal cost (None when the model is unpriced);
         ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id`` (and ``alias``
         and ``hop`` when an alias answered).
+
+        With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
+        structured output is asked for and ``response.parsed`` is the validated answer; an answer
+        that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
+        was logged and priced (``llmring.structured``).
         """
+        schema: OutputSchema | None = None
+        if response_model is not None:
+            from llmring.structured import output_schema, with_schema
+
+            schema = output_schema(response_model)
+            request = with_schema(request, schema)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return await self._chat_chain(request.model, chain, request, id_at_origin)
+            return await self._chat_chain(request.model, chain, request, id_at_origin, schema)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=False)
-        return await self._chat_hop(route, provider, request, log, last=True)
+        sent = self._checked(route, request, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False)
+        return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
 
     async def _chat_hop(
-        self, route: Route, provider: BaseProvider, request: LLMRequest, log: CallRecorder, *, last: bool
+        self,
+        route: Route,
+        provider: BaseProvider,
+        request: LLMRequest,
+        sent: LLMRequest,
+        log: CallRecorder,
+        schema: OutputSchema | None,
+        *,
+        last: bool,
     ) -> LLMResponse:
         """One model's attempt at the call (all of it for a plain call; one hop of an alias's)."""
         key: str | None = None
         try:
-            check_capabilities(route, request)
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
                 if entry is not None:
-                    return self._serve_hit(entry, route, log)
-            response = await provider.chat(self._for_provider(request, route), on_retry=log.on_retry)
+                    response = self._serve_hit(entry, route, log)
+                    if schema is not None:
+                        schema.parse(response)
+                    return response
+            response = await provider.chat(sent, on_retry=log.on_retry)
+        except StructuredOutputError:
+            raise  # a cache hit whose answer does not validate: its row is written already
         except _CALL_ERRORS as exc:
-            log.failure(exc, final=last or not moves_on(exc))
+            if not isinstance(exc, _UNSENT):
+                log.failure(exc, final=last or not moves_on(exc))
             raise
         cost = self._price(route, response.usage)
         log.success(response.usage, cost, finish_reason=response.finish_reason, request_id=response.request_id)
         self._attach_cost(response, route, cost, log.call_id)
+        if schema is not None:
+            schema.parse(response)  # an answer that does not validate is not cached
         if key is not None:
             await self._cache_set(key, to_cache_entry(response), ttl_for(request))
         return response
 
     async def _chat_chain(
-        self, alias: str, chain: tuple[str, ...], request: LLMRequest, id_at_origin: str | None
+        self,
+        alias: str,
+        chain: tuple[str, ...],
+        request: LLMRequest,
+        id_at_origin: str | None,
+        schema: OutputSchema | None,
     ) -> LLMResponse:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
-            provider, log = self._start_hop(hops, route, request, id_at_origin, log, stream=False, last=last)
-            if provider is None:
+            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=False, last=last)
+            if provider is None or sent is None:
                 continue
             try:
-                response = await self._chat_hop(route, provider, request, log, last=last)
+                response = await self._chat_hop(route, provider, request, sent, log, schema, last=last)
+            except StructuredOutputError:
+                raise  # the model answered: another would be a second, billed answer
             except _CALL_ERRORS as exc:
                 error = hops.failed(route, exc)
                 if last or not moves_on(exc):
@@ -228,8 +275,9 @@ class LLMRing:
         else:
             route = await self._route(request.model)
             provider = self._ready_provider(route)
-            log = self._recorder(route, request, id_at_origin, stream=True)
-            stream = self._stream_hop(route, provider, request, log, last=True)
+            sent = self._checked(route, request, stream=True)
+            log = self._recorder(route, sent, id_at_origin, stream=True)
+            stream = self._stream_hop(route, provider, request, sent, log, last=True)
         async with contextlib.aclosing(stream) as chunks:
             async for chunk in chunks:
                 yield chunk
@@ -242,11 +290,12 @@ class LLMRing:
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
-            provider, log = self._start_hop(hops, route, request, id_at_origin, log, stream=True, last=last)
-            if provider is None:
+            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=True, last=last)
+            if provider is None or sent is None:
                 continue
             try:
-                async with contextlib.aclosing(self._stream_hop(route, provider, request, log, last=last)) as chunks:
+                hop = self._stream_hop(route, provider, request, sent, log, last=last)
+                async with contextlib.aclosing(hop) as chunks:
                     async for chunk in chunks:
                         yield chunk
                 return
@@ -261,12 +310,18 @@ class LLMRing:
         raise hops.exhausted()
 
     async def _stream_hop(
-        self, route: Route, provider: BaseProvider, request: LLMRequest, log: CallRecorder, *, last: bool
+        self,
+        route: Route,
+        provider: BaseProvider,
+        request: LLMRequest,
+        sent: LLMRequest,
+        log: CallRecorder,
+        *,
+        last: bool,
     ) -> AsyncGenerator[StreamChunk, None]:
         """One model's stream (all of a plain call; one hop of an alias's)."""
         key: str | None = None
         try:
-            check_capabilities(route, request, stream=True)
             entry = None
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
@@ -284,7 +339,7 @@ class LLMRing:
         finish_reason: str | None = None
         request_id: str | None = None
         try:
-            stream = provider.stream(self._for_provider(request, route), on_retry=log.on_retry)
+            stream = provider.stream(sent, on_retry=log.on_retry)
             async with contextlib.aclosing(stream) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
                     if chunk.delta or chunk.tool_calls:
@@ -310,7 +365,7 @@ class LLMRing:
                 log.failure(StreamClosedEarly("the caller closed the stream before it ended"))
             raise
         except _CALL_ERRORS as exc:
-            if not finished:
+            if not finished and not isinstance(exc, _UNSENT):
                 # Before the first token, an alias's next model may take over.
                 log.failure(exc, final=last or log.first_token_at is not None or not moves_on(exc))
             raise
@@ -339,25 +394,36 @@ class LLMRing:
         *,
         stream: bool,
         last: bool,
-    ) -> tuple[BaseProvider | None, CallRecorder]:
-        """The next hop's provider and the call's recorder (made at the first hop). A model the
-        prompt cannot fit, or whose provider has no key, is passed over (None) with a row saying why."""
-        if log is None:
-            log = self._recorder(route, request, id_at_origin, stream=stream)
-            log.alias = hops.alias
-        log.next_hop(route.provider, route.model_name)
+    ) -> tuple[BaseProvider | None, LLMRequest | None, CallRecorder]:
+        """The next hop's provider, what it is sent, and the call's recorder (made at the first hop).
+
+        A model the prompt cannot fit, that cannot do what was asked, or whose provider has no key
+        is passed over (None, None) with a row saying why: nothing was sent to it.
+        """
         reason = window_problem(route, request, hops.tokens, hops.exceeded)
         skipped: LLMRingError | None = None
+        sent: LLMRequest | None = None
+        provider: BaseProvider | None = None
         if reason is not None:
             skipped = ContextLengthExceededError(reason, provider=route.provider)
         else:
             try:
-                return self._ready_provider(route), log
-            except MissingAPIKeyError as exc:
+                provider = self._ready_provider(route)
+                sent = self._checked(route, request, stream=stream)
+            except (MissingAPIKeyError, UnsupportedFeatureError) as exc:
                 skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
+        if log is None:
+            log = self._recorder(route, sent or request, id_at_origin, stream=stream)
+            log.alias = hops.alias
+        elif sent is not None:
+            log.request = sent
+        log.next_hop(route.provider, route.model_name)
+        if skipped is None:
+            return provider, sent, log
+        assert reason is not None
         log.failure(skipped, final=last)
         hops.skipped(route, reason, skipped)
-        return None, log
+        return None, None, log
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
@@ -381,11 +447,18 @@ class LLMRing:
         )
 
     @staticmethod
-    def _for_provider(request: LLMRequest, route: Route) -> LLMRequest:
-        """The request with the provider's own model name (``openai:gpt-4o`` -> ``gpt-4o``)."""
-        if request.model == route.model_name:
-            return request
-        return request.model_copy(update={"model": route.model_name})
+    def _checked(route: Route, request: LLMRequest, *, stream: bool) -> LLMRequest:
+        """What the provider is sent: ``request`` with the provider's own model name and the
+        registry's plan for it (``llmring.controls``), after refusing what the model cannot do.
+
+        Refusals happen before the call is logged: nothing was sent, so there is no call to record.
+        """
+        if route.model is None:
+            # Routing knows active models only; a retired one still has its capabilities.
+            known = bundled_entry(route.provider, route.model_name)
+            route = route if known is None else Route(route.provider, route.model_name, known)
+        check_capabilities(route, request, stream=stream)
+        return attach(request, plan(request, route.provider, route.model_name, route.model))
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:

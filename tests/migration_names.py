@@ -1,20 +1,21 @@
-"""The bundled migrations' names, so schema tests check "every migration, once" without listing
-them (each issue adds its own numbered file)."""
+"""The bundled migrations' names, for tests that check what a fresh store applied.
+
+Several issues add a numbered migration each (COMMON rules: 002 pricing, 003 aliases, 004
+request controls, ...), so tests read the list from the package instead of spelling it out.
+"""
 
 from __future__ import annotations
 
 from importlib import resources
 
 
-def _names(backend: str) -> list[str]:
+def migration_names(backend: str = "sqlite") -> list[str]:
+    """The ``NNN_name`` of every bundled migration of ``backend``, in the order they apply."""
     folder = resources.files("llmring").joinpath("migrations", backend)
     return sorted(entry.name.removesuffix(".sql") for entry in folder.iterdir() if entry.name.endswith(".sql"))
 
 
-SQLITE_MIGRATIONS = _names("sqlite")
-POSTGRES_MIGRATIONS = _names("postgres")
-
-
-def applied_line(names: list[str]) -> str:
-    """``init-db``'s line for a fresh database."""
+def applied_line(backend: str = "sqlite") -> str:
+    """What ``init-db`` prints for a fresh store of ``backend``."""
+    names = migration_names(backend)
     return f"Schema: applied {len(names)} migration(s): {', '.join(names)}"

@@ -24,6 +24,7 @@ from llmring.cli.prompt import (
     ModelOpt,
     NoLogOpt,
     NoStreamOpt,
+    ReasoningOpt,
     SystemOpt,
     TempOpt,
     TtlOpt,
@@ -58,6 +59,7 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -70,7 +72,9 @@ def ask(
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = AskOptions(
+        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning
+    )
     run_prompt(ctx, options, text)
 
 

@@ -40,6 +40,7 @@ class AskOptions:
     no_log: bool = False
     cache: bool = False
     ttl: int | None = None
+    reasoning: str | None = None
 
 
 ModelOpt = Annotated[
@@ -58,6 +59,15 @@ CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
+ReasoningOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reasoning",
+        "-r",
+        metavar="LEVEL|N",
+        help="Reasoning: none, minimal, low, medium, high, xhigh, max, or a token budget (what the model accepts).",
+    ),
+]
 
 
 def require_model(model: str, example: str = "gpt-4o-mini") -> None:
@@ -93,8 +103,16 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
     messages = [Message(role="system", content=options.system)] if options.system else []
     messages.append(Message(role="user", content=content))
+    reasoning: Any = options.reasoning  # a level's name or a budget's digits; LLMRequest checks it
+    if isinstance(reasoning, str) and reasoning.strip().isdigit():
+        reasoning = int(reasoning)
     return LLMRequest(
-        model=options.model, messages=messages, temperature=temperature, max_tokens=options.max_tokens, cache=cache
+        model=options.model,
+        messages=messages,
+        temperature=temperature,
+        max_tokens=options.max_tokens,
+        cache=cache,
+        reasoning=reasoning,
     )
 
 
