@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from llmring.cli.context import settings
 from llmring.cli.prompt import (
     AskOptions,
     CacheOpt,
@@ -25,6 +26,7 @@ from llmring.cli.prompt import (
     NoLogOpt,
     NoStreamOpt,
     ReasoningOpt,
+    RetriesOpt,
     SystemOpt,
     TempOpt,
     TtlOpt,
@@ -60,6 +62,7 @@ def ask(
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
     reasoning: ReasoningOpt = None,
+    retries: RetriesOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -68,6 +71,7 @@ def ask(
     from llmring.errors import ConfigurationError
 
     model = model_or_default(ctx, model)
+    settings(ctx).config().override("retries", retries, "--retries")
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:

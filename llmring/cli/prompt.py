@@ -58,6 +58,10 @@ NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Do not log this call t
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option("--retries", min=0, max=20, metavar="N", help="Retries after a retryable failure (default 2)."),
+]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
 ReasoningOpt = Annotated[
     str | None,
@@ -158,10 +162,10 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     config = cli.config()
     limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
     if options.no_log:
-        return LLMRing(enable_db_logging=False, **limits)
+        return LLMRing(enable_db_logging=False, config=config, **limits)
     target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin=cli.origin(), **limits)
+    return LLMRing(db_connection_string=url, origin=cli.origin(), config=config, **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
