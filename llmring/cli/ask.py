@@ -23,10 +23,13 @@ from llmring.cli.prompt import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
+    PromptCacheOpt,
     ReasoningOpt,
     RetriesOpt,
+    SchemaOpt,
     SystemOpt,
     TempOpt,
     TtlOpt,
@@ -62,6 +65,9 @@ def ask(
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
     reasoning: ReasoningOpt = None,
+    no_log_content: NoLogContentOpt = False,
+    prompt_cache: PromptCacheOpt = None,
+    schema: SchemaOpt = None,
     retries: RetriesOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
@@ -77,7 +83,20 @@ def ask(
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
     options = AskOptions(
-        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning
+        model,
+        system,
+        temperature,
+        max_tokens,
+        as_json,
+        no_stream,
+        usage,
+        no_log,
+        cache,
+        ttl,
+        reasoning,
+        no_log_content,
+        prompt_cache=prompt_cache,
+        schema=schema,
     )
     run_prompt(ctx, options, text)
 
