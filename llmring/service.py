@@ -24,7 +24,7 @@ import contextlib
 import logging
 import os
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
@@ -286,26 +286,19 @@ class LLMRing:
             return response
         raise hops.exhausted()
 
-    async def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncIterator[StreamChunk]:
+    def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncGenerator[StreamChunk, None]:
         """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
 
         Time to first token is logged. A caller that stops reading early gets an error row
         (``StreamClosedEarly``) so the call is not lost from the log. Through an alias, a hop
         that fails before its first token falls over to the next model unseen; after it, the
-        error is raised.
+        error is raised. (A plain function returning the stream, so a plain call's chunks pass
+        through one generator, not two.)
         """
         chain = self.aliases.get(request.model)
         if chain is not None:
-            stream = self._stream_chain(request.model, chain, request, id_at_origin)
-        else:
-            route = await self._route(request.model)
-            provider = self._ready_provider(route)
-            sent = self._checked(route, request, stream=True)
-            log = self._recorder(route, sent, id_at_origin, stream=True)
-            stream = self._stream_hop(route, provider, request, sent, log, last=True)
-        async with contextlib.aclosing(stream) as chunks:
-            async for chunk in chunks:
-                yield chunk
+            return self._stream_chain(request.model, chain, request, id_at_origin)
+        return self._stream_hop(request, id_at_origin)
 
     async def _stream_chain(
         self, alias: str, chain: tuple[str, ...], request: LLMRequest, id_at_origin: str | None
@@ -319,7 +312,7 @@ class LLMRing:
             if provider is None or sent is None:
                 continue
             try:
-                hop = self._stream_hop(route, provider, request, sent, log, last=last)
+                hop = self._stream_hop(request, id_at_origin, (route, provider, sent, log), last=last)
                 async with contextlib.aclosing(hop) as chunks:
                     async for chunk in chunks:
                         yield chunk
@@ -336,15 +329,21 @@ class LLMRing:
 
     async def _stream_hop(
         self,
-        route: Route,
-        provider: BaseProvider,
         request: LLMRequest,
-        sent: LLMRequest,
-        log: CallRecorder,
+        id_at_origin: str | None,
+        hop: tuple[Route, BaseProvider, LLMRequest, CallRecorder] | None = None,
         *,
-        last: bool,
+        last: bool = True,
     ) -> AsyncGenerator[StreamChunk, None]:
-        """One model's stream (all of a plain call; one hop of an alias's)."""
+        """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
+        its route, provider, the request it is sent and the call's recorder)."""
+        if hop is None:
+            route = await self._route(request.model)
+            provider = self._ready_provider(route)
+            sent = self._checked(route, request, stream=True)
+            log = self._recorder(route, sent, id_at_origin, stream=True)
+        else:
+            route, provider, sent, log = hop
         key: str | None = None
         try:
             entry = None

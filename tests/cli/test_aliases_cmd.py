@@ -68,6 +68,9 @@ def test_ask_through_an_alias_falls_over_and_logs_each_hop(
     assert r.stdout == "Echo: hi\n"
     logged = [(row["alias"], row["hop"], row["model_name"], row["status"]) for row in rows(tmp_path / "x.db")]
     assert logged == [("fast", 1, "gpt-4o-mini", "rate_limited"), ("fast", 2, "gpt-4o", "success")]
+    listing = invoke("--config", str(config), "calls").stdout.splitlines()
+    assert "openai:gpt-4o (fast #2)" in listing[1] and "success" in listing[1]
+    assert "openai:gpt-4o-mini (fast #1)" in listing[2]
 
 
 def test_ask_retries_flag_beats_the_config(invoke: Invoke, tmp_path: Path, openai_fake: OpenAIFake) -> None:
