@@ -128,6 +128,13 @@ LINK_CONTENT = """
     SELECT u.record_id, u.position, c.id FROM unnest($1::text[], $2::int4[], $3::text[]) AS u(record_id, position, hash)
     JOIN {{tables.llm_content}} AS c ON c.hash = u.hash
 """
+# Rows whose captured prompt or answer holds the search words (in order), through the GIN index
+# (the expression and the kind test are the index's own, so the planner can use it).
+MATCH_CONTENT = (
+    "id IN (SELECT l.record_id FROM {{{{tables.llm_call_content}}}} AS l JOIN {{{{tables.llm_content}}}} AS c"
+    " ON c.id = l.content_id WHERE c.kind <> 'tools'"
+    " AND to_tsvector('simple'::regconfig, left(c.text, 100000)) @@ phraseto_tsquery('simple', {query}))"
+)
 CONTENT_OF = """
     SELECT l.record_id, c.kind, c.text, c.extra::text AS extra
     FROM {{tables.llm_call_content}} AS l JOIN {{tables.llm_content}} AS c ON c.id = l.content_id
@@ -173,7 +180,9 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
         return f"${len(params)}"
 
     # Backslash is PostgreSQL's default LIKE escape.
-    clauses = where_clauses(filters, arg, codec.utc, contains="{column} ILIKE {pattern}")
+    clauses = where_clauses(
+        filters, arg, codec.utc, contains="{column} ILIKE {pattern}", content_match=(MATCH_CONTENT, str)
+    )
     where = " AND ".join(clauses) or "TRUE"
     order = order_clause(filters, "estimated_cost", text_collation=' COLLATE "C"')
     sql = f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llmring._sqlite import codec
+from llmring._store.content import fts_phrase
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
 
@@ -34,6 +35,13 @@ LINK_CONTENT = (
 )
 
 
+# Rows whose captured prompt or answer holds the search words (in order), through the FTS5 index.
+MATCH_CONTENT = (
+    "id IN (SELECT l.record_id FROM llm_call_content AS l WHERE l.content_id IN"
+    " (SELECT rowid FROM llm_content_fts WHERE llm_content_fts MATCH {query}))"
+)
+
+
 def content_query(count: int) -> str:
     """The captured pieces of ``count`` rows (``?`` each), in order: record id, kind, text, extra."""
     return (
@@ -52,7 +60,13 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
         return "?"
 
     # SQLite's LIKE ignores ASCII case already.
-    clauses = where_clauses(filters, param, codec.ts, contains="{column} LIKE {pattern} ESCAPE '\\'")
+    clauses = where_clauses(
+        filters,
+        param,
+        codec.ts,
+        contains="{column} LIKE {pattern} ESCAPE '\\'",
+        content_match=(MATCH_CONTENT, fts_phrase),
+    )
     sql = (
         f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
         f" {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"
