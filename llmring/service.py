@@ -25,7 +25,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from llmring.cache import (
     MemoryCache,
@@ -46,6 +46,7 @@ from llmring.cost import CostResult, compute_cost
 from llmring.errors import (
     ConfigurationError,
     ContextLengthExceededError,
+    DatabaseError,
     LLMRingError,
     MissingAPIKeyError,
     ModelNotFoundError,
@@ -106,6 +107,12 @@ class LLMRing:
     keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
     as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
     that logs its users' prompts must choose to.
+
+    Call rows are written in batches by a background task (``durability="batched"``, the
+    default: a kill -9 loses the rows of the last ~50 ms). ``durability="sync"`` makes each call
+    wait until its row is committed, raising ``DatabaseError`` if it cannot be. At most
+    ``max_queue`` rows wait in memory; past that (and at ``close`` when the database is still
+    unreachable) they go to a local file, written when the database is next opened.
     """
 
     def __init__(
@@ -126,6 +133,8 @@ class LLMRing:
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
+        durability: Literal["batched", "sync"] = "batched",
+        max_queue: int = 10_000,
     ) -> None:
         from llmring.config import Config, load_config, store_target
         from llmring.fallback import check_aliases
@@ -152,10 +161,22 @@ class LLMRing:
                 database = store_target(settings)[0]
             self._target = database or resolve_database(database_url=db_connection_string)
         self._lazy_store: LazyStore | None = None
+        if durability not in ("batched", "sync"):
+            raise ConfigurationError(f"durability must be 'batched' or 'sync', not {durability!r}")
+        if max_queue < 1:
+            raise ConfigurationError(f"max_queue must be at least 1, not {max_queue!r}")
+        self._sync = durability == "sync" and enable_db_logging
         if enable_db_logging:
             from llmring.lazy_store import LazyStore
+            from llmring.spill import spill_dir
 
-            self._lazy_store = LazyStore(self._make_store, owner=f"{type(self).__name__}(origin={origin!r})")
+            self._lazy_store = LazyStore(
+                self._make_store,
+                owner=f"{type(self).__name__}(origin={origin!r})",
+                durability=durability,
+                max_queue=max_queue,
+                spill_dir=spill_dir(self._target.identity()) if self._target is not None else None,
+            )
         self._providers: dict[str, BaseProvider] = dict(providers or {})
         self._http_client = http_client
         self._owns_client = http_client is None
@@ -239,6 +260,8 @@ class LLMRing:
                 entry = await self._cache_get(key)
                 if entry is not None:
                     response = self._serve_hit(entry, route, log)
+                    if self._sync:
+                        await self._committed()
                     if schema is not None:
                         schema.parse(response)
                     return response
@@ -247,7 +270,11 @@ class LLMRing:
             raise  # a cache hit whose answer does not validate: its row is written already
         except _CALL_ERRORS as exc:
             if not isinstance(exc, _UNSENT):
-                log.failure(exc, final=last or not moves_on(exc))
+                final = last or not moves_on(exc)
+                log.failure(exc, final=final)
+                if self._sync and final and not isinstance(exc, asyncio.CancelledError):
+                    with contextlib.suppress(DatabaseError):  # the call's own error comes first
+                        await self._committed()
             raise
         cost = self._price(route, response.usage)
         log.success(
@@ -259,6 +286,8 @@ class LLMRing:
             tool_calls=response.tool_calls,
         )
         self._attach_cost(response, route, cost, log.call_id)
+        if self._sync:
+            await self._committed()
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
         if key is not None:
@@ -365,7 +394,10 @@ class LLMRing:
             raise
         if entry is not None:
             log.mark_first_token()
-            yield chunk_from_response(self._serve_hit(entry, route, log))
+            hit = chunk_from_response(self._serve_hit(entry, route, log))
+            if self._sync:
+                await self._committed()
+            yield hit
             return
 
         assembler = StreamAssembler() if key is not None or self._capture is not None else None
@@ -394,6 +426,8 @@ class LLMRing:
                         )
                         chunk.usage = {**usage, "cost": cost.total}
                         self._add_cache_savings(chunk.usage, route, cost)
+                        if self._sync:
+                            await self._committed()
                         if assembler is not None and key is not None:
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
                             await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
@@ -412,6 +446,8 @@ class LLMRing:
             text, calls = assembler.answer() if assembler is not None else (None, None)
             unknown = CostResult(total=None)
             log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
+            if self._sync:
+                await self._committed()
 
     # -- aliases ----------------------------------------------------------------------------------
     async def _chain_routes(self, alias: str, chain: tuple[str, ...]) -> list[Route]:
@@ -466,6 +502,11 @@ class LLMRing:
         return None, None, log
 
     # -- the steps of a call ----------------------------------------------------------------
+    async def _committed(self) -> None:
+        """``durability="sync"``: wait until this call's row is in the store (raises if not)."""
+        assert self._lazy_store is not None
+        await self._lazy_store.committed()
+
     def _ready_provider(self, route: Route) -> BaseProvider:
         """The route's provider, checked for its API key: a missing key is a configuration error,
         raised before the call is logged (no request was made, so there is no call to record)."""
@@ -537,6 +578,8 @@ class LLMRing:
     async def _cache_get(self, key: str) -> dict[str, Any] | None:
         try:
             backend = await self._cache_backend()
+            if backend is None:
+                return None  # the store is still opening: a miss, rather than a wait
             entry = await backend.get(key)
         except Exception as exc:
             logger.warning("llmring: response cache unavailable, treating as a miss: %s", exc)
@@ -546,7 +589,8 @@ class LLMRing:
     async def _cache_set(self, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
         try:
             backend = await self._cache_backend()
-            await backend.set(key, entry, ttl_seconds)
+            if backend is not None:
+                await backend.set(key, entry, ttl_seconds)
         except Exception as exc:
             logger.warning("llmring: could not store the response in the cache: %s", exc)
 
@@ -567,14 +611,19 @@ class LLMRing:
             raise ConfigurationError("database logging is off for this LLMRing (enable_db_logging=False)")
         return await self._lazy_store.open()
 
-    async def _cache_backend(self) -> ResponseCache:
+    async def _cache_backend(self) -> ResponseCache | None:
+        """The response cache; None while the store cannot be opened yet (a cold file behind
+        another process's lock, an unreachable database)."""
         if self._cache is not None:
             return self._cache
         if self._lazy_store is None:
             self._cache = MemoryCache()
             return self._cache
+        from llmring.lazy_store import COLD_OPEN_WAIT
+
         # Built per use (it is one small object): the store may have been closed and reopened.
-        return StoreCache(await self._lazy_store.open())
+        store = await self._lazy_store.open_or_none(wait=COLD_OPEN_WAIT)
+        return None if store is None else StoreCache(store)
 
     # -- registry and routing -------------------------------------------------------------------
     async def _known_models(self) -> list[LLMModel]:
@@ -583,7 +632,11 @@ class LLMRing:
             return self._models
         from llmring.registry import bundled_models
 
-        store = await self._lazy_store.open_or_none() if self._lazy_store is not None else None
+        store = None
+        if self._lazy_store is not None:
+            from llmring.lazy_store import COLD_OPEN_WAIT
+
+            store = await self._lazy_store.open_or_none(wait=COLD_OPEN_WAIT)
         models: list[LLMModel] = []
         if store is not None:
             try:

@@ -226,13 +226,15 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, config=config, **limits)
 
 
-def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
-    """How many of this command's log rows are still unwritten after ``close``, and why."""
+def _unwritten(ring: LLMRing) -> tuple[int, str | None, bool]:
+    """How many of this command's log rows are not in the database after ``close``, why, and
+    whether they were kept in the spill file (``llmring.spill``)."""
     writer = getattr(ring, "writer", None)
     if writer is None:
-        return 0, None
+        return 0, None, False
     error = getattr(writer, "last_error", None)
-    return int(getattr(writer, "unwritten", 0)), None if error is None else str(error)
+    spilled = bool(getattr(writer, "spilled", 0))
+    return int(getattr(writer, "unwritten", 0)), None if error is None else str(error), spilled
 
 
 def _cancel_on_sigterm() -> None:
@@ -258,7 +260,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     terminal = output.stdout_is_terminal()
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
-    async def main() -> tuple[LLMResponse | None, int, str | None]:
+    async def main() -> tuple[LLMResponse | None, int, str | None, bool]:
         ring = _open_ring(ctx, options)
         response = None
         _cancel_on_sigterm()
@@ -282,7 +284,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
 
     with _held_warnings() as held:
         try:
-            response, unwritten, cause = asyncio.run(main())
+            response, unwritten, cause, spilled = asyncio.run(main())
         except asyncio.CancelledError:
             # SIGTERM: the call was cancelled, and its row (status "cancelled") written by close().
             output.error("terminated (SIGTERM); the call was logged as cancelled")
@@ -298,5 +300,6 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             _print_usage(response.usage, cached=response.cached)
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
-        output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
+        kept = "; its row is kept in a local file until the database can be written" if spilled else ""
+        output.error(f"this call was not logged: {why.removeprefix('llmring: ')}{kept}")
         raise typer.Exit(1)
