@@ -334,6 +334,18 @@ class LLMDatabase(StoreBase):
         return {record_id: captured_call(parts) for record_id, parts in found.items()}
 
     @translate_errors
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
+        db = await self._manager_ready()
+        where = "conversation_id IS NOT NULL" + (" AND origin = $1" if origin is not None else "")
+        sql = (
+            f"SELECT conversation_id FROM {{{{tables.llm_api_calls}}}} WHERE {where}"
+            " ORDER BY called_at DESC, id DESC LIMIT 1"
+        )
+        value = await db.fetch_value(sql, *(() if origin is None else (origin,)))
+        return None if value is None else str(value)
+
+    @translate_errors
     async def count_calls(self) -> int:
         """Number of rows in the call log (attempt rows included)."""
         db = await self._manager_ready()

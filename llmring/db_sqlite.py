@@ -315,6 +315,16 @@ class SQLiteDatabase(StoreBase):
         return {record_id: captured_call(parts) for record_id, parts in found.items()}
 
     @translate_errors
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
+        where = "conversation_id IS NOT NULL" + (" AND origin = ?" if origin is not None else "")
+        rows = await self._fetchall(
+            f"SELECT conversation_id FROM llm_api_calls WHERE {where} ORDER BY called_at DESC, id DESC LIMIT 1",
+            () if origin is None else (origin,),
+        )
+        return str(rows[0][0]) if rows else None
+
+    @translate_errors
     async def count_calls(self) -> int:
         """Number of rows in the call log (attempt rows included)."""
         rows = await self._fetchall("SELECT COUNT(*) FROM llm_api_calls")

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from llmring.capture import Capture
+    from llmring.conversation import Conversation
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -157,6 +158,7 @@ class LLMRing:
         id_at_origin: str | None = None,
         *,
         response_model: type[BaseModel] | dict[str, Any] | None = None,
+        conversation_id: str | None = None,
     ) -> LLMResponse:
         """Send ``request`` to its model and return the response, priced and logged.
 
@@ -166,7 +168,8 @@ class LLMRing:
         With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
         structured output is asked for and ``response.parsed`` is the validated answer; an answer
         that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
-        was logged and priced (``llmring.structured``).
+        was logged and priced (``llmring.structured``). ``conversation_id`` logs the call as a turn
+        of that conversation (``llmring.conversation``).
         """
         schema: OutputSchema | None = None
         if response_model is not None:
@@ -177,7 +180,7 @@ class LLMRing:
         route = await self._route(request.model)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
-        log = self._recorder(route, sent, id_at_origin, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id)
         key: str | None = None
         try:
             if is_cacheable(request):
@@ -211,8 +214,11 @@ class LLMRing:
             await self._cache_set(key, to_cache_entry(response), ttl_for(request))
         return response
 
-    async def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncIterator[StreamChunk]:
-        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
+    async def chat_stream(
+        self, request: LLMRequest, id_at_origin: str | None = None, *, conversation_id: str | None = None
+    ) -> AsyncIterator[StreamChunk]:
+        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost (``conversation_id``
+        as for ``chat``).
 
         Time to first token is logged. A caller that stops reading early gets an error row
         (``StreamClosedEarly``) so the call is not lost from the log.
@@ -220,7 +226,7 @@ class LLMRing:
         route = await self._route(request.model)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=True)
-        log = self._recorder(route, sent, id_at_origin, stream=True)
+        log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id)
         key: str | None = None
         try:
             entry = None
@@ -279,6 +285,14 @@ class LLMRing:
             unknown = CostResult(total=None)
             log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
 
+    def conversation(self, model: str, *, system: str | None = None, **options: Any) -> Conversation:
+        """A new ``Conversation`` with ``model``: its ``send(text)`` keeps the turns and logs each
+        call under the conversation's id (``options``: ``LLMRequest`` fields, or ``conversation_id``
+        and ``messages`` to go on with one; see ``llmring.conversation``)."""
+        from llmring.conversation import Conversation
+
+        return Conversation(self, model, system=system, **options)
+
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
         """The route's provider, checked for its API key: a missing key is a configuration error,
@@ -288,7 +302,15 @@ class LLMRing:
             provider.require_api_key()
         return provider
 
-    def _recorder(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallRecorder:
+    def _recorder(
+        self,
+        route: Route,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        *,
+        stream: bool,
+        conversation_id: str | None = None,
+    ) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
         return CallRecorder(
             origin=self.origin,
@@ -299,6 +321,7 @@ class LLMRing:
             sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
             capture=self._capture,
+            conversation_id=conversation_id,
         )
 
     @staticmethod

@@ -50,6 +50,8 @@ def where_clauses(
         clauses.append(f"provider = {param(filters.provider)}")
     if filters.status is not None:
         clauses.append(f"status = {param(filters.status)}")
+    if filters.conversation_id is not None:
+        clauses.append(f"conversation_id = {param(filters.conversation_id)}")
     if filters.since is not None:
         clauses.append(f"called_at >= {param(stored_time(filters.since))}")
     if filters.search:

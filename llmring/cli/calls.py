@@ -6,6 +6,7 @@
     llmring calls --model openai:gpt-4o-mini --user alice --json
     llmring calls --search "x-api-key"           # model, origin, user, error, prompt or answer
     llmring calls --format tsv | cut -f1,5       # time and cost, for a spreadsheet
+    llmring calls --conversation ID --content    # the turns of one conversation (ask -c)
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ def calls(
             help="Only calls whose model, origin, user or error contains TEXT, or whose prompt or answer has it.",
         ),
     ] = None,
+    conversation: Annotated[
+        str | None,
+        typer.Option("--conversation", metavar="ID", help="Only the calls of this conversation (ask -c, --cid)."),
+    ] = None,
     content: Annotated[
         bool, typer.Option("--content", help="Add each call's ID and a prompt -> answer preview (when captured).")
     ] = False,
@@ -98,6 +103,7 @@ def calls(
         status=status,
         since=parse_since(since) if since else None,
         search=search,
+        conversation_id=conversation.strip() if conversation is not None else None,
     )
     chosen = choose_format(fmt, as_json)
     filters = {
@@ -107,6 +113,7 @@ def calls(
         "--user": user,
         "--since": since,
         "--search": search,
+        "--conversation": conversation,
     }
 
     async def action(store: Store) -> tuple[list[CallRecord], int, dict[str, CapturedCall]]:

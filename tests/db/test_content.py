@@ -109,3 +109,37 @@ async def test_search_finds_words_of_the_prompt_and_the_answer(store: Store) -> 
     assert await found("mostly niger") == set()  # a phrase, not a bag of words
     assert await found('" OR * NEAR(') == set()  # query syntax is just text
     assert await found("%") == set()
+
+
+async def test_conversations_are_listed_and_rebuilt_from_their_newest_answer(store: Store) -> None:
+    from datetime import timedelta
+
+    from llmring.conversation import prior_turns
+    from llmring.schemas import utc_now
+    from llmring.store import CallFilters
+
+    now = utc_now()
+    first = captured_call("Name a river", "The Nile.", conversation_id="conv-a", called_at=now - timedelta(minutes=3))
+    second = captured_call("How long?", "6,650 km.", conversation_id="conv-a", called_at=now - timedelta(minutes=2))
+    ago = now - timedelta(minutes=1)
+    failed = captured_call("And then?", None, conversation_id="conv-a", status="error", called_at=ago)
+    other = captured_call("Elsewhere", "Yes.", conversation_id="conv-b", origin="other-app", called_at=now)
+    plain = call(called_at=now + timedelta(seconds=1))
+    await store.record_api_calls([first, second, failed, other, plain])
+
+    assert await store.latest_conversation() == "conv-b"
+    assert await store.latest_conversation(origin="app") == "conv-a"
+    assert await store.latest_conversation(origin="nobody") is None
+    listed = await store.list_calls(CallFilters(conversation_id="conv-a"))
+    assert [c.id for c in listed] == [failed.id, second.id, first.id]
+
+    turns = await prior_turns(store, "conv-a")
+    assert turns is not None
+    assert [(m.role, m.content) for m in turns.messages] == [
+        ("system", SYSTEM),
+        ("user", "How long?"),
+        ("assistant", "6,650 km."),
+    ]
+    assert (turns.calls, turns.model) == (3, "openai:gpt-4o")
+    assert turns.cost == 3 * first.estimated_cost  # type: ignore[operator]
+    assert await prior_turns(store, "conv-missing") is None
