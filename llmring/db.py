@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._postgres import bootstrap, codec, queries, usage
+from llmring._postgres import bootstrap, codec, forget, queries, usage
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
 from llmring._store import totals
 from llmring._store.base import StoreBase
@@ -344,6 +344,27 @@ class LLMDatabase(StoreBase):
         )
         value = await db.fetch_value(sql, *(() if origin is None else (origin,)))
         return None if value is None else str(value)
+
+    @translate_errors
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove what these rows captured (the rows stay; pieces other calls share stay);
+        returns how many had content."""
+        db = await self._manager_ready()
+        async with db.transaction() as tx:
+            gone = await tx.fetch_one(forget.FORGET_ROWS, list(dict.fromkeys(record_ids)))
+            if gone is None or not gone["forgotten"]:
+                return 0
+            await tx.execute(forget.DELETE_UNUSED_OF, list(gone["pieces"]))
+            return int(gone["forgotten"])
+
+    @translate_errors
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before``; returns how many had content."""
+        db = await self._manager_ready()
+        async with db.transaction() as tx:
+            forgotten = int(await tx.fetch_value(forget.FORGET_OLDER, codec.utc(before)))
+            await tx.execute(forget.DELETE_UNUSED)
+            return forgotten
 
     @translate_errors
     async def count_calls(self) -> int:

@@ -17,14 +17,14 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._sqlite import codec, queries, usage
+from llmring._sqlite import codec, forget, queries, usage
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._store import totals
@@ -323,6 +323,32 @@ class SQLiteDatabase(StoreBase):
             () if origin is None else (origin,),
         )
         return str(rows[0][0]) if rows else None
+
+    @translate_errors
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove what these rows captured (the rows stay; pieces other calls share stay); returns
+        how many had content. The text is overwritten in the file, not just unlinked."""
+        return await self._forgetting(lambda conn: forget.forget_rows(conn, record_ids))
+
+    @translate_errors
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before``; returns how many had content."""
+        return await self._forgetting(lambda conn: forget.forget_older(conn, codec.ts(before)))
+
+    async def _forgetting(self, step: Callable[[aiosqlite.Connection], Awaitable[int]]) -> int:
+        conn = await self._db()
+        await conn.execute("PRAGMA secure_delete = ON")  # zero what is deleted, not just free it
+        try:
+            async with self._transaction() as tx:
+                forgotten = await step(tx)
+                if forgotten:
+                    await forget.rewrite_index(tx)
+            if forgotten:
+                async with self._write_lock:
+                    await forget.checkpoint(conn)
+        finally:
+            await conn.execute("PRAGMA secure_delete = OFF")
+        return forgotten
 
     @translate_errors
     async def count_calls(self) -> int:

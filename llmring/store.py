@@ -235,6 +235,16 @@ class Store(Protocol):
         given), or None when no call was in one."""
         ...
 
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove the captured content of ``record_ids`` (their rows, tokens and cost stay, and so
+        do pieces that other calls share); returns how many of them had content."""
+        ...
+
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before`` (and drop pieces no call
+        uses any more); returns how many rows had content."""
+        ...
+
     # -- response cache ---------------------------------------------------------------------
     async def cache_get(self, key: str) -> dict[str, Any] | None:
         """The cached value for ``key`` if present and not expired."""

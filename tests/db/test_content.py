@@ -143,3 +143,49 @@ async def test_conversations_are_listed_and_rebuilt_from_their_newest_answer(sto
     assert (turns.calls, turns.model) == (3, "openai:gpt-4o")
     assert turns.cost == 3 * first.estimated_cost  # type: ignore[operator]
     assert await prior_turns(store, "conv-missing") is None
+
+
+async def test_forgetting_a_call_keeps_its_row_and_what_others_share(store: Store) -> None:
+    from llmring.store import CallFilters
+
+    kept = captured_call("Which river is longest?", "The Nile.")
+    forgotten = captured_call("Which zebra is fastest?", "Grevy's zebra.")
+    await store.record_api_calls([kept, forgotten])
+    assert await content_rows(store) == (5, 6)  # one shared system prompt, two questions, two answers
+
+    assert await store.forget_content([forgotten.id, forgotten.id, "no-such-id"]) == 1
+    assert await store.get_call_content(forgotten.id) is None
+    assert await store.get_call_content(kept.id) == captured_call_content(kept)  # the system prompt survives
+    assert await content_rows(store) == (3, 3)
+    row = await store.get_call(forgotten.id)
+    assert row is not None and row.estimated_cost == forgotten.estimated_cost  # the cost row stays
+    assert await store.count_calls() == 2
+    assert [c.id for c in await store.list_calls(CallFilters(search="zebra"))] == []  # unindexed too
+    assert [c.id for c in await store.list_calls(CallFilters(search="careful assistant"))] == [kept.id]
+    assert await store.forget_content([forgotten.id]) == 0
+    assert await store.forget_content([]) == 0
+
+
+def captured_call_content(record: CallRecord) -> object:
+    from llmring.capture import captured_call as from_parts
+
+    parts = record._content.parts
+    return from_parts((p.kind, p.text, p.extra) for p in parts)
+
+
+async def test_pruning_content_by_age_keeps_newer_calls_and_every_row(store: Store) -> None:
+    from datetime import timedelta
+
+    from llmring.schemas import utc_now
+
+    now = utc_now()
+    old = [captured_call(f"old question {i}", f"old answer {i}", called_at=now - timedelta(days=40)) for i in range(3)]
+    new = captured_call("new question", "new answer", called_at=now - timedelta(days=1))
+    await store.record_api_calls([*old, new])
+    assert await store.prune_content(now - timedelta(days=30)) == 3
+    assert await store.get_call_contents([c.id for c in [*old, new]]) == {new.id: captured_call_content(new)}
+    assert await content_rows(store) == (3, 3)
+    assert await store.count_calls() == 4
+    assert await store.prune_content(now - timedelta(days=30)) == 0
+    assert await store.prune_content(now) == 1
+    assert await content_rows(store) == (0, 0)
