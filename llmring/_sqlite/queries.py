@@ -17,9 +17,7 @@ INSERT_MODEL = (
     f"INSERT INTO llm_models (provider, model_name, {', '.join(_COLS)}, created_at, updated_at)"
     f" VALUES ({', '.join('?' * (len(_COLS) + 4))})"
 )
-UPDATE_MODEL = (
-    f"UPDATE llm_models SET {', '.join(f'{c} = ?' for c in _COLS)}, inactive_from = NULL, updated_at = ? WHERE id = ?"
-)
+UPDATE_MODEL = f"UPDATE llm_models SET {', '.join(f'{c} = ?' for c in _COLS)}, updated_at = ? WHERE id = ?"
 RETIRE_MODEL = "UPDATE llm_models SET inactive_from = ?, updated_at = ? WHERE id = ?"
 INSERT_CALL = (
     f"INSERT INTO llm_api_calls ({', '.join(codec.CALL_COLUMNS)}) VALUES ({', '.join('?' * len(codec.CALL_COLUMNS))})"
