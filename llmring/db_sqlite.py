@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmring import schemas
-from llmring._sqlite import codec, forget, queries, usage
+from llmring._sqlite import codec, forget, queries, search, usage
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._store import totals
@@ -321,7 +321,11 @@ class SQLiteDatabase(StoreBase):
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
-        sql, params = queries.calls_query(filters, limit, offset)
+        driven = False
+        if filters.search:  # few matches: find them through the indexes (llmring._sqlite.search)
+            count_sql, count_params = search.count_query(filters.search)
+            driven = (await self._fetchall(count_sql, count_params))[0][0] <= search.DRIVEN_LIMIT
+        sql, params = queries.calls_query(filters, limit, offset, driven=driven)
         return [codec.call_from_row(row) for row in await self._fetchall(sql, params)]
 
     @translate_errors

@@ -17,7 +17,7 @@ from llmring.routing import split_model
 if TYPE_CHECKING:
     from llmring.store import CallFilters
 
-_SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin", "error_message")
+_SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin")
 
 
 def where_clauses(
@@ -57,6 +57,9 @@ def where_clauses(
     if filters.search:
         escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         matches = [contains.format(column=column, pattern=param(f"%{escaped}%")) for column in _SEARCHED]
+        # Error messages are looked at on failed rows only, so SQLite can find them by status.
+        error = contains.format(column="error_message", pattern=param(f"%{escaped}%"))
+        matches.append(f"(status <> 'success' AND {error})")
         if content_match is not None:
             clause, value = content_match
             matches.append(clause.format(query=param(value(filters.search))))
