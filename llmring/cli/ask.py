@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from llmring.cli.context import settings
 from llmring.cli.conversation import CidOpt, ContinueOpt, continued, new_conversation
 from llmring.cli.prompt import (
     AskOptions,
@@ -29,6 +30,7 @@ from llmring.cli.prompt import (
     NoStreamOpt,
     PromptCacheOpt,
     ReasoningOpt,
+    RetriesOpt,
     SchemaOpt,
     SystemOpt,
     TempOpt,
@@ -68,6 +70,7 @@ def ask(
     no_log_content: NoLogContentOpt = False,
     prompt_cache: PromptCacheOpt = None,
     schema: SchemaOpt = None,
+    retries: RetriesOpt = None,
     go_on: ContinueOpt = False,
     cid: CidOpt = None,
 ) -> None:
@@ -84,6 +87,7 @@ def ask(
     else:
         conversation = new_conversation()
     model = model_or_default(ctx, model)
+    settings(ctx).config().override("retries", retries, "--retries")
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
