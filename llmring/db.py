@@ -26,12 +26,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._postgres import bootstrap, codec, forget, queries, usage
+from llmring._postgres import bootstrap, codec, forget, queries, search, usage
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
+from llmring._store.filters import like_pattern
 from llmring._store.sync import plan_sync
 from llmring._store.values import dump_json
 from llmring.capture import captured_call
@@ -301,8 +302,12 @@ class LLMDatabase(StoreBase):
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
-        sql, params = queries.calls_query(filters, limit, offset)
         db = await self._manager_ready()
+        driven = False
+        if filters.search:  # few matches: find them through the indexes (llmring._postgres.search)
+            count_sql, count_params = search.count_query(filters.search, like_pattern(filters.search))
+            driven = int(await db.fetch_value(count_sql, *count_params)) <= search.DRIVEN_LIMIT
+        sql, params = queries.calls_query(filters, limit, offset, driven=driven)
         return [codec.call_from_row(row) for row in await db.fetch_all(sql, *params)]
 
     @translate_errors

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmring._store.content import fts_phrase
+from llmring._store.filters import like_pattern
 from llmring.schemas import CALL_STATUSES
 
 DRIVEN_LIMIT = 20_000
@@ -45,11 +46,6 @@ def _skip_scan(name: str, first: str, second: str) -> str:
 
 # Distinct (provider, model) and (origin, user) pairs: a few, however many rows (a skip scan).
 _DISTINCT = _skip_scan("models", "provider", "model_name") + "," + _skip_scan("users", "origin", "id_at_origin")
-
-
-def like_pattern(text: str) -> str:
-    """``text`` as a LIKE pattern matching it anywhere (backslash escapes ``%``, ``_`` and itself)."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _branches(text: str, union: str) -> tuple[str, list[Any]]:

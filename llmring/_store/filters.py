@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 _SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin")
 
 
+def like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere (backslash escapes ``%``, ``_`` and itself)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def where_clauses(
     filters: CallFilters,
     param: Callable[[Any], str],
@@ -55,10 +60,10 @@ def where_clauses(
     if filters.since is not None:
         clauses.append(f"called_at >= {param(stored_time(filters.since))}")
     if filters.search:
-        escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches = [contains.format(column=column, pattern=param(f"%{escaped}%")) for column in _SEARCHED]
-        # Error messages are looked at on failed rows only, so SQLite can find them by status.
-        error = contains.format(column="error_message", pattern=param(f"%{escaped}%"))
+        like = like_pattern(filters.search)
+        matches = [contains.format(column=column, pattern=param(like)) for column in _SEARCHED]
+        # Error messages are looked at on failed rows only, so a store can find them by status.
+        error = contains.format(column="error_message", pattern=param(like))
         matches.append(f"(status <> 'success' AND {error})")
         if content_match is not None:
             clause, value = content_match

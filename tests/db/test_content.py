@@ -192,18 +192,18 @@ async def test_pruning_content_by_age_keeps_newer_calls_and_every_row(store: Sto
 
 
 @pytest.mark.parametrize("driven_limit", [-1, 20_000], ids=["row-by-row", "index-driven"])
-async def test_sqlite_search_plans_agree(tmp_path: object, monkeypatch: pytest.MonkeyPatch, driven_limit: int) -> None:
-    """Both SQLite search plans (few matches: through the indexes; many: row by row) give the
-    same rows, in order, with the other filters and paging."""
+async def test_search_plans_agree(store: Store, monkeypatch: pytest.MonkeyPatch, driven_limit: int) -> None:
+    """Both search plans of each store (few matches: through the indexes; many: row by row) give
+    the same rows, in order, with the other filters and paging."""
     from datetime import timedelta
-    from pathlib import Path
 
-    from llmring._sqlite import search
-    from llmring.db_sqlite import SQLiteDatabase
+    from llmring._postgres import search as postgres_search
+    from llmring._sqlite import search as sqlite_search
     from llmring.schemas import utc_now
     from llmring.store import CallFilters
 
-    monkeypatch.setattr(search, "DRIVEN_LIMIT", driven_limit)
+    monkeypatch.setattr(sqlite_search, "DRIVEN_LIMIT", driven_limit)
+    monkeypatch.setattr(postgres_search, "DRIVEN_LIMIT", driven_limit)
     now = utc_now()
     rows = [
         captured_call("Where is Timbuktu?", "In Mali.", id="a", called_at=now - timedelta(minutes=6)),
@@ -216,22 +216,21 @@ async def test_sqlite_search_plans_agree(tmp_path: object, monkeypatch: pytest.M
         call(id="f", origin="mali-app", called_at=now - timedelta(minutes=1)),
         call(id="g", status="success", error_message="mali in a success row is not an error", called_at=now),
     ]
-    async with SQLiteDatabase(Path(str(tmp_path)) / "plans.db") as store:
-        await store.record_api_calls(rows)
+    await store.record_api_calls(rows)
 
-        async def ids(**kw: object) -> list[str]:
-            return [r.id for r in await store.list_calls(CallFilters(**kw), limit=10)]  # type: ignore[arg-type]
+    async def ids(**kw: object) -> list[str]:
+        return [r.id for r in await store.list_calls(CallFilters(**kw), limit=10)]  # type: ignore[arg-type]
 
-        assert await ids(search="mali") == ["f", "e", "a"]
-        assert await ids(search="timbuktu") == ["c", "a"]
-        assert await ids(search="LLAMA3:") == ["b"]
-        assert await ids(search="zed") == ["d"]
-        assert await ids(search="50%_") == ["c"]
-        assert await ids(search="careful assistant") == ["e", "b", "a"]
-        assert await ids(search="careful assistant", status="success") == ["b", "a"]
-        assert await ids(search="mali", origin="app") == ["e", "a"]
-        assert await ids(search="mali", before=(rows[4].called_at, "e")) == ["a"]
-        assert await ids(search="mali", order_by="time", ascending=True) == ["a", "e", "f"]
-        assert await ids(search="nothing like it") == []
-        page = await store.list_calls(CallFilters(search="careful assistant"), limit=1, offset=1)
-        assert [r.id for r in page] == ["b"]
+    assert await ids(search="mali") == ["f", "e", "a"]
+    assert await ids(search="timbuktu") == ["c", "a"]
+    assert await ids(search="LLAMA3:") == ["b"]
+    assert await ids(search="zed") == ["d"]
+    assert await ids(search="50%_") == ["c"]
+    assert await ids(search="careful assistant") == ["e", "b", "a"]
+    assert await ids(search="careful assistant", status="success") == ["b", "a"]
+    assert await ids(search="mali", origin="app") == ["e", "a"]
+    assert await ids(search="mali", before=(rows[4].called_at, "e")) == ["a"]
+    assert await ids(search="mali", order_by="time", ascending=True) == ["a", "e", "f"]
+    assert await ids(search="nothing like it") == []
+    page = await store.list_calls(CallFilters(search="careful assistant"), limit=1, offset=1)
+    assert [r.id for r in page] == ["b"]
