@@ -208,10 +208,20 @@ class QuotaExceededError(RateLimitError):
 
 
 class ProviderTimeoutError(ProviderError):
-    """The request timed out."""
+    """The request timed out; ``limit`` names the limit that tripped and ``after`` how long it ran.
+
+    ``limit`` is ``"attempt"`` (``timeout``: one attempt, a stream's body included), ``"idle"``
+    (``idle_timeout``: no stream event for that long), ``"deadline"`` (``deadline``: the whole
+    call, retries included) or ``None`` (the provider said 408/504/timeout itself).
+    """
 
     retryable = True
     status_for_log = "timeout"
+
+    def __init__(self, message: str, *, limit: str | None = None, after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+        self.after = after
 
 
 class ProviderUnavailableError(ProviderError):

@@ -63,7 +63,9 @@ class LLMRing:
     """The llmring service: one object per application, shared by all its calls.
 
     ``providers`` injects ready-made providers by name; ``http_client`` injects the client that
-    lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
+    lazily created providers share. ``max_retries``, ``timeout`` (seconds per attempt, a stream's
+    body included), ``idle_timeout`` (seconds between stream events) and ``deadline`` (seconds for
+    the whole call, retries included) apply to those (``llmring.providers.limits``).
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
     """
@@ -81,6 +83,8 @@ class LLMRing:
         max_retries: int = 2,
         timeout: float = 60,
         cache: ResponseCache | None = None,
+        idle_timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         from llmring.settings import resolve_database
 
@@ -90,6 +94,8 @@ class LLMRing:
         self.enable_db_logging = enable_db_logging
         self.max_retries = max_retries
         self.timeout = timeout
+        self.idle_timeout = idle_timeout
+        self.deadline = deadline
         self._db_manager = db_manager
         self._target: DatabaseTarget | None = None
         if enable_db_logging and db_manager is None:
@@ -353,7 +359,14 @@ class LLMRing:
 
             if name not in PROVIDERS:
                 raise ConfigurationError(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
-            options = {"client": self._client(), "timeout": self.timeout, "max_retries": self.max_retries, **kwargs}
+            options = {
+                "client": self._client(),
+                "timeout": self.timeout,
+                "max_retries": self.max_retries,
+                "idle_timeout": self.idle_timeout,
+                "deadline": self.deadline,
+                **kwargs,
+            }
             provider = create_provider(name, **options)
         self._providers[name] = provider
         return provider

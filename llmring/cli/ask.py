@@ -26,6 +26,7 @@ from llmring.cli.prompt import (
     NoStreamOpt,
     SystemOpt,
     TempOpt,
+    TimeoutOpt,
     TtlOpt,
     UsageOpt,
     require_model,
@@ -58,6 +59,7 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -70,7 +72,7 @@ def ask(
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, timeout)
     run_prompt(ctx, options, text)
 
 

@@ -40,6 +40,7 @@ class AskOptions:
     no_log: bool = False
     cache: bool = False
     ttl: int | None = None
+    timeout: float | None = None  # seconds for the whole call, retries and a stream's body included
 
 
 ModelOpt = Annotated[
@@ -56,6 +57,12 @@ UsageOpt = Annotated[bool, typer.Option("--usage", "-u", help="Print tokens and 
 NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Do not log this call to the database.")]
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", min=0.001, metavar="SECONDS", help="Give up after this long (the whole call, retries included)."
+    ),
 ]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
 
@@ -126,11 +133,14 @@ def _held_warnings() -> Iterator[list[str]]:
 def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     from llmring.service import LLMRing
 
+    limits: dict[str, Any] = {}
+    if options.timeout is not None:
+        limits = {"timeout": options.timeout, "deadline": options.timeout}
     if options.no_log:
-        return LLMRing(enable_db_logging=False)
+        return LLMRing(enable_db_logging=False, **limits)
     target = settings(ctx).target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin="llmring-cli")
+    return LLMRing(db_connection_string=url, origin="llmring-cli", **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:

@@ -31,6 +31,7 @@ from llmring.errors import (
     register_secret,
 )
 from llmring.providers.errors import Envelope, provider_error
+from llmring.providers.limits import NO_LIMITS, CallLimits, monotonic
 from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
+LIMITS_KEY = "llmring.limits"  # where an open stream's response carries its call's CallLimits
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
 
@@ -149,11 +151,15 @@ class BaseProvider(ABC):
         client: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        idle_timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._api_key = api_key if api_key is not None else api_key_for(self.name)
         register_secret(self._api_key)
         self.base_url = (base_url or base_url_for(self.name)).rstrip("/")
-        self.timeout = timeout
+        self.timeout = timeout  # one attempt, a stream's body included (llmring.providers.limits)
+        self.idle_timeout = idle_timeout  # between two stream events
+        self.deadline = deadline  # the whole call, retries included
         self.max_retries = max_retries
         self._client = client
         self._owns_client = client is None
@@ -245,21 +251,38 @@ class BaseProvider(ABC):
         stream: bool,
         on_retry: RetryHook | None,
     ) -> httpx.Response:
-        """Send with retries; returns a successful response (open, if ``stream``)."""
+        """Send with retries; returns a successful response (open, if ``stream``).
+
+        Each attempt (connect, head and, unless ``stream``, body) runs under ``asyncio.timeout``
+        for what is left of the attempt's ``timeout`` and the call's ``deadline``; an open stream
+        carries the same ``CallLimits`` in ``response.extensions`` for its body.
+        """
         timeout = self._timeout_for(request)
+        seconds = request.timeout if request.timeout is not None else self.timeout
+        limits = CallLimits(seconds, self.idle_timeout, self.deadline)
         attempt = 0
         while True:
             attempt += 1
+            limits.start_attempt()
             started = time.perf_counter()
             response: httpx.Response | None = None
             try:
                 built = self.client.build_request(method, url, json=json, headers=headers, timeout=timeout)
-                response = await self.client.send(built, stream=stream)
-                if response.status_code < 400:
-                    return response
-                if stream:
-                    await response.aread()
+                async with asyncio.timeout(limits.attempt_left()):
+                    response = await self.client.send(built, stream=stream)
+                    if response.status_code < 400:
+                        if stream:
+                            limits.body_starts()
+                            response.extensions[LIMITS_KEY] = limits
+                        return response
+                    if stream:
+                        await response.aread()
                 error = self.classify_error(response)
+            except TimeoutError as exc:  # asyncio.timeout: the attempt or the call ran out
+                if response is not None and response.status_code < 400:
+                    await response.aclose()
+                error = limits.expired(self.name)
+                error.__cause__ = exc
             except httpx.TimeoutException as exc:
                 error = ProviderTimeoutError(
                     f"request timed out after {timeout.read:g}s", provider=self.name, status_code=None
@@ -277,12 +300,14 @@ class BaseProvider(ABC):
                 if response is not None and response.status_code >= 400:
                     await response.aclose()
             retry = attempt <= self.max_retries and self.should_retry(error, response)
-            if not retry:
+            if not retry or getattr(error, "limit", None) == "deadline":
                 raise error
             retry_after = getattr(error, "retry_after", None)
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 raise error  # the provider wants us gone for longer than we will wait
             delay = backoff_delay(attempt, retry_after)
+            if delay >= limits.call_left():
+                raise limits.deadline_before_retry(self.name, error) from error
             if on_retry is not None:
                 elapsed_ms = int((time.perf_counter() - started) * 1000)
                 outcome = on_retry(RetryInfo(attempt=attempt, error=error, delay=delay, elapsed_ms=elapsed_ms))
@@ -330,10 +355,24 @@ class BaseProvider(ABC):
         """Lines of a streaming body (CR, LF or CRLF only); closes the response at the end."""
         splitter = LineSplitter()
         text = _text_decoder(response)
+        limits: CallLimits = response.extensions.get(LIMITS_KEY, NO_LIMITS)
+        read = response.aiter_bytes().__anext__
         try:
             with self._stream_errors():
-                async for chunk in response.aiter_bytes():
-                    for line in splitter.feed(text.decode(chunk)):
+                while True:
+                    try:
+                        async with asyncio.timeout(limits.read_left()):
+                            chunk = await read()
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        raise limits.expired(self.name, streaming=True) from None
+                    lines = splitter.feed(text.decode(chunk))
+                    for line in lines:
+                        if line and line[0] != ":":  # an SSE comment is not an event
+                            limits.last_event = monotonic()
+                            break
+                    for line in lines:
                         yield line
                 for line in splitter.feed(text.decode(b"", True)) + splitter.end():
                     yield line
@@ -351,11 +390,21 @@ class BaseProvider(ABC):
         """
         decoder = SSEDecoder()
         text = _text_decoder(response)
+        limits: CallLimits = response.extensions.get(LIMITS_KEY, NO_LIMITS)
+        read = response.aiter_bytes().__anext__
         try:
             with self._stream_errors():
-                async for chunk in response.aiter_bytes():
+                while True:
+                    try:
+                        async with asyncio.timeout(limits.read_left()):
+                            chunk = await read()
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        raise limits.expired(self.name, streaming=True) from None
                     events = decoder.feed(text.decode(chunk))
                     if events:
+                        limits.last_event = monotonic()
                         yield events
                 events = decoder.feed(text.decode(b"", True)) + decoder.end()
                 if events:
