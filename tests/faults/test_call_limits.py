@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -143,13 +144,14 @@ def test_cli_ask_timeout_ends_the_call(servers: list[HostileServer], tmp_path: A
         "HOME": str(tmp_path),
         "COLUMNS": "80",
     }
-    code = "import time, sys; t = time.monotonic(); from llmring.cli.main import run; sys.argv[0] = 'llmring'\n"
-    code += "try:\n    run()\nfinally:\n    print(f'ELAPSED {time.monotonic() - t:.2f}', file=sys.stderr)\n"
     argv = ["ask", "-m", "openai:gpt-4o-mini", "--no-log", "--timeout", "1.5", "hi"]
+    # Before the fix this never returned (the slow reply takes 500 s); the subprocess timeout is
+    # generous because a loaded machine can take seconds just to start the CLI.
+    code = "from llmring.cli.main import run; import sys; sys.argv[0] = 'llmring'; run()"
     result = subprocess.run(
-        [sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True, timeout=30, cwd=tmp_path
+        [sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
-    elapsed = float(result.stderr.rsplit("ELAPSED ", 1)[1])
     assert result.returncode != 0
-    assert elapsed < 1.5 + SLACK + 1.0, result.stderr  # + the CLI's own start-up on a busy machine
-    assert "call deadline of 1.5s reached after" in result.stderr, result.stderr
+    found = re.search(r"call deadline of 1\.5s reached after ([0-9.]+)s", result.stderr)
+    assert found is not None, result.stderr
+    assert float(found.group(1)) < 1.5 + SLACK  # the call itself ended on time
