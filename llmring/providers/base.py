@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
+MAX_BODY_BYTES = 64 * 1024 * 1024  # a whole (non-streamed) reply, decoded
 LIMITS_KEY = "llmring.limits"  # where an open stream's response carries its call's CallLimits
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
@@ -76,7 +77,7 @@ def http_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
-_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
 _STREAM_ERRORS = (httpx.TransportError, httpx.StreamError, httpx.DecodingError)
 
 
@@ -122,6 +123,9 @@ class stream_errors(_ErrorTranslator):
     __slots__ = ()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is not None and issubclass(kind, ResponseFormatError) and getattr(exc, "provider", None) is None:
+            # The stream framing (llmring.providers.streams) does not know whose stream it reads.
+            raise ResponseFormatError(str(exc), provider=self.provider) from exc
         if kind is None or not issubclass(kind, _STREAM_ERRORS):
             return
         if issubclass(kind, httpx.TimeoutException):
@@ -211,7 +215,7 @@ class BaseProvider(ABC):
         """The typed error for an HTTP error response (its envelope through the one ladder)."""
         try:
             body: Any = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = response.text  # an edge or proxy page, not the provider's JSON
         envelope = self.read_error(body, response.headers, response.status_code)
         return provider_error(self.name, response.status_code, envelope, body=body)
@@ -266,21 +270,27 @@ class BaseProvider(ABC):
             limits.start_attempt()
             started = time.perf_counter()
             response: httpx.Response | None = None
+            done = False
             try:
                 built = self.client.build_request(method, url, json=json, headers=headers, timeout=timeout)
                 async with asyncio.timeout(limits.attempt_left()):
-                    response = await self.client.send(built, stream=stream)
-                    if response.status_code < 400:
-                        if stream:
-                            limits.body_starts()
-                            response.extensions[LIMITS_KEY] = limits
+                    # Never follow a redirect, even with a client set to: it would carry the key
+                    # to wherever the Location points. The body is read here, capped (a gzip bomb
+                    # stops at MAX_BODY_BYTES decoded), rather than by httpx, which has no cap.
+                    response = await self.client.send(built, stream=True, follow_redirects=False)
+                    if 300 <= response.status_code < 400:
+                        raise self._redirect_error(response)
+                    if response.status_code < 400 and stream:
+                        limits.body_starts()
+                        response.extensions[LIMITS_KEY] = limits
+                        done = True
                         return response
-                    if stream:
-                        await response.aread()
+                    await self._read_body(response)
+                    if response.status_code < 400:
+                        done = True
+                        return response
                 error = self.classify_error(response)
             except TimeoutError as exc:  # asyncio.timeout: the attempt or the call ran out
-                if response is not None and response.status_code < 400:
-                    await response.aclose()
                 error = limits.expired(self.name)
                 error.__cause__ = exc
             except httpx.TimeoutException as exc:
@@ -297,7 +307,7 @@ class BaseProvider(ABC):
                 error = ProviderConnectionError(f"{what} {self.base_url} ({type(exc).__name__})", provider=self.name)
                 error.__cause__ = exc
             finally:
-                if response is not None and response.status_code >= 400:
+                if response is not None and not done:
                     await response.aclose()
             retry = attempt <= self.max_retries and self.should_retry(error, response)
             if not retry or getattr(error, "limit", None) == "deadline":
@@ -315,6 +325,35 @@ class BaseProvider(ABC):
                     await outcome
             await self._sleep(delay)
 
+    async def _read_body(self, response: httpx.Response) -> None:
+        """Read the whole (decoded) body into ``response.content``; over ``MAX_BODY_BYTES`` is an error."""
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ResponseFormatError(
+                    f"reply body is over the {MAX_BODY_BYTES // (1024 * 1024)} MiB limit (decoded)",
+                    provider=self.name,
+                    status_code=response.status_code,
+                )
+            parts.append(chunk)
+        response._content = b"".join(parts)  # what httpx's own aread() leaves, so .json() works
+
+    def _redirect_error(self, response: httpx.Response) -> ProviderError:
+        target = response.headers.get("location", "")
+        try:
+            where = httpx.URL(target)
+            to = f"{where.scheme}://{where.host}" + (f":{where.port}" if where.port else "") if where.host else ""
+        except (httpx.InvalidURL, ValueError, TypeError):
+            to = ""
+        return ProviderError(
+            f"HTTP {response.status_code} redirect{f' to {to}' if to else ''} not followed (the API key is "
+            "never sent on): set the base URL to the address the provider answers at",
+            provider=self.name,
+            status_code=response.status_code,
+        )
+
     async def _post_json(
         self, url: str, body: Any, headers: Mapping[str, str], request: LLMRequest, on_retry: RetryHook | None
     ) -> tuple[dict[str, Any], httpx.Response]:
@@ -327,6 +366,10 @@ class BaseProvider(ABC):
         except ValueError as exc:
             raise ResponseFormatError(
                 "response is not JSON", provider=self.name, status_code=response.status_code
+            ) from exc
+        except RecursionError as exc:
+            raise ResponseFormatError(
+                "response JSON is nested too deeply", provider=self.name, status_code=response.status_code
             ) from exc
         if not isinstance(data, dict | list):
             raise ResponseFormatError("response is not a JSON object", provider=self.name)
