@@ -33,6 +33,7 @@ from llmring.errors import (
 from llmring.providers.errors import Envelope, provider_error
 from llmring.providers.limits import NO_LIMITS, CallLimits, monotonic
 from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
+from llmring.providers.urls import BaseURL, mask_httpx_log
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
 if TYPE_CHECKING:
@@ -160,7 +161,10 @@ class BaseProvider(ABC):
     ) -> None:
         self._api_key = api_key if api_key is not None else api_key_for(self.name)
         register_secret(self._api_key)
-        self.base_url = (base_url or base_url_for(self.name)).rstrip("/")
+        # Credentials in the base URL stay in requests only; ``display`` is what texts show.
+        self._base = BaseURL.parse(base_url or base_url_for(self.name))
+        self.base_url = self._base.url
+        mask_httpx_log()
         self.timeout = timeout  # one attempt, a stream's body included (llmring.providers.limits)
         self.idle_timeout = idle_timeout  # between two stream events
         self.deadline = deadline  # the whole call, retries included
@@ -172,7 +176,7 @@ class BaseProvider(ABC):
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "missing"
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key})"
+        return f"{type(self).__name__}(base_url={self._base.display!r}, api_key={key})"
 
     # -- the interface ------------------------------------------------------------------------
     @abstractmethod
@@ -272,7 +276,9 @@ class BaseProvider(ABC):
             response: httpx.Response | None = None
             done = False
             try:
-                built = self.client.build_request(method, url, json=json, headers=headers, timeout=timeout)
+                built = self.client.build_request(
+                    method, url, json=json, headers=headers, timeout=timeout, params=self._base.params or None
+                )
                 async with asyncio.timeout(limits.attempt_left()):
                     # Never follow a redirect, even with a client set to: it would carry the key
                     # to wherever the Location points. The body is read here, capped (a gzip bomb
@@ -304,7 +310,8 @@ class BaseProvider(ABC):
             except httpx.TransportError as exc:
                 # Only a failed connect means the server was never reached; a cut mid-reply is not that.
                 what = "could not reach" if isinstance(exc, httpx.ConnectError) else "connection broke to"
-                error = ProviderConnectionError(f"{what} {self.base_url} ({type(exc).__name__})", provider=self.name)
+                where = self._base.display
+                error = ProviderConnectionError(f"{what} {where} ({type(exc).__name__})", provider=self.name)
                 error.__cause__ = exc
             finally:
                 if response is not None and not done:
