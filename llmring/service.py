@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
+    CacheAccess,
     MemoryCache,
     ResponseCache,
     StoreCache,
@@ -36,7 +37,7 @@ from llmring.cache import (
     response_from_cache,
     to_cache_entry,
     ttl_for,
-    valid_cache_entry,
+    worth_caching,
 )
 from llmring.call_log import CallRecorder
 from llmring.cost import CostResult, compute_cost
@@ -109,6 +110,7 @@ class LLMRing:
         self._http_client = http_client
         self._owns_client = http_client is None
         self._cache: ResponseCache | None = cache
+        self._cache_access = CacheAccess(self._cache_backend)
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
 
@@ -141,8 +143,8 @@ class LLMRing:
         try:
             check_capabilities(route, request)
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
                 if entry is not None:
                     return self._serve_hit(entry, route, log)
             response = await provider.chat(self._for_provider(request, route), on_retry=log.on_retry)
@@ -152,8 +154,8 @@ class LLMRing:
         cost = self._price(route, response.usage)
         log.success(response.usage, cost, finish_reason=response.finish_reason, request_id=response.request_id)
         self._attach_cost(response, route, cost, log.call_id)
-        if key is not None:
-            await self._cache_set(key, to_cache_entry(response), ttl_for(request))
+        if key is not None and worth_caching(response.finish_reason):
+            await self._cache_access.put(key, to_cache_entry(response), ttl_for(request))
         return response
 
     async def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncIterator[StreamChunk]:
@@ -170,8 +172,8 @@ class LLMRing:
             check_capabilities(route, request, stream=True)
             entry = None
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
         except _CALL_ERRORS as exc:
             log.failure(exc)
             raise
@@ -202,9 +204,9 @@ class LLMRing:
                         cost = self._price(route, usage)
                         log.success(usage, cost, finish_reason=finish_reason, request_id=request_id)
                         chunk.usage = {**usage, "cost": cost.total}
-                        if assembler is not None and key is not None:
+                        if assembler is not None and key is not None and worth_caching(finish_reason):
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
-                            await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
+                            await self._cache_access.put(key, to_cache_entry(cached), ttl_for(request))
                     yield chunk
         except GeneratorExit:
             if not finished:
@@ -264,21 +266,9 @@ class LLMRing:
         log.cache_hit(original.total)
         return response_from_cache(entry, route, log.call_id, original.total)
 
-    async def _cache_get(self, key: str) -> dict[str, Any] | None:
-        try:
-            backend = await self._cache_backend()
-            entry = await backend.get(key)
-        except Exception as exc:
-            logger.warning("llmring: response cache unavailable, treating as a miss: %s", exc)
-            return None
-        return entry if valid_cache_entry(entry) else None
-
-    async def _cache_set(self, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
-        try:
-            backend = await self._cache_backend()
-            await backend.set(key, entry, ttl_seconds)
-        except Exception as exc:
-            logger.warning("llmring: could not store the response in the cache: %s", exc)
+    def _cache_key(self, route: Route, provider: BaseProvider, request: LLMRequest) -> str:
+        endpoint = getattr(provider, "endpoint_id", "")  # answers from one base URL never serve another
+        return cache_key(route.provider, route.model_name, request, endpoint=endpoint, origin=self.origin)
 
     # -- store ----------------------------------------------------------------------------------
     def _make_store(self) -> Store:
@@ -429,6 +419,7 @@ class LLMRing:
 
         Rows that could not be written are counted in ``self.writer.unwritten`` and a warning.
         """
+        await self._cache_access.drain(timeout)  # before the store they write to closes
         if self._lazy_store is not None:
             await self._lazy_store.close(timeout)
         for provider in self._providers.values():

@@ -164,6 +164,8 @@ class BaseProvider(ABC):
         # Credentials in the base URL stay in requests only; ``display`` is what texts show.
         self._base = BaseURL.parse(base_url or base_url_for(self.name))
         self.base_url = self._base.url
+        # Names the endpoint in response-cache keys: answers from one base URL never serve another.
+        self.endpoint_id = self._base.identity
         mask_httpx_log()
         self.timeout = timeout  # one attempt, a stream's body included (llmring.providers.limits)
         self.idle_timeout = idle_timeout  # between two stream events

@@ -12,6 +12,7 @@ the ``httpx`` logger rewrites the URL in its one INFO line per request.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -29,6 +30,12 @@ class BaseURL:
     url: str
     params: tuple[tuple[str, str], ...]
     display: str
+
+    @property
+    def identity(self) -> str:
+        """A digest of the whole URL, credentials included (one gateway user is not another)."""
+        whole = self.url + "?" + "&".join(f"{name}={value}" for name, value in self.params)
+        return hashlib.sha256(whole.encode()).hexdigest()[:32]
 
     @classmethod
     def parse(cls, raw: str) -> BaseURL:
