@@ -276,6 +276,7 @@ class BaseProvider(ABC):
             limits.start_attempt()
             started = time.perf_counter()
             response: httpx.Response | None = None
+            answered: httpx.Response | None = None  # a whole error reply (not one cut mid-body)
             done = False
             try:
                 built = self.client.build_request(
@@ -298,6 +299,7 @@ class BaseProvider(ABC):
                         done = True
                         return response
                 error = self.classify_error(response)
+                answered = response
             except TimeoutError as exc:  # asyncio.timeout: the attempt or the call ran out
                 error = limits.expired(self.name)
                 error.__cause__ = exc
@@ -318,7 +320,7 @@ class BaseProvider(ABC):
             finally:
                 if response is not None and not done:
                     await response.aclose()
-            retry = attempt <= self.max_retries and self.should_retry(error, response)
+            retry = attempt <= self.max_retries and self.should_retry(error, answered)
             if not retry or getattr(error, "limit", None) == "deadline":
                 raise error
             retry_after = getattr(error, "retry_after", None)

@@ -276,3 +276,36 @@ async def test_redirect_is_never_followed_with_the_key(hostile: list[HostileServ
         await client.aclose()
     assert info.value.status_code == 307 and not info.value.retryable
     assert len(server.requests) == 1 and elsewhere.requests == []
+
+
+async def test_reply_cut_mid_body_is_retried(hostile: list[HostileServer]) -> None:
+    answer = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    body = json.dumps(answer).encode()
+
+    def cut_once(request: RawRequest, conn: socket.socket) -> None:
+        if len(server.requests) == 1:  # headers and half the body, then the connection is gone
+            conn.sendall(head(200, {"content-type": "application/json", "content-length": str(len(body))}))
+            conn.sendall(body[: len(body) // 2])
+            conn.close()
+            return
+        whole(200, body)(request, conn)
+
+    server = serve(hostile, cut_once)
+    provider = make_provider("openai", server.base_url, max_retries=1)
+    provider._sleep = _no_sleep
+    try:
+        response = await provider.chat(ask("openai"))
+    finally:
+        await provider.aclose()
+    assert response.content == "ok" and len(server.requests) == 2
+
+
+async def _no_sleep(_: float) -> None:
+    return None
