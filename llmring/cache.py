@@ -75,8 +75,9 @@ def cache_key(provider: str, model: str, request: LLMRequest, *, endpoint: str =
     provider name are two caches), the origin (one tenant never gets another's answers, unless the
     request says ``cache={"shared": True}``), the resolved model name, the messages (attachments
     included: their base64 bytes are inside the content parts), temperature, max_tokens, top_p,
-    stop, seed, tools, tool_choice, response_format and json_response. Not covered: ``metadata``,
-    the rest of ``cache`` and ``timeout``, which do not change what the model says.
+    stop, seed, tools, tool_choice, response_format, json_response, reasoning and the provider's
+    own ``provider_options``. Not covered: ``metadata``, the rest of ``cache`` and ``timeout``,
+    which do not change what the model says.
     """
     shared = bool((request.cache or {}).get("shared"))
     payload = {
@@ -95,6 +96,12 @@ def cache_key(provider: str, model: str, request: LLMRequest, *, endpoint: str =
         "response_format": request.response_format,
         "json_response": request.json_response,
     }
+    # Absent when unset, so older entries keep their keys.
+    if request.reasoning is not None:
+        payload["reasoning"] = request.reasoning
+    options = (request.provider_options or {}).get(provider)
+    if options:  # only what this provider is sent
+        payload["provider_options"] = options
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -40,13 +40,21 @@ from llmring.cache import (
     worth_caching,
 )
 from llmring.call_log import CallRecorder
+from llmring.controls import attach, bundled_entry, plan
 from llmring.cost import CostResult, compute_cost
-from llmring.errors import ConfigurationError, ModelNotFoundError, StreamClosedEarly
+from llmring.errors import (
+    ConfigurationError,
+    ModelNotFoundError,
+    StreamClosedEarly,
+    StructuredOutputError,
+    UnsupportedFeatureError,
+)
 from llmring.routing import Route, check_capabilities, resolve
 from llmring.schemas import PROVIDERS, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import BaseModel
 
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
@@ -54,10 +62,13 @@ if TYPE_CHECKING:
     from llmring.schemas import CallRecord, LLMRequest, LLMResponse, StreamChunk
     from llmring.settings import DatabaseTarget
     from llmring.store import Store
+    from llmring.structured import OutputSchema
 
 logger = logging.getLogger("llmring")
 
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
+# Refused by llmring before anything was sent: not a provider call, so not logged.
+_UNSENT = UnsupportedFeatureError
 
 
 class LLMRing:
@@ -130,30 +141,55 @@ class LLMRing:
         return self._lazy_store.writer if self._lazy_store is not None else None
 
     # -- calls ----------------------------------------------------------------------------------
-    async def chat(self, request: LLMRequest, id_at_origin: str | None = None) -> LLMResponse:
+    async def chat(
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None = None,
+        *,
+        response_model: type[BaseModel] | dict[str, Any] | None = None,
+    ) -> LLMResponse:
         """Send ``request`` to its model and return the response, priced and logged.
 
         ``response.usage["cost"]`` is the Decimal cost (None when the model is unpriced);
         ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``.
+
+        With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
+        structured output is asked for and ``response.parsed`` is the validated answer; an answer
+        that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
+        was logged and priced (``llmring.structured``).
         """
+        schema: OutputSchema | None = None
+        if response_model is not None:
+            from llmring.structured import output_schema, with_schema
+
+            schema = output_schema(response_model)
+            request = with_schema(request, schema)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=False)
+        sent = self._checked(route, request, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False)
         key: str | None = None
         try:
-            check_capabilities(route, request)
             if is_cacheable(request):
                 key = self._cache_key(route, provider, request)
                 entry = await self._cache_access.get(key)
                 if entry is not None:
-                    return self._serve_hit(entry, route, log)
-            response = await provider.chat(self._for_provider(request, route), on_retry=log.on_retry)
+                    response = self._serve_hit(entry, route, log)
+                    if schema is not None:
+                        schema.parse(response)
+                    return response
+            response = await provider.chat(sent, on_retry=log.on_retry)
+        except StructuredOutputError:
+            raise  # a cache hit whose answer does not validate: its row is written already
         except _CALL_ERRORS as exc:
-            log.failure(exc)
+            if not isinstance(exc, _UNSENT):
+                log.failure(exc)
             raise
         cost = self._price(route, response.usage)
         log.success(response.usage, cost, finish_reason=response.finish_reason, request_id=response.request_id)
         self._attach_cost(response, route, cost, log.call_id)
+        if schema is not None:
+            schema.parse(response)  # an answer that does not validate is not cached
         if key is not None and worth_caching(response.finish_reason):
             await self._cache_access.put(key, to_cache_entry(response), ttl_for(request))
         return response
@@ -166,10 +202,10 @@ class LLMRing:
         """
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=True)
+        sent = self._checked(route, request, stream=True)
+        log = self._recorder(route, sent, id_at_origin, stream=True)
         key: str | None = None
         try:
-            check_capabilities(route, request, stream=True)
             entry = None
             if is_cacheable(request):
                 key = self._cache_key(route, provider, request)
@@ -187,7 +223,7 @@ class LLMRing:
         finish_reason: str | None = None
         request_id: str | None = None
         try:
-            stream = provider.stream(self._for_provider(request, route), on_retry=log.on_retry)
+            stream = provider.stream(sent, on_retry=log.on_retry)
             async with contextlib.aclosing(stream) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
                     if chunk.delta or chunk.tool_calls:
@@ -213,7 +249,7 @@ class LLMRing:
                 log.failure(StreamClosedEarly("the caller closed the stream before it ended"))
             raise
         except _CALL_ERRORS as exc:
-            if not finished:
+            if not finished and not isinstance(exc, _UNSENT):
                 log.failure(exc)
             raise
         if not finished:
@@ -242,11 +278,18 @@ class LLMRing:
         )
 
     @staticmethod
-    def _for_provider(request: LLMRequest, route: Route) -> LLMRequest:
-        """The request with the provider's own model name (``openai:gpt-4o`` -> ``gpt-4o``)."""
-        if request.model == route.model_name:
-            return request
-        return request.model_copy(update={"model": route.model_name})
+    def _checked(route: Route, request: LLMRequest, *, stream: bool) -> LLMRequest:
+        """What the provider is sent: ``request`` with the provider's own model name and the
+        registry's plan for it (``llmring.controls``), after refusing what the model cannot do.
+
+        Refusals happen before the call is logged: nothing was sent, so there is no call to record.
+        """
+        if route.model is None:
+            # Routing knows active models only; a retired one still has its capabilities.
+            known = bundled_entry(route.provider, route.model_name)
+            route = route if known is None else Route(route.provider, route.model_name, known)
+        check_capabilities(route, request, stream=stream)
+        return attach(request, plan(request, route.provider, route.model_name, route.model))
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:

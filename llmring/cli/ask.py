@@ -24,6 +24,7 @@ from llmring.cli.prompt import (
     ModelOpt,
     NoLogOpt,
     NoStreamOpt,
+    ReasoningOpt,
     SystemOpt,
     TempOpt,
     TimeoutOpt,
@@ -60,6 +61,7 @@ def ask(
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
     timeout: TimeoutOpt = None,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -72,7 +74,20 @@ def ask(
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, timeout)
+    options = AskOptions(
+        model,
+        system,
+        temperature,
+        max_tokens,
+        as_json,
+        no_stream,
+        usage,
+        no_log,
+        cache,
+        ttl,
+        timeout=timeout,
+        reasoning=reasoning,
+    )
     run_prompt(ctx, options, text)
 
 

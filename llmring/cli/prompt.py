@@ -41,6 +41,7 @@ class AskOptions:
     cache: bool = False
     ttl: int | None = None
     timeout: float | None = None  # seconds for the whole call, retries and a stream's body included
+    reasoning: str | None = None
 
 
 ModelOpt = Annotated[
@@ -65,6 +66,15 @@ TimeoutOpt = Annotated[
     ),
 ]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
+ReasoningOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reasoning",
+        "-r",
+        metavar="LEVEL|N",
+        help="Reasoning: none, minimal, low, medium, high, xhigh, max, or a token budget (what the model accepts).",
+    ),
+]
 
 
 def require_model(model: str, example: str = "gpt-4o-mini") -> None:
@@ -90,8 +100,16 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
     messages = [Message(role="system", content=options.system)] if options.system else []
     messages.append(Message(role="user", content=content))
+    reasoning: Any = options.reasoning  # a level's name or a budget's digits; LLMRequest checks it
+    if isinstance(reasoning, str) and reasoning.strip().isdigit():
+        reasoning = int(reasoning)
     return LLMRequest(
-        model=options.model, messages=messages, temperature=temperature, max_tokens=options.max_tokens, cache=cache
+        model=options.model,
+        messages=messages,
+        temperature=temperature,
+        max_tokens=options.max_tokens,
+        cache=cache,
+        reasoning=reasoning,
     )
 
 
