@@ -177,11 +177,12 @@ class CacheAccess:
 
     A store serves the cache and the call log over one connection, so behind a write that waits
     for another process's lock (up to the busy timeout) a cache read would wait too. So, for a
-    ``StoreCache``: a read that takes over ``read_wait`` seconds is a miss (it finishes on its own;
-    nothing is cancelled inside the store), and a write runs as a task (at most ``MAX_WRITES`` at
-    once; more are skipped), its entry served from memory until it lands. ``drain`` waits for the
-    writes on close. Any other cache (``MemoryCache``, one passed to ``LLMRing(cache=...)``) is
-    used inline, as it cannot wait on a lock. A failing cache is a miss and a warning.
+    ``StoreCache``, a write runs as a task (at most ``MAX_WRITES`` at once; more are skipped), its
+    entry served from memory until it lands; while writes are under way, a read that takes over
+    ``read_wait`` seconds is a miss (it finishes on its own; nothing is cancelled inside the
+    store). ``drain`` waits for the writes on close. Any other cache (``MemoryCache``, one passed
+    to ``LLMRing(cache=...)``) is used inline, as it cannot wait on a lock. A failing cache is a
+    miss and a warning.
     """
 
     MAX_WRITES = 256
@@ -199,7 +200,9 @@ class CacheAccess:
             return pending[1]
         try:
             backend = await self._backend()
-            if isinstance(backend, StoreCache):
+            if isinstance(backend, StoreCache) and self._writes:
+                # Only behind our own writes can the read queue up: then bound it (a task and a
+                # timer cost about a loop turn, too much for every call).
                 read = asyncio.ensure_future(backend.get(key))
                 done, _ = await asyncio.wait((read,), timeout=self.read_wait)
                 if not done:

@@ -326,6 +326,7 @@ class BaseProvider(ABC):
             retry_after = getattr(error, "retry_after", None)
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 raise error  # the provider wants us gone for longer than we will wait
+            limits.last_error = error
             delay = backoff_delay(attempt, retry_after)
             if delay >= limits.call_left():
                 raise limits.deadline_before_retry(self.name, error) from error

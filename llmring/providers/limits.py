@@ -34,6 +34,7 @@ class CallLimits:
         "call_started",
         "deadline",
         "idle_timeout",
+        "last_error",
         "last_event",
         "timeout",
     )
@@ -49,6 +50,7 @@ class CallLimits:
         self.attempt_started = now
         self.attempt_end = self.call_end
         self.last_event = self.body_started = now
+        self.last_error: Exception | None = None  # of the attempt before this one, named if the deadline trips
 
     def start_attempt(self) -> None:
         """A new attempt begins now."""
@@ -99,7 +101,8 @@ class CallLimits:
             after = now - self.call_started
             message = (
                 f"{where}call deadline of {self.deadline:g}s reached after {after:.1f}s "
-                f"({self.attempts} attempt{'s' if self.attempts != 1 else ''})"
+                f"({self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+                + (f"; last error: {self.last_error})" if self.last_error is not None else ")")
             )
             return ProviderTimeoutError(message, provider=provider, limit="deadline", after=after)
         after = now - self.attempt_started
