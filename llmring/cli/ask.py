@@ -30,7 +30,7 @@ from llmring.cli.prompt import (
     TimeoutOpt,
     TtlOpt,
     UsageOpt,
-    require_model,
+    model_or_default,
     run_prompt,
 )
 
@@ -69,7 +69,7 @@ def ask(
     """
     from llmring.errors import ConfigurationError
 
-    require_model(model)
+    model = model_or_default(ctx, model)
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:

@@ -78,11 +78,21 @@ ReasoningOpt = Annotated[
 
 
 def require_model(model: str, example: str = "gpt-4o-mini") -> None:
-    """A ``ConfigurationError`` when no model was given (by ``-m`` or ``LLMRING_MODEL``)."""
+    """A ``ConfigurationError`` when no model was given (by ``-m``, ``LLMRING_MODEL`` or the config)."""
     if not model:
         from llmring.errors import ConfigurationError
 
-        raise ConfigurationError(f"no model: pass -m MODEL (e.g. -m {example}) or set LLMRING_MODEL")
+        raise ConfigurationError(
+            f"no model: pass -m MODEL (e.g. -m {example}), set LLMRING_MODEL or default_model in llmring.toml"
+        )
+
+
+def model_or_default(ctx: typer.Context, model: str, example: str = "gpt-4o-mini") -> str:
+    """``-m`` (or ``LLMRING_MODEL``), else the config's ``default_model``; an error when neither is set."""
+    if not model:
+        model = settings(ctx).config().default_model or ""
+    require_model(model, example)
+    return model
 
 
 def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> LLMRequest:
@@ -151,14 +161,16 @@ def _held_warnings() -> Iterator[list[str]]:
 def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     from llmring.service import LLMRing
 
-    limits: dict[str, Any] = {}
-    if options.timeout is not None:
-        limits = {"timeout": options.timeout, "deadline": options.timeout}
+    cli = settings(ctx)
+    config = cli.config()
+    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
+    if options.timeout is not None:  # --timeout bounds the whole call, retries included
+        limits.update(timeout=options.timeout, deadline=options.timeout)
     if options.no_log:
         return LLMRing(enable_db_logging=False, **limits)
-    target = settings(ctx).target()
+    target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin="llmring-cli", **limits)
+    return LLMRing(db_connection_string=url, origin=cli.origin(), **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
