@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     import httpx
     from pydantic import BaseModel
 
+    from llmring.capture import Capture
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -69,6 +71,7 @@ logger = logging.getLogger("llmring")
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
 # Refused by llmring before anything was sent: not a provider call, so not logged.
 _UNSENT = UnsupportedFeatureError
+_PROMPT_CACHE_COUNTS = ("cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens")
 
 
 class LLMRing:
@@ -80,6 +83,12 @@ class LLMRing:
     the whole call, retries included) apply to those (``llmring.providers.limits``).
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
+
+    ``log_content=True`` also logs what each call asked and answered (messages, tool
+    definitions, the answer, its tool calls and parsed JSON; see ``llmring.capture``), with API
+    keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
+    as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
+    that logs its users' prompts must choose to.
     """
 
     def __init__(
@@ -97,6 +106,9 @@ class LLMRing:
         cache: ResponseCache | None = None,
         idle_timeout: float | None = None,
         deadline: float | None = None,
+        log_content: bool = False,
+        log_attachments: bool = False,
+        redact_patterns: Sequence[str | re.Pattern[str]] = (),
     ) -> None:
         from llmring.settings import resolve_database
 
@@ -124,6 +136,12 @@ class LLMRing:
         self._cache_access = CacheAccess(self._cache_backend)
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
+        self.log_content = log_content and enable_db_logging
+        self._capture: Capture | None = None
+        if self.log_content:
+            from llmring.capture import Capture
+
+            self._capture = Capture(log_attachments=log_attachments, redact_patterns=redact_patterns)
 
     def __repr__(self) -> str:
         where = self._target.describe() if self._target else ("db_manager" if self._db_manager else "no logging")
@@ -186,7 +204,14 @@ class LLMRing:
                 log.failure(exc)
             raise
         cost = self._price(route, response.usage)
-        log.success(response.usage, cost, finish_reason=response.finish_reason, request_id=response.request_id)
+        log.success(
+            response.usage,
+            cost,
+            finish_reason=response.finish_reason,
+            request_id=response.request_id,
+            text=response.content,
+            tool_calls=response.tool_calls,
+        )
         self._attach_cost(response, route, cost, log.call_id)
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
@@ -218,7 +243,7 @@ class LLMRing:
             yield chunk_from_response(self._serve_hit(entry, route, log))
             return
 
-        assembler = StreamAssembler() if key is not None else None
+        assembler = StreamAssembler() if key is not None or self._capture is not None else None
         finished = False
         finish_reason: str | None = None
         request_id: str | None = None
@@ -238,8 +263,12 @@ class LLMRing:
                         finished = True
                         usage = chunk.usage
                         cost = self._price(route, usage)
-                        log.success(usage, cost, finish_reason=finish_reason, request_id=request_id)
+                        text, calls = assembler.answer() if assembler is not None else (None, None)
+                        log.success(
+                            usage, cost, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls
+                        )
                         chunk.usage = {**usage, "cost": cost.total}
+                        self._add_cache_savings(chunk.usage, route, cost)
                         if assembler is not None and key is not None and worth_caching(finish_reason):
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
                             await self._cache_access.put(key, to_cache_entry(cached), ttl_for(request))
@@ -254,7 +283,9 @@ class LLMRing:
             raise
         if not finished:
             # The provider reported no usage: the call worked, but its cost is unknown.
-            log.success(None, CostResult(total=None), finish_reason=finish_reason, request_id=request_id)
+            text, calls = assembler.answer() if assembler is not None else (None, None)
+            unknown = CostResult(total=None)
+            log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
@@ -275,6 +306,7 @@ class LLMRing:
             request=request,
             sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
+            capture=self._capture,
         )
 
     @staticmethod
@@ -300,14 +332,28 @@ class LLMRing:
     @staticmethod
     def _attach_cost(response: LLMResponse, route: Route, cost: CostResult, call_id: str) -> None:
         response.usage["cost"] = cost.total
+        LLMRing._add_cache_savings(response.usage, route, cost)
         response.metadata.update(cost_breakdown=cost.breakdown, unpriced=cost.total is None, call_id=call_id)
         if response.provider is None:
             response.provider = route.provider
 
+    @staticmethod
+    def _add_cache_savings(usage: dict[str, Any], route: Route, cost: CostResult) -> None:
+        """``usage["prompt_cache_savings"]``: what prompt-cache reads and writes saved (negative: cost)
+        against the same tokens at the uncached input price; only on calls that read or wrote."""
+        if cost.total is None or not any(usage.get(k) for k in _PROMPT_CACHE_COUNTS):
+            return
+        uncached = compute_cost(
+            route.model, {**usage, **dict.fromkeys(_PROMPT_CACHE_COUNTS, 0)}, provider=route.provider
+        )
+        if uncached.total is not None:
+            usage["prompt_cache_savings"] = uncached.total - cost.total
+
     def _serve_hit(self, entry: dict[str, Any], route: Route, log: CallRecorder) -> LLMResponse:
         original = self._price(route, entry.get("usage") or {})
-        log.cache_hit(original.total)
-        return response_from_cache(entry, route, log.call_id, original.total)
+        response = response_from_cache(entry, route, log.call_id, original.total)
+        log.cache_hit(original.total, text=response.content, tool_calls=response.tool_calls)
+        return response
 
     def _cache_key(self, route: Route, provider: BaseProvider, request: LLMRequest) -> str:
         endpoint = getattr(provider, "endpoint_id", "")  # answers from one base URL never serve another

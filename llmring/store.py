@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
+    from llmring.capture import CapturedCall
     from llmring.settings import DatabaseTarget
 
 BreakdownKey = Literal["model", "provider", "origin", "day"]
@@ -151,7 +152,7 @@ class Store(Protocol):
         ...
 
     async def record_api_calls(self, records: Sequence[CallRecord]) -> int:
-        """Insert many rows in one transaction (the background writer's batch path)."""
+        """Insert many rows, and the content they captured, in one transaction (the background writer's batch path)."""
         ...
 
     async def get_usage_stats(
@@ -211,6 +212,19 @@ class Store(Protocol):
 
     async def count_calls(self) -> int:
         """Number of rows in the call log."""
+        ...
+
+    # -- captured content (issue 17) --------------------------------------------------------
+    async def find_calls(self, id_prefix: str, limit: int = 2) -> list[CallRecord]:
+        """Rows whose id starts with ``id_prefix``, in id order (``calls show`` takes a prefix)."""
+        ...
+
+    async def get_call_content(self, record_id: str) -> CapturedCall | None:
+        """What the row ``record_id`` asked and answered, if its content was captured."""
+        ...
+
+    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
+        """The captured content of each of ``record_ids`` that has some, by id."""
         ...
 
     # -- response cache ---------------------------------------------------------------------

@@ -22,9 +22,12 @@ from llmring.cli.prompt import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
+    PromptCacheOpt,
     ReasoningOpt,
+    SchemaOpt,
     SystemOpt,
     TempOpt,
     TimeoutOpt,
@@ -62,6 +65,9 @@ def ask(
     ttl: TtlOpt = None,
     timeout: TimeoutOpt = None,
     reasoning: ReasoningOpt = None,
+    no_log_content: NoLogContentOpt = False,
+    prompt_cache: PromptCacheOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -87,6 +93,9 @@ def ask(
         ttl,
         timeout=timeout,
         reasoning=reasoning,
+        no_log_content=no_log_content,
+        prompt_cache=prompt_cache,
+        schema=schema,
     )
     run_prompt(ctx, options, text)
 

@@ -45,6 +45,7 @@ EXPECTED_COLUMNS = {
         "temperature", "max_tokens", "tools_used", "json_mode", "response_format", "cache_hit",
         "cache_savings_pico", "request_id", "request_metadata", "called_at",
         "reasoning",  # 004 (issue 14)
+        "conversation_id",  # 006 (issue 17)
     ],
     "llm_usage_daily": [
         "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls", "successes", "errors",
@@ -53,6 +54,9 @@ EXPECTED_COLUMNS = {
         "latency_ms_sum", "latency_count",
     ],
     "llm_response_cache": ["key", "value", "created_at", "expires_at"],
+    # 006 (issue 17)
+    "llm_content": ["id", "hash", "kind", "text", "extra"],
+    "llm_call_content": ["record_id", "position", "content_id"],
 }  # fmt: skip
 
 EXPECTED_INDEXES = {
@@ -62,7 +66,11 @@ EXPECTED_INDEXES = {
     "idx_llm_api_calls_status": ["status", "called_at"],
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
+    "idx_llm_api_calls_conversation": ["conversation_id", "called_at"],  # 006 (issue 17)
+    "idx_llm_call_content_content": ["content_id"],
 }
+# The FTS5 index of captured text (issue 17) and the shadow tables SQLite keeps for it.
+FTS_TABLES = {"llm_content_fts", *(f"llm_content_fts_{s}" for s in ("data", "idx", "docsize", "config"))}
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -85,7 +93,7 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
             r[0]
             for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         }
-        assert tables == set(EXPECTED_COLUMNS)
+        assert tables == set(EXPECTED_COLUMNS) | FTS_TABLES
         for table, columns in EXPECTED_COLUMNS.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA table_info({table})")] == columns, table
         for index, columns in EXPECTED_INDEXES.items():
