@@ -32,6 +32,7 @@ from llmring.errors import (
 )
 from llmring.providers.errors import Envelope, provider_error
 from llmring.providers.limits import NO_LIMITS, CallLimits, monotonic
+from llmring.providers.pool import reclaim_orphans
 from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
 from llmring.providers.urls import BaseURL, mask_httpx_log
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
@@ -318,8 +319,12 @@ class BaseProvider(ABC):
                 error = ProviderConnectionError(f"{what} {where} ({type(exc).__name__})", provider=self.name)
                 error.__cause__ = exc
             finally:
-                if response is not None and not done:
-                    await response.aclose()
+                if not done:
+                    # A cancelled attempt (our timeout or the caller's) can strand a pool slot in
+                    # httpcore 1.0.9; give it back before anything else can be interrupted.
+                    reclaim_orphans(self.client)
+                    if response is not None:
+                        await response.aclose()
             retry = attempt <= self.max_retries and self.should_retry(error, answered)
             if not retry or getattr(error, "limit", None) == "deadline":
                 raise error
