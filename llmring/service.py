@@ -28,6 +28,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
+    CacheAccess,
     MemoryCache,
     ResponseCache,
     StoreCache,
@@ -38,7 +39,7 @@ from llmring.cache import (
     response_from_cache,
     to_cache_entry,
     ttl_for,
-    valid_cache_entry,
+    worth_caching,
 )
 from llmring.call_log import CallRecorder
 from llmring.controls import attach, bundled_entry, plan
@@ -75,16 +76,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger("llmring")
 
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
+
 # Refused by llmring before anything was sent: not a provider call, so not logged.
 _UNSENT = UnsupportedFeatureError
 _PROMPT_CACHE_COUNTS = ("cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class LLMRing:
     """The llmring service: one object per application, shared by all its calls.
 
     ``providers`` injects ready-made providers by name; ``http_client`` injects the client that
-    lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
+    lazily created providers share. ``max_retries``, ``timeout`` (seconds per attempt, a stream's
+    body included), ``idle_timeout`` (seconds between stream events) and ``deadline`` (seconds for
+    the whole call, retries included) apply to those (``llmring.providers.limits``).
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
 
@@ -114,6 +125,8 @@ class LLMRing:
         max_retries: int | None = None,
         timeout: float | None = None,
         cache: ResponseCache | None = None,
+        idle_timeout: float | None = None,
+        deadline: float | None = None,
         aliases: Mapping[str, str | Sequence[str]] | None = None,
         config: Config | str | os.PathLike[str] | bool | None = None,
         log_content: bool = False,
@@ -137,6 +150,8 @@ class LLMRing:
         self.enable_db_logging = enable_db_logging
         self.max_retries: int = settings.get("retries") if max_retries is None else max_retries
         self.timeout: float = settings.get("timeout") if timeout is None else timeout
+        self.idle_timeout = idle_timeout
+        self.deadline = deadline
         self.aliases: dict[str, tuple[str, ...]] = {**settings.aliases, **check_aliases(aliases)}
         self._db_manager = db_manager
         self._target: DatabaseTarget | None = None
@@ -148,11 +163,14 @@ class LLMRing:
         if enable_db_logging:
             from llmring.lazy_store import LazyStore
 
-            self._lazy_store = LazyStore(self._make_store)
+            self._lazy_store = LazyStore(self._make_store, owner=f"{type(self).__name__}(origin={origin!r})")
         self._providers: dict[str, BaseProvider] = dict(providers or {})
         self._http_client = http_client
         self._owns_client = http_client is None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._made_providers: set[str] = set()  # providers made here on this ring's own client
         self._cache: ResponseCache | None = cache
+        self._cache_access = CacheAccess(self._cache_backend)
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
         self.log_content = log_content and enable_db_logging
@@ -228,8 +246,8 @@ class LLMRing:
         key: str | None = None
         try:
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
                 if entry is not None:
                     response = self._serve_hit(entry, route, log)
                     if schema is not None:
@@ -254,8 +272,8 @@ class LLMRing:
         self._attach_cost(response, route, cost, log.call_id)
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
-        if key is not None:
-            await self._cache_set(key, to_cache_entry(response), ttl_for(request))
+        if key is not None and worth_caching(response.finish_reason):
+            await self._cache_access.put(key, to_cache_entry(response), ttl_for(request))
         return response
 
     async def _chat_chain(
@@ -365,8 +383,8 @@ class LLMRing:
         try:
             entry = None
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
         except _CALL_ERRORS as exc:
             log.failure(exc, final=last or not moves_on(exc))
             raise
@@ -401,9 +419,9 @@ class LLMRing:
                         )
                         chunk.usage = {**usage, "cost": cost.total}
                         self._add_cache_savings(chunk.usage, route, cost)
-                        if assembler is not None and key is not None:
+                        if assembler is not None and key is not None and worth_caching(finish_reason):
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
-                            await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
+                            await self._cache_access.put(key, to_cache_entry(cached), ttl_for(request))
                     yield chunk
         except GeneratorExit:
             if not finished:
@@ -559,21 +577,9 @@ class LLMRing:
         log.cache_hit(original.total, text=response.content, tool_calls=response.tool_calls)
         return response
 
-    async def _cache_get(self, key: str) -> dict[str, Any] | None:
-        try:
-            backend = await self._cache_backend()
-            entry = await backend.get(key)
-        except Exception as exc:
-            logger.warning("llmring: response cache unavailable, treating as a miss: %s", exc)
-            return None
-        return entry if valid_cache_entry(entry) else None
-
-    async def _cache_set(self, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
-        try:
-            backend = await self._cache_backend()
-            await backend.set(key, entry, ttl_seconds)
-        except Exception as exc:
-            logger.warning("llmring: could not store the response in the cache: %s", exc)
+    def _cache_key(self, route: Route, provider: BaseProvider, request: LLMRequest) -> str:
+        endpoint = getattr(provider, "endpoint_id", "")  # answers from one base URL never serve another
+        return cache_key(route.provider, route.model_name, request, endpoint=endpoint, origin=self.origin)
 
     # -- store ----------------------------------------------------------------------------------
     def _make_store(self) -> Store:
@@ -639,10 +645,29 @@ class LLMRing:
             limits = httpx.Limits(max_connections=256, max_keepalive_connections=128)
             self._http_client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
             self._owns_client = True
+            self._client_loop = _running_loop()
         return self._http_client
+
+    def _follow_loop(self) -> None:
+        """A ring used by several ``asyncio.run()`` calls gets a new HTTP client on each loop.
+
+        The client this ring made keeps connections bound to the loop it ran on; once that loop
+        has ended they fail with "Event loop is closed". So the client and the providers made on
+        it are dropped (an injected client is the caller's to manage and is kept).
+        """
+        if self._http_client is None or not self._owns_client:
+            return
+        loop = _running_loop()
+        if loop is None or loop is self._client_loop:
+            return
+        self._http_client = None
+        for name in self._made_providers:
+            self._providers.pop(name, None)
+        self._made_providers.clear()
 
     def get_provider(self, name: str) -> BaseProvider:
         """The provider ``name``, created on first use (a missing key fails when it is used)."""
+        self._follow_loop()
         provider = self._providers.get(name)
         if provider is None:
             provider = self.register_provider(name)
@@ -650,13 +675,23 @@ class LLMRing:
 
     def register_provider(self, name: str, provider: BaseProvider | None = None, **kwargs: Any) -> BaseProvider:
         """Use ``provider`` for ``name``, or create it with ``kwargs`` (api_key, base_url, ...)."""
+        self._made_providers.discard(name)
         if provider is None:
             from llmring.providers import create_provider
 
             if name not in PROVIDERS:
                 raise ConfigurationError(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
-            options = {"client": self._client(), "timeout": self.timeout, "max_retries": self.max_retries, **kwargs}
+            options = {
+                "client": self._client(),
+                "timeout": self.timeout,
+                "max_retries": self.max_retries,
+                "idle_timeout": self.idle_timeout,
+                "deadline": self.deadline,
+                **kwargs,
+            }
             provider = create_provider(name, **options)
+            if "client" not in kwargs:
+                self._made_providers.add(name)
         self._providers[name] = provider
         return provider
 
@@ -718,6 +753,7 @@ class LLMRing:
 
         Rows that could not be written are counted in ``self.writer.unwritten`` and a warning.
         """
+        await self._cache_access.drain(timeout)  # before the store they write to closes
         if self._lazy_store is not None:
             await self._lazy_store.close(timeout)
         for provider in self._providers.values():
