@@ -41,12 +41,13 @@ from llmring.cache import (
 )
 from llmring.call_log import CallRecorder
 from llmring.controls import attach, bundled_entry, plan
-from llmring.cost import CostResult, compute_cost
+from llmring.cost import CostResult, compute_cost, price_for, unpriced_reason
 from llmring.errors import (
     ConfigurationError,
     ModelNotFoundError,
     StreamClosedEarly,
     StructuredOutputError,
+    UnpricedModelError,
     UnsupportedFeatureError,
 )
 from llmring.routing import Route, check_capabilities, resolve
@@ -86,6 +87,10 @@ class LLMRing:
     keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
     as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
     that logs its users' prompts must choose to.
+
+    ``strict_cost=True`` refuses, before anything is sent, a model whose calls cannot be priced
+    (not in the registry, or without prices there) with ``UnpricedModelError``; the default is
+    the ``LLMRING_STRICT_COST`` environment variable (``1``/``true``/``yes``/``on``), else off.
     """
 
     def __init__(
@@ -104,12 +109,14 @@ class LLMRing:
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
+        strict_cost: bool | None = None,
     ) -> None:
-        from llmring.settings import resolve_database
+        from llmring.settings import resolve_database, strict_cost_default
 
         if database is not None and (db_connection_string or db_manager is not None):
             raise ConfigurationError("give LLMRing one of database=, db_connection_string= or db_manager=")
         self.origin = origin
+        self.strict_cost = strict_cost_default() if strict_cost is None else strict_cost
         self.enable_db_logging = enable_db_logging
         self.max_retries = max_retries
         self.timeout = timeout
@@ -175,6 +182,8 @@ class LLMRing:
             schema = output_schema(response_model)
             request = with_schema(request, schema)
         route = await self._route(request.model)
+        if self.strict_cost:
+            self._require_price(route)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
         log = self._recorder(route, sent, id_at_origin, stream=False)
@@ -218,6 +227,8 @@ class LLMRing:
         (``StreamClosedEarly``) so the call is not lost from the log.
         """
         route = await self._route(request.model)
+        if self.strict_cost:
+            self._require_price(route)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=True)
         log = self._recorder(route, sent, id_at_origin, stream=True)
@@ -314,6 +325,23 @@ class LLMRing:
             route = route if known is None else Route(route.provider, route.model_name, known)
         check_capabilities(route, request, stream=stream)
         return attach(request, plan(request, route.provider, route.model_name, route.model))
+
+    @staticmethod
+    def _require_price(route: Route) -> None:
+        """``strict_cost``: refuse a model whose calls could not be priced (nothing is sent or logged)."""
+        why = unpriced_reason(price_for(route.model, utc_now()), route.provider, route.model_name)
+        if why is not None:
+            raise UnpricedModelError(
+                f"{why}: refused before sending (strict_cost); run `llmring registry update`, "
+                "or price it in a registry file loaded with `llmring json-refresh --models-dir DIR`",
+                model=route.key,
+            )
+
+    async def unpriced_reason(self, model: str) -> str | None:
+        """Why calls to ``model`` would be logged unpriced ("openai:gpt-9 is not in the registry"),
+        or None when the registry prices them (see ``llmring.cost.unpriced_reason``)."""
+        route = await self._route(model)
+        return unpriced_reason(price_for(route.model, utc_now()), route.provider, route.model_name)
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:

@@ -21,7 +21,18 @@ import typer
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "config_cmd")
+COMMAND_MODULES = (
+    "ask",
+    "analyze",
+    "models",
+    "calls",
+    "stats",
+    "tui",
+    "db_commands",
+    "config_cmd",
+    "registry_cmd",
+    "reprice_cmd",
+)
 HELP_ORDER = (
     "ask",
     "analyze-image",
@@ -32,6 +43,8 @@ HELP_ORDER = (
     "tui",
     "init-db",
     "json-refresh",
+    "registry",
+    "reprice",
     "config",
 )
 

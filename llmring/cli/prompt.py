@@ -242,12 +242,16 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     terminal = output.stdout_is_terminal()
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
+    unpriced: list[str] = []
+
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options)
         response = None
         try:
             if not stream:
                 response = await ring.chat(request, response_model=schema)
+                if response.usage.get("cost") is None and not response.cached:
+                    unpriced.append(await ring.unpriced_reason(request.model) or "")
             else:
                 usage: dict[str, Any] = {}
                 async for chunk in ring.chat_stream(request):
@@ -259,6 +263,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 typer.echo("")
                 if options.usage:
                     _print_usage(usage, cached=False)
+                if usage.get("cost") is None:
+                    unpriced.append(await ring.unpriced_reason(request.model) or "")
         finally:
             await ring.close()
         return (response, *_unwritten(ring))
@@ -274,6 +280,9 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             typer.echo(inert(response.content, multiline=True) if terminal else response.content)
         if options.usage:
             _print_usage(response.usage, cached=response.cached)
+    if unpriced and unpriced[0]:
+        # Only a model the registry cannot price (an unpriced audio dimension shows in -u and the log).
+        output.note(f"{unpriced[0]}: cost not counted; `llmring registry update` may know it")
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
         output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
