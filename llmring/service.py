@@ -329,7 +329,10 @@ class LLMRing:
     @staticmethod
     def _require_price(route: Route) -> None:
         """``strict_cost``: refuse a model whose calls could not be priced (nothing is sent or logged)."""
-        why = unpriced_reason(price_for(route.model, utc_now()), route.provider, route.model_name)
+        model = route.model
+        if model is not None and model.price_periods:  # the clock is read only when prices are dated
+            model = price_for(model, utc_now())
+        why = unpriced_reason(model, route.provider, route.model_name)
         if why is not None:
             raise UnpricedModelError(
                 f"{why}: refused before sending (strict_cost); run `llmring registry update`, "

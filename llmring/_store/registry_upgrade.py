@@ -3,11 +3,12 @@
 Each provider's stored models remember the registry version they were last brought to
 (``llm_registry_versions``). When the installed package ships a newer version of a provider's
 file, opening the store upserts that file's models: upgrading llmring is enough to price calls
-with its registry. A provider last updated from other files (``llmring registry update --from``
-a path or URL) is brought up only when the package's file is newer by version and by date. Only bundled models are written and nothing is retired, so models that
-``llmring registry update`` added stay. A provider with no recorded version is left alone (its
-models came from files of the user's own, or straight from ``sync_models``), except right after
-migration 002: models that existed before it came from an older bundled registry, version 0.
+with its registry. Only bundled models are written and nothing is retired, so models that
+``llmring registry update`` added stay. A provider last updated from other files (``registry
+update --from`` a path or URL) is brought up only by a package file newer by version and by date.
+A provider with no recorded version is left alone (its models came from files of the user's own,
+or straight from ``sync_models``), except right after migration 002: models that existed before
+it came from an older bundled registry, version 0.
 
 The check costs one small SELECT per open; the bundled files are read only when an upgrade is due.
 """
