@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderUnavailableError": "llmring.errors",
     "ProviderConnectionError": "llmring.errors",
     "ResponseFormatError": "llmring.errors",
+    "FallbackError": "llmring.errors",
     "StreamClosedEarly": "llmring.errors",
 }
 
@@ -61,6 +62,7 @@ __all__ = [
     "ContentFilteredError",
     "ContextLengthExceededError",
     "DatabaseError",
+    "FallbackError",
     "FileInputError",
     "InvalidRequestError",
     "LLMDatabase",

@@ -25,8 +25,9 @@
         ├── ProviderTimeoutError      the request timed out (408 or client timeout)
         ├── ProviderUnavailableError  5xx / Anthropic 529 overloaded
         ├── ProviderConnectionError   could not connect, or the connection dropped mid-stream
-        └── ResponseFormatError       the provider sent something we cannot parse
-            └── StructuredOutputError the answer does not validate against response_model
+        ├── ResponseFormatError       the provider sent something we cannot parse
+        │   └── StructuredOutputError the answer does not validate against response_model
+        └── FallbackError             every model of an alias failed (lists each hop and why)
 
 Every ``ProviderError`` carries ``provider``, ``status_code``, ``error_code`` (the provider's own
 error type/code) and ``request_id``. Messages never contain API keys: ``redact`` scrubs them.
@@ -88,6 +89,27 @@ def redact(text: str | None, limit: int = 2000) -> str | None:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
+
+
+MAX_BODY_TEXT = 64 * 1024  # of a provider's error body kept on the exception (``ProviderError.body``)
+_MAX_BODY_DEPTH = 64
+
+
+def redact_body(body: Any, depth: int = 0) -> Any:
+    """``body`` (parsed JSON or text) with ``redact`` applied to every string in it, keys included.
+
+    Strings are capped at ``MAX_BODY_TEXT``; containers nested deeper than 64 levels are cut to
+    ``"..."`` (a hostile body must not make the error itself fail).
+    """
+    if isinstance(body, str):
+        return redact(body, limit=MAX_BODY_TEXT)
+    if isinstance(body, dict | list) and depth >= _MAX_BODY_DEPTH:
+        return "..."
+    if isinstance(body, dict):
+        return {redact_body(key, depth + 1): redact_body(value, depth + 1) for key, value in body.items()}
+    if isinstance(body, list):
+        return [redact_body(value, depth + 1) for value in body]
+    return body
 
 
 class LLMRingError(Exception):
@@ -186,7 +208,7 @@ class ProviderError(LLMRingError):
         self.status_code = status_code
         self.error_code = error_code
         self.request_id = request_id
-        self.body = body
+        self.body = redact_body(body)  # the provider's error body, secrets removed like the message
 
     def __repr__(self) -> str:
         return (
@@ -243,10 +265,20 @@ class QuotaExceededError(RateLimitError):
 
 
 class ProviderTimeoutError(ProviderError):
-    """The request timed out."""
+    """The request timed out; ``limit`` names the limit that tripped and ``after`` how long it ran.
+
+    ``limit`` is ``"attempt"`` (``timeout``: one attempt, a stream's body included), ``"idle"``
+    (``idle_timeout``: no stream event for that long), ``"deadline"`` (``deadline``: the whole
+    call, retries included) or ``None`` (the provider said 408/504/timeout itself).
+    """
 
     retryable = True
     status_for_log = "timeout"
+
+    def __init__(self, message: str, *, limit: str | None = None, after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+        self.after = after
 
 
 class ProviderUnavailableError(ProviderError):
@@ -267,6 +299,21 @@ class ProviderConnectionError(ProviderError):
 
 class ResponseFormatError(ProviderError):
     """The provider's answer could not be parsed."""
+
+
+class FallbackError(ProviderError):
+    """Every model of an alias's chain failed or was passed over; the message lists each hop and
+    why, ``hops`` holds ``(model, reason)`` pairs and ``errors`` the exceptions, in order."""
+
+    def __init__(self, alias: str, hops: list[tuple[str, str]], errors: list[BaseException], waited: float) -> None:
+        listed = "; ".join(f"{model}: {reason}" for model, reason in hops)
+        super().__init__(f"every model of alias {alias!r} failed after {waited:.1f} s: {listed}")
+        self.alias = alias
+        self.hops = hops
+        self.errors = errors
+        self.waited = waited
+        last = errors[-1] if errors else None
+        self.status_code = getattr(last, "status_code", None)
 
 
 class StreamClosedEarly(LLMRingError):

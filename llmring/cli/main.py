@@ -32,12 +32,14 @@ COMMAND_MODULES = (
     "config_cmd",
     "registry_cmd",
     "reprice_cmd",
+    "aliases",
 )
 HELP_ORDER = (
     "ask",
     "analyze-image",
     "analyze-file",
     "models",
+    "aliases",
     "calls",
     "stats",
     "tui",

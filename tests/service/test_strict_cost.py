@@ -62,3 +62,13 @@ async def test_off_by_default_and_the_call_is_logged_unpriced(openai_fake: OpenA
         assert await ring.unpriced_reason("o1-preview") == "openai:o1-preview is not in the registry"
     [row] = rows(db_path)
     assert row["estimated_cost_pico"] is None and row["model_name"] == "o1-preview"
+
+
+async def test_strict_cost_passes_over_an_unpriced_hop_of_an_alias(openai_fake: OpenAIFake, db_path: Path) -> None:
+    async with LLMRingSQLite(db_path, strict_cost=True, aliases={"cheap": ["o1-preview", "gpt-4o-mini"]}) as ring:
+        response = await ring.chat(request(model="cheap"))
+        assert response.usage["cost"] > 0 and response.metadata["alias"] == "cheap"
+        assert await ring.unpriced_reason("cheap") is None
+        with pytest.raises(UnpricedModelError):  # a chain it cannot price at all is refused whole
+            await ring.chat(request(model="o1-preview"))
+    assert [r.json["model"] for r in openai_fake.requests] == ["gpt-4o-mini"]  # o1-preview never sent
