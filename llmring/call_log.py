@@ -75,6 +75,7 @@ class CallRecorder:
     started: float = field(default_factory=time.perf_counter)
     attempts: int = 0
     first_token_at: float | None = None
+    tags: dict[str, str] | None = None
 
     def _record(self, **fields: Any) -> CallRecord:
         request = self.request
@@ -94,6 +95,7 @@ class CallRecorder:
             json_mode=json_mode,
             response_format=request.response_format,
             request_metadata=clean_metadata(request.metadata),
+            tags=self.tags,
             **fields,
         )
 

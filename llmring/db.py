@@ -265,7 +265,7 @@ class LLMDatabase(StoreBase):
     @translate_errors
     async def usage_breakdown(
         self,
-        by: BreakdownKey,
+        by: BreakdownKey | str,
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
@@ -277,7 +277,11 @@ class LLMDatabase(StoreBase):
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days, since))
+        rows = await self._grouped(by, origin, id_at_origin, days, since)
+        everything = (
+            await self._grouped("provider", origin, id_at_origin, days, since) if by.startswith("tag:") else None
+        )
+        return totals.breakdown_rows(by, rows, everything)
 
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:

@@ -223,6 +223,10 @@ class SQLiteDatabase(StoreBase):
             last_rowid = row[0] if row else 0
             await conn.executemany(queries.INSERT_CALL, rows)
             await conn.execute(usage.ROLLUP_UPSERT, (last_rowid,))
+            if any(record.tags for record in records):
+                await conn.execute(usage.TAG_ROLLUP_UPSERT, (last_rowid,))
+                await conn.execute(usage.TAG_INDEX_INSERT, (last_rowid,))
+            await conn.execute(usage.RELEASE_HOLDS, (last_rowid,))
         return len(rows)
 
     async def _grouped(
@@ -251,7 +255,7 @@ class SQLiteDatabase(StoreBase):
     @translate_errors
     async def usage_breakdown(
         self,
-        by: BreakdownKey,
+        by: BreakdownKey | str,
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
@@ -263,7 +267,11 @@ class SQLiteDatabase(StoreBase):
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days, since))
+        rows = await self._grouped(by, origin, id_at_origin, days, since)
+        everything = (
+            await self._grouped("provider", origin, id_at_origin, days, since) if by.startswith("tag:") else None
+        )
+        return totals.breakdown_rows(by, rows, everything)
 
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:

@@ -504,6 +504,8 @@ class CallRecord(BaseModel):
     request_id: str | None = None
     request_metadata: dict[str, Any] | None = None
     called_at: datetime = Field(default_factory=utc_now)
+    # -- issue 16 (ledger): the call's tags (``llmring.tags``), stored per row and in a rollup
+    tags: dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _default_call_id(self) -> CallRecord:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
@@ -43,6 +43,7 @@ from llmring.cost import CostResult, compute_cost
 from llmring.errors import ConfigurationError, ModelNotFoundError, StreamClosedEarly
 from llmring.routing import Route, check_capabilities, resolve
 from llmring.schemas import PROVIDERS, LLMModel, UsageStats
+from llmring.tags import call_tags
 
 if TYPE_CHECKING:
     import httpx
@@ -122,15 +123,20 @@ class LLMRing:
         return self._lazy_store.writer if self._lazy_store is not None else None
 
     # -- calls ----------------------------------------------------------------------------------
-    async def chat(self, request: LLMRequest, id_at_origin: str | None = None) -> LLMResponse:
+    async def chat(
+        self, request: LLMRequest, id_at_origin: str | None = None, *, tags: Mapping[str, str] | None = None
+    ) -> LLMResponse:
         """Send ``request`` to its model and return the response, priced and logged.
 
         ``response.usage["cost"]`` is the Decimal cost (None when the model is unpriced);
-        ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``.
+        ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``. ``tags``
+        (with ``request.metadata["tags"]``, which they override per key) are stored on the
+        call's rows: ``llmring stats --by tag:KEY``, ``llmring calls --tag KEY=VALUE``.
         """
+        call_tags = self._tags(request, tags)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=False)
+        log = self._recorder(route, request, id_at_origin, stream=False, tags=call_tags)
         key: str | None = None
         try:
             check_capabilities(route, request)
@@ -150,15 +156,18 @@ class LLMRing:
             await self._cache_set(key, to_cache_entry(response), ttl_for(request))
         return response
 
-    async def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncIterator[StreamChunk]:
+    async def chat_stream(
+        self, request: LLMRequest, id_at_origin: str | None = None, *, tags: Mapping[str, str] | None = None
+    ) -> AsyncIterator[StreamChunk]:
         """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
 
         Time to first token is logged. A caller that stops reading early gets an error row
-        (``StreamClosedEarly``) so the call is not lost from the log.
+        (``StreamClosedEarly``) so the call is not lost from the log. ``tags`` as for ``chat``.
         """
+        call_tags = self._tags(request, tags)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=True)
+        log = self._recorder(route, request, id_at_origin, stream=True, tags=call_tags)
         key: str | None = None
         try:
             check_capabilities(route, request, stream=True)
@@ -221,9 +230,25 @@ class LLMRing:
             provider.require_api_key()
         return provider
 
-    def _recorder(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallRecorder:
+    @staticmethod
+    def _tags(request: LLMRequest, tags: Mapping[str, str] | None) -> dict[str, str] | None:
+        """The call's checked tags (a bad one fails the call before anything is sent)."""
+        if not tags and not request.metadata:
+            return None  # the common case, without a function call
+        return call_tags(tags, request.metadata)
+
+    def _recorder(
+        self,
+        route: Route,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        *,
+        stream: bool,
+        tags: dict[str, str] | None = None,
+    ) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
         return CallRecorder(
+            tags=tags,
             origin=self.origin,
             id_at_origin=str(user),
             provider=route.provider,

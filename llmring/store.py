@@ -21,8 +21,9 @@ from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 if TYPE_CHECKING:
     from llmring.settings import DatabaseTarget
 
-BreakdownKey = Literal["model", "provider", "origin", "day"]
+BreakdownKey = Literal["model", "provider", "origin", "user", "day"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
+# Also accepted by ``usage_breakdown``: ``tag:KEY`` (per value of one tag, plus ``(untagged)``).
 CallOrder = Literal["time", "cost", "tokens", "latency", "model", "status", "origin"]
 CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 
@@ -31,7 +32,8 @@ CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 class CallFilters:
     """Which call-log rows a listing returns (None: not filtered on that).
 
-    ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
+    ``model`` is ``provider:model`` or a bare model name; ``tags`` (key, value) pairs that a row
+    must all carry; ``search`` a case-insensitive substring
     of ``provider:model``, origin, user or error message; ``since`` an inclusive lower bound on
     ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
     (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
@@ -51,6 +53,7 @@ class CallFilters:
     before: tuple[datetime, str] | None = None
     order_by: CallOrder = "time"
     ascending: bool = False
+    tags: tuple[tuple[str, str], ...] = ()  # (key, value) pairs a row must all have (issue 16)
 
     def __post_init__(self) -> None:
         from llmring.errors import ConfigurationError
@@ -59,12 +62,16 @@ class CallFilters:
             raise ConfigurationError(f"unknown status {self.status!r}: use one of {', '.join(CALL_STATUSES)}")
         if self.order_by not in CALL_ORDERS:
             raise ConfigurationError(f"cannot order calls by {self.order_by!r}: use one of {', '.join(CALL_ORDERS)}")
+        if self.tags:
+            from llmring.tags import check_tags
+
+            check_tags(dict(self.tags))
         if self.before is not None and (self.order_by != "time" or self.ascending):
             raise ConfigurationError("before= pages the newest-first order only: page other orders with offset")
 
 
 class UsageBreakdownRow(BaseModel):
-    """One group of ``UsageStats``-like totals, keyed by model, provider, origin or day."""
+    """One group of ``UsageStats``-like totals, keyed by model, provider, origin, user, day or tag value."""
 
     key: str
     calls: int = 0
@@ -167,15 +174,16 @@ class Store(Protocol):
 
     async def usage_breakdown(
         self,
-        by: BreakdownKey,
+        by: BreakdownKey | str,
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals grouped by model (``provider:model``), provider, origin or day (YYYY-MM-DD);
-        the window as for ``get_usage_stats``."""
+        """Totals grouped by model (``provider:model``), provider, origin, user (id_at_origin),
+        day (YYYY-MM-DD) or ``tag:KEY`` (one row per value, then ``(untagged)``); the window as
+        for ``get_usage_stats``."""
         ...
 
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:

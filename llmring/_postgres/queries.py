@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmring._postgres import codec
 from llmring._store.filters import order_clause, where_clauses
-from llmring._store.values import MODEL_DATA_FIELDS
+from llmring._store.values import MODEL_DATA_FIELDS, dump_json
 
 if TYPE_CHECKING:
     from llmring.store import CallFilters
@@ -70,6 +70,7 @@ _ROLLUP_INPUTS = (
     "origin", "id_at_origin", "called_at", "provider", "model_name", "final", "status", "cache_hit",
     "estimated_cost", "cache_savings", "response_time_ms", "prompt_tokens", "completion_tokens",
     "cached_tokens", "reasoning_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+    "call_id", "tags",
 )  # fmt: skip
 UTC_DAY = "(called_at AT TIME ZONE 'UTC')::date"
 _JSON_CAST = codec.CALL_JSON_FIELDS
@@ -110,9 +111,27 @@ def insert_calls_sql(staging: str | None = None) -> str:
         WITH ins AS (
             INSERT INTO {{{{tables.llm_api_calls}}}} ({names}) {source}
             RETURNING {", ".join(_ROLLUP_INPUTS)}
-        ), {rollups}
+        ), {rollups}, {_TAG_ROLLUP}, {_RELEASE_HOLDS}
         SELECT COUNT(*) FROM ins
     """
+
+
+# Issue 16: the per-tag rollup, folded from the inserted rows' tags in the same statement.
+_TAG_KEY = ("tag_key", "tag_value", *ROLLUPS["llm_usage_daily"])
+_TAG_UPDATES = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in AGGREGATES)
+_TAG_ROLLUP = f"""tag_rollup AS (
+            INSERT INTO {{{{tables.llm_usage_daily_tags}}}} AS d ({", ".join(_TAG_KEY)}, {", ".join(AGGREGATES)})
+            SELECT t.tag_key, t.tag_value, origin, id_at_origin, {UTC_DAY}, provider, model_name,
+                   {", ".join(AGGREGATES.values())}
+            FROM ins, jsonb_each_text(ins.tags) AS t(tag_key, tag_value)
+            WHERE ins.tags IS NOT NULL AND jsonb_typeof(ins.tags) = 'object'
+            GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+            ON CONFLICT ({", ".join(_TAG_KEY)}) DO UPDATE SET {_TAG_UPDATES}
+        )"""
+# A logged final row ends its call's budget holds (in flight becomes spent, atomically).
+_RELEASE_HOLDS = """released AS (
+            DELETE FROM {{tables.llm_budget_holds}} WHERE call_id IN (SELECT call_id FROM ins WHERE final)
+        )"""
 
 
 # -- registry ------------------------------------------------------------------------------------
@@ -154,7 +173,10 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
         return f"${len(params)}"
 
     # Backslash is PostgreSQL's default LIKE escape.
-    clauses = where_clauses(filters, arg, codec.utc, contains="{column} ILIKE {pattern}")
+    def has_tag(key: str, value: str) -> str:
+        return f"tags @> {arg(dump_json({key: value}))}::jsonb"  # served by the GIN index
+
+    clauses = where_clauses(filters, arg, codec.utc, contains="{column} ILIKE {pattern}", has_tag=has_tag)
     where = " AND ".join(clauses) or "TRUE"
     order = order_clause(filters, "estimated_cost", text_collation=' COLLATE "C"')
     sql = f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}"

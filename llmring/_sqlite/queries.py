@@ -34,7 +34,10 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
         return "?"
 
     # SQLite's LIKE ignores ASCII case already.
-    clauses = where_clauses(filters, param, codec.ts, contains="{column} LIKE {pattern} ESCAPE '\\'")
+    def has_tag(key: str, value: str) -> str:
+        return f"id IN (SELECT row_id FROM llm_call_tags WHERE key = {param(key)} AND value = {param(value)})"
+
+    clauses = where_clauses(filters, param, codec.ts, contains="{column} LIKE {pattern} ESCAPE '\\'", has_tag=has_tag)
     sql = (
         f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
         f" {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"

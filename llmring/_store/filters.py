@@ -21,13 +21,18 @@ _SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin", "error
 
 
 def where_clauses(
-    filters: CallFilters, param: Callable[[Any], str], stored_time: Callable[[datetime], Any], contains: str
+    filters: CallFilters,
+    param: Callable[[Any], str],
+    stored_time: Callable[[datetime], Any],
+    contains: str,
+    has_tag: Callable[[str, str], str],
 ) -> list[str]:
     """The clauses to AND together (empty: no filter).
 
     ``param(value)`` records a value and returns its placeholder; ``stored_time`` turns a datetime
     into what the ``called_at`` column holds; ``contains`` is a case-insensitive LIKE with
-    ``{column}`` and ``{pattern}`` slots, backslash escaping ``%``, ``_`` and itself.
+    ``{column}`` and ``{pattern}`` slots, backslash escaping ``%``, ``_`` and itself;
+    ``has_tag(key, value)`` is the store's indexed test that a row carries that tag.
     """
     clauses: list[str] = []
     if filters.origin is not None:
@@ -44,6 +49,7 @@ def where_clauses(
         clauses.append(f"provider = {param(filters.provider)}")
     if filters.status is not None:
         clauses.append(f"status = {param(filters.status)}")
+    clauses += [has_tag(key, value) for key, value in filters.tags]
     if filters.since is not None:
         clauses.append(f"called_at >= {param(stored_time(filters.since))}")
     if filters.search:

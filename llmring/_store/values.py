@@ -72,7 +72,9 @@ def load_json(text: str | None) -> Any:
 
 
 # The CallRecord fields stored as JSON.
-CALL_JSON_FIELDS = frozenset({"cost_breakdown", "rate_snapshot", "tools_used", "response_format", "request_metadata"})
+CALL_JSON_FIELDS = frozenset(
+    {"cost_breakdown", "rate_snapshot", "tools_used", "response_format", "request_metadata", "tags"}
+)
 
 # -- registry rows -------------------------------------------------------------------------------
 

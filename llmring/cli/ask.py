@@ -4,6 +4,7 @@
 
     llmring ask -m gpt-4o-mini "Name three rivers"
     git diff | llmring ask -m claude-sonnet-4-5-20250929 -s "Review this diff" -u
+    llmring ask -m gpt-4o-mini --tag feature=summarise --tag env=dev "Summarise: ..."
 
 Text piped on stdin is appended to the prompt. Output, logging and the shared options are
 ``llmring.cli.prompt``'s; a missing API key is one line naming the variable to set (exit 2).
@@ -25,6 +26,7 @@ from llmring.cli.prompt import (
     NoLogOpt,
     NoStreamOpt,
     SystemOpt,
+    TagOpt,
     TempOpt,
     TtlOpt,
     UsageOpt,
@@ -58,19 +60,22 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    tag: TagOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
     The answer is streamed when stdout is a terminal; the call is logged with its tokens and cost.
     """
     from llmring.errors import ConfigurationError
+    from llmring.tags import parse_tags
 
     require_model(model)
+    tags = parse_tags(tag)
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, tags)
     run_prompt(ctx, options, text)
 
 

@@ -5,6 +5,7 @@
     llmring calls -n 20 --status error --since 7d
     llmring calls --model openai:gpt-4o-mini --user alice --json
     llmring calls --search "x-api-key"           # model, origin, user or error message
+    llmring calls --tag feature=summarise --tag env=prod
     llmring calls --format tsv | cut -f1,5       # time and cost, for a spreadsheet
 """
 
@@ -78,6 +79,10 @@ def calls(
             "--search", "-s", metavar="TEXT", help="Only calls whose model, origin, user or error contains TEXT."
         ),
     ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", metavar="KEY=VALUE", help="Only calls with this tag (repeatable: all must match)."),
+    ] = None,
     local: LocalOpt = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
@@ -89,9 +94,12 @@ def calls(
     """
     from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
     from llmring.store import CallFilters
+    from llmring.tags import parse_tags
 
     # Built (and so checked) before any database is opened.
+    tags = parse_tags(tag) or {}
     query = CallFilters(
+        tags=tuple(tags.items()),
         origin=origin,
         id_at_origin=user,
         model=model,
@@ -107,6 +115,7 @@ def calls(
         "--user": user,
         "--since": since,
         "--search": search,
+        "--tag": " ".join(f"{k}={v}" for k, v in tags.items()) or None,
     }
 
     async def action(store: Store) -> tuple[list[CallRecord], int]:

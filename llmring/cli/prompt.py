@@ -40,6 +40,7 @@ class AskOptions:
     no_log: bool = False
     cache: bool = False
     ttl: int | None = None
+    tags: dict[str, str] | None = None
 
 
 ModelOpt = Annotated[
@@ -58,6 +59,10 @@ CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="KEY=VALUE", help="Tag the call (repeatable): stats --by tag:KEY, calls --tag."),
+]
 
 
 def require_model(model: str, example: str = "gpt-4o-mini") -> None:
@@ -84,7 +89,12 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
     messages = [Message(role="system", content=options.system)] if options.system else []
     messages.append(Message(role="user", content=content))
     return LLMRequest(
-        model=options.model, messages=messages, temperature=temperature, max_tokens=options.max_tokens, cache=cache
+        model=options.model,
+        messages=messages,
+        temperature=temperature,
+        max_tokens=options.max_tokens,
+        cache=cache,
+        metadata={"tags": options.tags} if options.tags else None,
     )
 
 
