@@ -25,30 +25,18 @@ Choices worth knowing (see wire_formats.md section 2):
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from llmring.errors import (
-    AuthenticationError,
-    BadRequestError,
-    ContextLengthExceededError,
-    PermissionDeniedError,
     ProviderConnectionError,
-    ProviderError,
-    ProviderModelNotFoundError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    QuotaExceededError,
-    RateLimitError,
     ResponseFormatError,
     UnsupportedFeatureError,
 )
 from llmring.providers.anthropic_messages import JSON_TOOL, JsonPlan, build_messages, tools_and_choice
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import as_object, openai_tool_call, token_count
+from llmring.providers.errors import provider_error, read_anthropic
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
@@ -67,72 +55,6 @@ STOP_REASONS = {
     "refusal": "content_filter",
     "pause_turn": "other",
 }
-# Status implied by an ``error`` event's type (mid-stream errors arrive after the HTTP 200).
-ERROR_TYPE_STATUS = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "billing_error": 402,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "conflict_error": 409,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "timeout_error": 504,
-    "overloaded_error": 529,
-}
-# ``error.details.error_code`` values that no amount of waiting fixes.
-QUOTA_CODES = frozenset(
-    {
-        "enforced_spend_limit_reached",
-        "contract_spend_limit_reached",
-        "linked_organization_spend_limit_reached",
-        "linked_organization_billing_unavailable",
-    }
-)
-_CONTEXT_MESSAGE = re.compile(r"(prompt is too long|input length and `max_tokens` exceed context limit)", re.I)
-
-
-def anthropic_error(status: int, body: Any, headers: Mapping[str, str], provider: str = "anthropic") -> ProviderError:
-    """The typed error for an Anthropic error envelope (or a non-JSON body) with ``status``."""
-    raw_error = body.get("error") if isinstance(body, dict) else None
-    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-    kind = error.get("type") if isinstance(error.get("type"), str) else None
-    raw_details = error.get("details")
-    details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
-    code = details.get("error_code") if isinstance(details.get("error_code"), str) else None
-    message = error.get("message") if isinstance(error.get("message"), str) else None
-    if message is None:
-        text = body if isinstance(body, str) else ""
-        message = f"HTTP {status}" + (f": {text.strip()[:200]}" if text.strip() else "")
-    request_id = headers.get("request-id") or (body.get("request_id") if isinstance(body, dict) else None)
-    kwargs: dict[str, Any] = {
-        "provider": provider,
-        "status_code": status,
-        "error_code": code or kind,
-        "request_id": request_id,
-        "body": body,
-    }
-    retry_after = parse_retry_after(headers)
-    if code in QUOTA_CODES or kind == "billing_error" or status == 402:
-        return QuotaExceededError(message, **kwargs)
-    if kind == "authentication_error" or status == 401:
-        return AuthenticationError(message, **kwargs)
-    if kind == "permission_error" or status == 403:
-        return PermissionDeniedError(message, **kwargs)
-    if kind == "not_found_error" or status == 404:
-        return ProviderModelNotFoundError(message, **kwargs)
-    if kind == "rate_limit_error" or status == 429:
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
-    if kind == "timeout_error" or status in (408, 504):
-        return ProviderTimeoutError(message, **kwargs)
-    if kind in ("api_error", "overloaded_error") or status >= 500:
-        return ProviderUnavailableError(message, retry_after=retry_after, **kwargs)
-    if kind == "invalid_request_error" and _CONTEXT_MESSAGE.match(message):
-        return ContextLengthExceededError(message, **kwargs)
-    if kind in ("invalid_request_error", "request_too_large") or status in (400, 413, 422):
-        return BadRequestError(message, **kwargs)
-    return ProviderError(message, **kwargs)
 
 
 def anthropic_usage(raw: Mapping[str, Any] | None) -> Usage:
@@ -171,6 +93,7 @@ class AnthropicProvider(BaseProvider):
     """Claude models through the Messages API (``x-api-key`` + ``anthropic-version``)."""
 
     name = "anthropic"
+    read_error = staticmethod(read_anthropic)
 
     def __init__(
         self,
@@ -231,13 +154,6 @@ class AnthropicProvider(BaseProvider):
             body["stream"] = True
         return body, plan
 
-    def classify_error(self, response: httpx.Response) -> ProviderError:
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = response.text  # 413 from the edge, proxies: not JSON
-        return anthropic_error(response.status_code, body, response.headers, self.name)
-
     # -- chat ---------------------------------------------------------------------------------
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
         """Send ``request`` to ``/v1/messages`` and return the normalised response."""
@@ -297,8 +213,7 @@ class AnthropicProvider(BaseProvider):
                         if kind == "ping" or kind is None:
                             continue
                         if kind == "error":
-                            status = ERROR_TYPE_STATUS.get(str((data.get("error") or {}).get("type")), 500)
-                            raise anthropic_error(status, data, response.headers, self.name)
+                            raise provider_error(self.name, None, read_anthropic(data, response.headers), body=data)
                         if kind == "message_start":
                             message = data.get("message") or {}
                             model = str(message.get("model") or model)

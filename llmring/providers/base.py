@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import email.utils
 import functools
 import random
 import time
@@ -31,6 +30,7 @@ from llmring.errors import (
     ResponseFormatError,
     register_secret,
 )
+from llmring.providers.errors import Envelope, provider_error
 from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
@@ -54,28 +54,6 @@ class RetryInfo:
 
 
 RetryHook = Callable[[RetryInfo], Awaitable[None] | None]
-
-
-def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(float(value) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - (now if now is not None else time.time()), 0.0)
 
 
 def backoff_delay(attempt: int, retry_after: float | None) -> float:
@@ -215,9 +193,29 @@ class BaseProvider(ABC):
             raise MissingAPIKeyError(self.name, API_KEY_ENV.get(self.name, ()))
         return self._api_key
 
+    @staticmethod
     @abstractmethod
+    def read_error(body: Any, headers: Mapping[str, str], status: int | None) -> Envelope:
+        """The provider's envelope reader (``llmring.providers.errors``); the ladder is the same for all."""
+
+    # The class of an error envelope that carries no code and no error status (Ollama: a crash).
+    body_error_default: ClassVar[type[ProviderError]] = ProviderError
+
     def classify_error(self, response: httpx.Response) -> ProviderError:
-        """Map an HTTP error response to the right ``ProviderError`` (by status and error type)."""
+        """The typed error for an HTTP error response (its envelope through the one ladder)."""
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text  # an edge or proxy page, not the provider's JSON
+        envelope = self.read_error(body, response.headers, response.status_code)
+        return provider_error(self.name, response.status_code, envelope, body=body)
+
+    def body_error(self, data: Any, headers: Mapping[str, str], status: int | None = None) -> ProviderError | None:
+        """The typed error when a body that arrived as a success (or a stream event) is an error envelope."""
+        envelope = self.read_error(data, headers, None)
+        if not envelope.recognised:
+            return None
+        return provider_error(self.name, status, envelope, body=data, default=self.body_error_default)
 
     def should_retry(self, error: ProviderError, response: httpx.Response | None) -> bool:
         """Retry connection errors, timeouts and 408/409/429/5xx/529, unless told not to."""
@@ -305,8 +303,15 @@ class BaseProvider(ABC):
             raise ResponseFormatError(
                 "response is not JSON", provider=self.name, status_code=response.status_code
             ) from exc
-        if not isinstance(data, dict):
+        if not isinstance(data, dict | list):
             raise ResponseFormatError("response is not a JSON object", provider=self.name)
+        if "error" in data or isinstance(data, list):
+            # An HTTP 200 carrying an error envelope (Gemini, Anthropic, proxies) is that error.
+            error = self.body_error(data, response.headers, response.status_code)
+            if error is not None:
+                raise error
+            if isinstance(data, list):
+                raise ResponseFormatError("response is not a JSON object", provider=self.name)
         return data, response
 
     async def _open_stream(

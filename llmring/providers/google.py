@@ -21,20 +21,13 @@ from urllib.parse import quote
 import httpx
 
 from llmring.errors import (
-    AuthenticationError,
-    BadRequestError,
     ContentFilteredError,
-    PermissionDeniedError,
     ProviderConnectionError,
-    ProviderError,
-    ProviderModelNotFoundError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    RateLimitError,
     ResponseFormatError,
 )
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import as_object, token_count
+from llmring.providers.errors import provider_error, read_google
 from llmring.providers.google_contents import build_body, tool_call_from_part
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
@@ -63,63 +56,6 @@ ERROR_REASONS = frozenset(
         "MALFORMED_RESPONSE",
     }
 )
-AUTH_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
-
-
-def parse_duration(value: Any) -> float | None:
-    """A protobuf Duration in JSON ("46s", "1.5s") as seconds."""
-    if not isinstance(value, str) or not value.endswith("s"):
-        return None
-    try:
-        return max(float(value[:-1]), 0.0)
-    except ValueError:
-        return None
-
-
-def google_error(status: int, body: Any, headers: Mapping[str, str], provider: str = "google") -> ProviderError:
-    """The typed error for a ``google.rpc.Status`` body (or anything else) with HTTP ``status``."""
-    if isinstance(body, list) and len(body) == 1:
-        body = body[0]  # some endpoints wrap the Status in a one-element array
-    raw_error = body.get("error") if isinstance(body, dict) else None
-    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-    rpc_status = error.get("status") if isinstance(error.get("status"), str) else None
-    message = error.get("message") if isinstance(error.get("message"), str) else None
-    if message is None:
-        text = body.strip()[:200] if isinstance(body, str) else ""
-        message = f"HTTP {status}" + (f": {text}" if text else "")
-    reason: str | None = None
-    retry_after: float | None = None
-    for detail in error.get("details") or []:
-        if not isinstance(detail, dict):
-            continue
-        kind = str(detail.get("@type", ""))
-        if kind.endswith("google.rpc.ErrorInfo") and isinstance(detail.get("reason"), str):
-            reason = detail["reason"]
-        elif kind.endswith("google.rpc.RetryInfo"):
-            retry_after = parse_duration(detail.get("retryDelay"))
-    if retry_after is None:
-        retry_after = parse_retry_after(headers)
-    kwargs: dict[str, Any] = {
-        "provider": provider,
-        "status_code": status,
-        "error_code": reason or rpc_status,
-        "body": body,
-    }
-    if reason in AUTH_REASONS or rpc_status == "UNAUTHENTICATED" or status == 401:
-        return AuthenticationError(message, **kwargs)
-    if rpc_status == "PERMISSION_DENIED" or status == 403:
-        return PermissionDeniedError(message, **kwargs)
-    if rpc_status == "NOT_FOUND" or status == 404:
-        return ProviderModelNotFoundError(message, **kwargs)
-    if rpc_status == "RESOURCE_EXHAUSTED" or status == 429:
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
-    if rpc_status == "DEADLINE_EXCEEDED" or status in (408, 504):
-        return ProviderTimeoutError(message, **kwargs)
-    if rpc_status in ("INTERNAL", "UNAVAILABLE") or status >= 500:
-        return ProviderUnavailableError(message, retry_after=retry_after, **kwargs)
-    if status in (400, 422) or rpc_status in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE"):
-        return BadRequestError(message, **kwargs)
-    return ProviderError(message, **kwargs)
 
 
 def google_usage(raw: Mapping[str, Any] | None) -> Usage:
@@ -155,6 +91,7 @@ class GoogleProvider(BaseProvider):
     """Gemini models through the Generative Language API (``x-goog-api-key``)."""
 
     name = "google"
+    read_error = staticmethod(read_google)
 
     def model_url(self, model: str, *, stream: bool = False) -> str:
         """The method URL with the model exactly as requested (path-quoted)."""
@@ -165,13 +102,6 @@ class GoogleProvider(BaseProvider):
     def headers(self) -> dict[str, str]:
         """Auth header (raises ``MissingAPIKeyError`` before anything is sent)."""
         return {"x-goog-api-key": self.require_api_key(), "content-type": "application/json"}
-
-    def classify_error(self, response: httpx.Response) -> ProviderError:
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = response.text
-        return google_error(response.status_code, body, response.headers, self.name)
 
     def _blocked(self, data: Mapping[str, Any]) -> ContentFilteredError | None:
         feedback = data.get("promptFeedback") or {}
@@ -262,8 +192,7 @@ class GoogleProvider(BaseProvider):
                     if not isinstance(data, dict):
                         raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
                     if "error" in data:
-                        status = token_count(as_object(data.get("error")).get("code")) or 500
-                        raise google_error(status, data, {}, self.name)
+                        raise provider_error(self.name, None, read_google(data, {}), body=data)
                     blocked = self._blocked(data)
                     if blocked is not None:
                         raise blocked

@@ -14,19 +14,13 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from llmring.errors import (
-    AuthenticationError,
     BadRequestError,
-    PermissionDeniedError,
     ProviderConnectionError,
-    ProviderError,
-    ProviderModelNotFoundError,
-    ProviderTimeoutError,
     ProviderUnavailableError,
-    RateLimitError,
     ResponseFormatError,
     UnsupportedFeatureError,
 )
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import (
     ToolSpec,
     arguments_object,
@@ -38,12 +32,11 @@ from llmring.providers.common import (
     token_count,
     wants_json,
 )
+from llmring.providers.errors import read_ollama
 from llmring.providers.streams import ndjson_objects
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
-    import httpx
-
     from llmring.schemas import LLMRequest, Message
 
 DONE_REASONS = {"stop": "stop", "length": "length"}
@@ -68,6 +61,8 @@ class OllamaProvider(BaseProvider):
     """A local (or remote) Ollama server's native chat API."""
 
     name = "ollama"
+    read_error = staticmethod(read_ollama)
+    body_error_default = ProviderUnavailableError  # a 200 {"error"} is a crash or load failure
     requires_api_key = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -160,32 +155,6 @@ class OllamaProvider(BaseProvider):
         return images
 
     # -- responses ----------------------------------------------------------------------------
-    def classify_error(self, response: httpx.Response) -> ProviderError:
-        """Map ``{"error": "..."}`` by HTTP status (Ollama has no error codes)."""
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        text = body.get("error") if isinstance(body, dict) else None
-        message = str(text or response.text[:200] or f"HTTP {response.status_code}")
-        status = response.status_code
-        kw: dict[str, Any] = {"provider": self.name, "status_code": status, "body": body}
-        if status == 404:
-            return ProviderModelNotFoundError(message, **kw)
-        if status == 401:
-            return AuthenticationError(message, **kw)
-        if status == 403:
-            return PermissionDeniedError(message, **kw)
-        if status == 408:
-            return ProviderTimeoutError(message, **kw)
-        if status == 429:
-            return RateLimitError(message, retry_after=parse_retry_after(response.headers), **kw)
-        if status in (400, 422):
-            return BadRequestError(message, **kw)
-        if status >= 500:
-            return ProviderUnavailableError(message, retry_after=parse_retry_after(response.headers), **kw)
-        return ProviderError(message, **kw)
-
     def _tool_calls(self, message: Any, start: int) -> list[dict[str, Any]]:
         calls = []
         raw_calls = as_object(message).get("tool_calls") or []
@@ -202,7 +171,8 @@ class OllamaProvider(BaseProvider):
 
     def _check_error(self, data: dict[str, Any]) -> None:
         if "error" in data:
-            raise ProviderUnavailableError(str(data["error"]), provider=self.name, body=data)
+            error = self.body_error(data, {})
+            raise error if error is not None else ResponseFormatError("malformed error object", provider=self.name)
 
     # -- the interface ------------------------------------------------------------------------
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 from llmring.errors import (
     BadRequestError,
     ProviderConnectionError,
-    ProviderError,
     ResponseFormatError,
     UnsupportedFeatureError,
 )
 from llmring.providers import openai_responses
-from llmring.providers.base import BaseProvider, RetryHook, parse_retry_after, response_shape
+from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import (
     ToolSpec,
     arguments_json,
@@ -32,13 +31,11 @@ from llmring.providers.common import (
     token_count,
     wants_json,
 )
-from llmring.providers.openai_errors import error_from_envelope
+from llmring.providers.errors import provider_error, read_openai
 from llmring.providers.streams import not_json
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
-    import httpx
-
     from llmring.schemas import LLMRequest, Message
 
 FINISH_REASONS = {
@@ -88,6 +85,7 @@ class OpenAIProvider(BaseProvider):
     """OpenAI's Chat Completions API (and the Responses API for ``o1*`` models) over httpx."""
 
     name = "openai"
+    read_error = staticmethod(read_openai)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -219,21 +217,6 @@ class OpenAIProvider(BaseProvider):
         raise BadRequestError(f"unsupported content part type {kind!r}", provider=self.name)
 
     # -- responses ----------------------------------------------------------------------------
-    def classify_error(self, response: httpx.Response) -> ProviderError:
-        """Map an OpenAI error response by status and the envelope's ``type``/``code``."""
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        return error_from_envelope(
-            self.name,
-            response.status_code,
-            body,
-            request_id=response.headers.get("x-request-id"),
-            retry_after=parse_retry_after(response.headers),
-            fallback_message=response.text[:200],
-        )
-
     def parse_chat(self, data: dict[str, Any], request: LLMRequest, request_id: str | None) -> LLMResponse:
         """A Chat Completions body as an ``LLMResponse``."""
         choices = data.get("choices")
@@ -312,7 +295,7 @@ class OpenAIProvider(BaseProvider):
                         if not isinstance(data, dict):
                             raise ResponseFormatError("stream event is not a JSON object", provider=self.name)
                         if "error" in data:
-                            raise error_from_envelope(self.name, None, data, request_id=request_id)
+                            raise provider_error(self.name, None, read_openai(data, response.headers), body=data)
                         if data.get("usage"):
                             usage = chat_usage(data["usage"])
                         for choice in data.get("choices") or ():

@@ -12,9 +12,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from llmring.errors import BadRequestError, ProviderConnectionError, ResponseFormatError, UnsupportedFeatureError
+from llmring.errors import (
+    BadRequestError,
+    ProviderConnectionError,
+    ProviderError,
+    ResponseFormatError,
+    UnsupportedFeatureError,
+)
 from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
-from llmring.providers.openai_errors import error_from_envelope
+from llmring.providers.errors import provider_error, read_openai
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
 if TYPE_CHECKING:
@@ -137,12 +143,19 @@ def _finish_reason(data: dict[str, Any], has_tool_calls: bool) -> str:
     return "tool_calls" if has_tool_calls else "stop"
 
 
+def _failed(provider: OpenAIProvider, error: Any, request_id: str | None) -> ProviderError:
+    """The typed error for a failed response or an ``error`` event (same ladder as HTTP errors)."""
+    body = {"error": error if isinstance(error, dict) else {}}
+    headers = {"x-request-id": request_id} if request_id else {}
+    return provider_error(provider.name, None, read_openai(body, headers), body=body)
+
+
 def parse_response(
     provider: OpenAIProvider, data: dict[str, Any], request: LLMRequest, request_id: str | None
 ) -> LLMResponse:
     """A Responses API ``Response`` object as an ``LLMResponse`` (raises if it failed)."""
     if data.get("status") == "failed":
-        raise error_from_envelope(provider.name, None, {"error": data.get("error") or {}}, request_id=request_id)
+        raise _failed(provider, data.get("error"), request_id)
     output = data.get("output")
     if not isinstance(output, list):
         raise ResponseFormatError("response has no output list", provider=provider.name)
@@ -201,9 +214,9 @@ async def stream_chunks(
                 break
             elif kind == "response.failed":
                 error = (data.get("response") or {}).get("error") or {}
-                raise error_from_envelope(provider.name, None, {"error": error}, request_id=request_id)
+                raise _failed(provider, error, request_id)
             elif kind == "error":
-                raise error_from_envelope(provider.name, None, {"error": data}, request_id=request_id)
+                raise _failed(provider, data, request_id)
     if final is None:
         raise ProviderConnectionError("stream ended before response.completed", provider=provider.name)
     yield final

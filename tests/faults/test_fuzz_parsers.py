@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from llmring.cache import StreamAssembler
 from llmring.errors import LLMRingError, ProviderError
-from llmring.providers import anthropic, google, google_contents, ollama, openai, openai_errors, openai_responses
+from llmring.providers import anthropic, errors, google, google_contents, ollama, openai, openai_responses
 from llmring.providers.anthropic import AnthropicProvider
 from llmring.providers.base import BaseProvider
 from llmring.providers.common import arguments_json, arguments_object, as_object, normalize_tools, tool_choice_mode
@@ -373,9 +373,8 @@ def test_normalisers_take_any_json(raw: Any, tool_calls: bool) -> None:
 
 
 ERROR_CLASSIFIERS: dict[str, Callable[[int, Any], Any]] = {
-    "openai_errors.error_from_envelope": lambda s, b: openai_errors.error_from_envelope("openai", s, b),
-    "anthropic.anthropic_error": lambda s, b: anthropic.anthropic_error(s, b, {}),
-    "google.google_error": lambda s, b: google.google_error(s, b, {}),
+    reader.__name__: lambda s, b, read=reader: errors.provider_error("x", s, read(b, {}, s), body=b)  # type: ignore[misc]
+    for reader in (errors.read_openai, errors.read_anthropic, errors.read_google, errors.read_ollama)
 }
 
 
@@ -391,7 +390,7 @@ def test_error_classifiers_always_return_a_provider_error(status: int, body: Any
 @given(json_values)
 @FUZZ
 def test_parse_duration_takes_any_json(raw: Any) -> None:
-    value = google.parse_duration(raw)
+    value = errors.parse_duration(raw)
     assert value is None or value >= 0
 
 

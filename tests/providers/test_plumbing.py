@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from llmring.errors import ResponseFormatError
-from llmring.providers.base import MAX_RETRY_AFTER, backoff_delay, parse_retry_after
+from llmring.providers.base import MAX_RETRY_AFTER, backoff_delay
+from llmring.providers.errors import parse_retry_after
 from llmring.providers.streams import SSEEvent, ndjson_objects, sse_events
 
 NOW = 1_800_000_000.0

@@ -21,7 +21,8 @@ from llmring.errors import (
     RateLimitError,
 )
 from llmring.providers import create_provider
-from llmring.providers.google import GoogleProvider, finish_reason, google_usage, parse_duration
+from llmring.providers.errors import parse_duration
+from llmring.providers.google import GoogleProvider, finish_reason, google_usage
 from llmring.schemas import LLMRequest, Message, StreamChunk
 from tests.fakes import google_fake as fake_mod
 from tests.fakes.fixtures_anthropic_google import Recorder
