@@ -19,6 +19,7 @@ from llmring.schemas import LLMModel
 from tests.db.conftest import Clock
 from tests.db.scan_queries import sqlite_scan
 from tests.db.test_store_contract import call, random_calls
+from tests.migration_names import MIGRATIONS
 
 D = Decimal
 
@@ -43,6 +44,7 @@ EXPECTED_COLUMNS = {
         "dollars_per_million_tokens_output_used", "response_time_ms", "time_to_first_token_ms", "stream",
         "temperature", "max_tokens", "tools_used", "json_mode", "response_format", "cache_hit",
         "cache_savings_pico", "request_id", "request_metadata", "called_at",
+        "tags",  # issue 16
     ],
     "llm_usage_daily": [
         "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls", "successes", "errors",
@@ -51,6 +53,19 @@ EXPECTED_COLUMNS = {
         "latency_ms_sum", "latency_count",
     ],
     "llm_response_cache": ["key", "value", "created_at", "expires_at"],
+    # issue 16 (ledger)
+    "llm_call_tags": ["key", "value", "called_at", "row_id"],
+    "llm_usage_daily_tags": [
+        "tag_key", "tag_value", "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls",
+        "successes", "errors", "timeouts", "rate_limited", "cache_hits", "unpriced", "prompt_tokens",
+        "completion_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens", "cost_pico",
+        "cache_savings_pico", "latency_ms_sum", "latency_count",
+    ],
+    "llm_budgets": [
+        "id", "period", "limit_pico", "origin", "id_at_origin", "tag_key", "tag_value", "warn_at", "unpriced",
+        "created_at",
+    ],
+    "llm_budget_holds": ["budget", "call_id", "amount_pico", "expires_at"],
 }  # fmt: skip
 
 EXPECTED_INDEXES = {
@@ -60,6 +75,8 @@ EXPECTED_INDEXES = {
     "idx_llm_api_calls_status": ["status", "called_at"],
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
+    "idx_llm_call_tags_time": ["called_at"],  # issue 16
+    "idx_llm_budget_holds_call": ["call_id"],
 }
 
 
@@ -77,7 +94,7 @@ def schema_dump(path: Path) -> list[tuple[Any, ...]]:
 async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "dir" / "llmring.db"
     async with SQLiteDatabase(path) as db:
-        assert db.applied_migrations == ["001_initial"]
+        assert db.applied_migrations == MIGRATIONS
     with raw(path) as conn:
         tables = {
             r[0]
@@ -88,7 +105,9 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
             assert [r["name"] for r in conn.execute(f"PRAGMA table_info({table})")] == columns, table
         for index, columns in EXPECTED_INDEXES.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA index_info({index})")] == columns, index
-        assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [("001_initial",)]
+        assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [
+            (name,) for name in MIGRATIONS
+        ]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -118,7 +137,7 @@ async def test_concurrent_initialisation_applies_each_migration_once(tmp_path: P
         stores = [SQLiteDatabase(path) for _ in range(4)]
         try:
             await asyncio.gather(*(s.initialize() for s in stores))
-            assert sorted(name for s in stores for name in s.applied_migrations) == ["001_initial"], round_
+            assert sorted(name for s in stores for name in s.applied_migrations) == MIGRATIONS, round_
         finally:
             for s in stores:
                 await s.close()

@@ -55,7 +55,6 @@ CREATE TABLE IF NOT EXISTS {{tables.llm_budget_holds}} (
     budget TEXT NOT NULL,
     call_id TEXT NOT NULL,
     amount NUMERIC NOT NULL,
-    seen NUMERIC NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (budget, call_id)
 );

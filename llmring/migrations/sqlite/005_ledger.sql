@@ -65,7 +65,6 @@ CREATE TABLE llm_budget_holds (
     budget TEXT NOT NULL,
     call_id TEXT NOT NULL,
     amount_pico INTEGER NOT NULL,
-    seen_pico INTEGER NOT NULL,
     expires_at TEXT NOT NULL,
     PRIMARY KEY (budget, call_id)
 ) WITHOUT ROWID;
