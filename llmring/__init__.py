@@ -49,11 +49,15 @@ _EXPORTS: dict[str, str] = {
     "ProviderConnectionError": "llmring.errors",
     "ResponseFormatError": "llmring.errors",
     "StreamClosedEarly": "llmring.errors",
+    "BudgetExceededError": "llmring.errors",
+    "Budget": "llmring.budgets",
 }
 
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CallRecord",
     "ConfigurationError",
     "ContentFilteredError",
@@ -92,11 +96,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from llmring.budgets import Budget
     from llmring.db import LLMDatabase
     from llmring.db_sqlite import SQLiteDatabase
     from llmring.errors import (
         AuthenticationError,
         BadRequestError,
+        BudgetExceededError,
         ConfigurationError,
         ContentFilteredError,
         ContextLengthExceededError,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
 from llmring._sqlite import codec, queries, usage
+from llmring._sqlite.budgets import SQLiteBudgets
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._store import totals
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
 
 
-class SQLiteDatabase(StoreBase):
+class SQLiteDatabase(SQLiteBudgets, StoreBase):
     """The ``Store`` on one SQLite file (``":memory:"`` and ``file:`` URIs also work).
 
     Use as ``async with SQLiteDatabase(path) as db`` or call ``initialize()``/``close()``.
@@ -136,6 +137,7 @@ class SQLiteDatabase(StoreBase):
 
     async def close(self) -> None:
         """Close the connection (safe to call twice)."""
+        self._close_budget_conn()
         conn, self._conn = self._conn, None
         if conn is not None:
             await conn.close()
@@ -226,7 +228,7 @@ class SQLiteDatabase(StoreBase):
             if any(record.tags for record in records):
                 await conn.execute(usage.TAG_ROLLUP_UPSERT, (last_rowid,))
                 await conn.execute(usage.TAG_INDEX_INSERT, (last_rowid,))
-            await conn.execute(usage.RELEASE_HOLDS, (last_rowid,))
+            await conn.execute(usage.RELEASE_HOLDS, (last_rowid, codec.ts(schemas.utc_now())))
         return len(rows)
 
     async def _grouped(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
@@ -48,6 +48,8 @@ from llmring.tags import call_tags
 if TYPE_CHECKING:
     import httpx
 
+    from llmring.budget_guard import BudgetGuard
+    from llmring.budgets import Budget
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -67,6 +69,8 @@ class LLMRing:
     lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
+    ``budgets`` (``llmring.Budget``) are enforced before each call they cover, together with
+    the budgets stored in the ledger (``llmring budget set``); see ``llmring.budgets``.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class LLMRing:
         max_retries: int = 2,
         timeout: float = 60,
         cache: ResponseCache | None = None,
+        budgets: Sequence[Budget] | None = None,
     ) -> None:
         from llmring.settings import resolve_database
 
@@ -100,6 +105,13 @@ class LLMRing:
             from llmring.lazy_store import LazyStore
 
             self._lazy_store = LazyStore(self._make_store)
+        self._guard: BudgetGuard | None = None
+        if enable_db_logging:
+            from llmring.budget_guard import BudgetGuard
+
+            self._guard = BudgetGuard(budgets or (), self._open_store)
+        elif budgets:
+            raise ConfigurationError("budgets need the call log: drop enable_db_logging=False to use them")
         self._providers: dict[str, BaseProvider] = dict(providers or {})
         self._http_client = http_client
         self._owns_client = http_client is None
@@ -129,7 +141,8 @@ class LLMRing:
         """Send ``request`` to its model and return the response, priced and logged.
 
         ``response.usage["cost"]`` is the Decimal cost (None when the model is unpriced);
-        ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``. ``tags``
+        ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``. A budget
+        that the call would pass raises ``BudgetExceededError`` before anything is sent. ``tags``
         (with ``request.metadata["tags"]``, which they override per key) are stored on the
         call's rows: ``llmring stats --by tag:KEY``, ``llmring calls --tag KEY=VALUE``.
         """
@@ -145,6 +158,8 @@ class LLMRing:
                 entry = await self._cache_get(key)
                 if entry is not None:
                     return self._serve_hit(entry, route, log)
+            if self._guard is not None:
+                await self._guard.reserve(route, request, log)
             response = await provider.chat(self._for_provider(request, route), on_retry=log.on_retry)
         except _CALL_ERRORS as exc:
             log.failure(exc)
@@ -175,6 +190,8 @@ class LLMRing:
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
+            if entry is None and self._guard is not None:
+                await self._guard.reserve(route, request, log)
         except _CALL_ERRORS as exc:
             log.failure(exc)
             raise

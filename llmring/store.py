@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
+    from llmring.budgets import Budget, BudgetUse
     from llmring.settings import DatabaseTarget
 
 BreakdownKey = Literal["model", "provider", "origin", "user", "day"]
@@ -219,6 +220,29 @@ class Store(Protocol):
 
     async def count_calls(self) -> int:
         """Number of rows in the call log."""
+        ...
+
+    # -- budgets (issue 16; see llmring.budgets) -------------------------------------------
+    async def list_budgets(self) -> list[Budget]:
+        """Every stored budget, in the order they were set."""
+        ...
+
+    async def save_budget(self, budget: Budget) -> None:
+        """Store ``budget``, replacing the one of the same period and scope."""
+
+    async def remove_budget(self, budget_id: str) -> bool:
+        """Delete a budget and its holds; False if there was none."""
+        ...
+
+    async def budget_uses(self, budgets: Sequence[Budget], now: datetime | None = None) -> list[BudgetUse]:
+        """Where each budget stands: spent in its period and held by calls in flight."""
+        ...
+
+    async def reserve_budgets(
+        self, budgets: Sequence[Budget], call_id: str, amount: Decimal, *, hold_seconds: int = ...
+    ) -> list[BudgetUse]:
+        """Atomically (across processes) hold ``amount`` for ``call_id`` under every budget, or
+        raise ``BudgetExceededError`` and hold nothing; returns the uses before the hold."""
         ...
 
     # -- response cache ---------------------------------------------------------------------

@@ -77,10 +77,11 @@ SELECT t.key, t.value, called_at, llm_api_calls.id
 FROM llm_api_calls, json_each(llm_api_calls.tags) AS t WHERE llm_api_calls.rowid > ? AND tags IS NOT NULL
 """
 # A logged final row ends its call's budget holds: what was in flight is now spent, in the same
-# transaction, so a budget check never sees a call twice or not at all.
+# transaction, so a budget check never sees a call twice or not at all. Expired holds (their call
+# never logged: a crashed process) go here too, off the reservation's path.
 RELEASE_HOLDS = """
 DELETE FROM llm_budget_holds
-WHERE call_id IN (SELECT call_id FROM llm_api_calls WHERE rowid > ? AND final)
+WHERE call_id IN (SELECT call_id FROM llm_api_calls WHERE rowid > ? AND final) OR expires_at <= ?
 """
 
 # Group key for each breakdown, over the rollup and over the call log.

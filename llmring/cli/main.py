@@ -21,7 +21,7 @@ import typer
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands")
+COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "budget")
 HELP_ORDER = (
     "ask",
     "analyze-image",
@@ -29,6 +29,7 @@ HELP_ORDER = (
     "models",
     "calls",
     "stats",
+    "budget",
     "tui",
     "init-db",
     "json-refresh",

@@ -76,7 +76,6 @@ EXPECTED_INDEXES = {
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
     "idx_llm_call_tags_time": ["called_at"],  # issue 16
-    "idx_llm_budget_holds_call": ["call_id"],
 }
 
 

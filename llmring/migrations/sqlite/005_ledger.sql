@@ -68,5 +68,5 @@ CREATE TABLE llm_budget_holds (
     expires_at TEXT NOT NULL,
     PRIMARY KEY (budget, call_id)
 ) WITHOUT ROWID;
-
-CREATE INDEX idx_llm_budget_holds_call ON llm_budget_holds (call_id);
+-- No index on call_id: the table only ever holds the calls in flight, and every reservation
+-- writes it, so an index would cost each call more than it saves the (rare) release scans.

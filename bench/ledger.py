@@ -1,0 +1,104 @@
+"""What the ledger's controls cost (issue 16).
+
+(a) the budget check per call: ``LLMRing.chat()`` on SQLite through the in-process stub provider
+    (no HTTP), sequential calls, with no budget, with a budget that does not cover the call (the
+    cached list scan only) and with a covering budget (worst-case estimate + one reservation
+    transaction); rounds alternate so machine load hits all three alike. Target: <= 100 us
+    over the no-budget path. The same reservation alone, ``Store.reserve_budgets``, on SQLite.
+
+Run: ``.venv/bin/python bench/ledger.py [--calls 2000] [--rounds 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from service import API_KEY, StubProvider, req  # type: ignore[import-not-found]
+
+from llmring.budgets import Budget
+from llmring.db_sqlite import SQLiteDatabase
+from llmring.service import LLMRing
+
+BIG = Decimal("1000000")
+
+
+def ring_for(db: Path, budgets: list[Budget]) -> LLMRing:
+    provider = StubProvider(api_key=API_KEY, base_url="stub", client=None)
+    return LLMRing(db_connection_string=f"sqlite:///{db}", providers={"openai": provider}, budgets=budgets)
+
+
+async def per_call(calls: int, rounds: int) -> dict[str, float]:
+    cases = {
+        "no budget": [],
+        "budget, other scope": [Budget("daily", BIG, origin="someone-else")],
+        "covering budget": [Budget("daily", BIG)],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+    with tempfile.TemporaryDirectory() as tmp:
+        rings = {name: ring_for(Path(tmp) / f"{i}.db", budgets) for i, (name, budgets) in enumerate(cases.items())}
+        request = req(max_tokens=100)
+        for ring in rings.values():
+            for _ in range(50):
+                await ring.chat(request)
+            await ring.flush()
+        for _ in range(rounds):
+            for name, ring in rings.items():
+                started, cpu_started = time.perf_counter(), time.process_time()
+                for _ in range(calls):
+                    await ring.chat(request)
+                samples[name].append((time.perf_counter() - started) / calls * 1e6)
+                cpu[name].append((time.process_time() - cpu_started) / calls * 1e6)
+                await ring.flush()
+        for ring in rings.values():
+            await ring.close()
+    out = {name: statistics.median(values) for name, values in samples.items()}
+    out_cpu = {name: statistics.median(values) for name, values in cpu.items()}
+    base, base_cpu = out["no budget"], out_cpu["no budget"]
+    for name, us in out.items():
+        c = out_cpu[name]
+        print(
+            f"  {name:<22} wall {us:8.1f} us/call ({us - base:+7.1f}),"
+            f" CPU (all threads) {c:8.1f} us/call ({c - base_cpu:+7.1f} over no budget)"
+        )
+    return out
+
+
+async def reservation_alone(n: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with SQLiteDatabase(Path(tmp) / "r.db") as db:
+            budget = Budget("daily", BIG)
+            for i in range(50):
+                await db.reserve_budgets([budget], f"warm{i}", Decimal("0.001"))
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for i in range(n):
+                await db.reserve_budgets([budget], f"c{i}", Decimal("0.001"), hold_seconds=0)
+            us = (time.perf_counter() - started) / n * 1e6
+            cpu = (time.process_time() - cpu_started) / n * 1e6
+    print(f"  Store.reserve_budgets alone (SQLite): wall {us:8.1f} us, CPU {cpu:8.1f} us")
+    return us
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    print("(a) budget check per chat() call, SQLite, stub provider (medians of rounds)")
+    asyncio.run(per_call(args.calls, args.rounds))
+    asyncio.run(reservation_alone(args.calls))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
