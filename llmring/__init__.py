@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "ContextLengthExceededError": "llmring.errors",
     "ContentFilteredError": "llmring.errors",
     "UnsupportedFeatureError": "llmring.errors",
+    "StructuredOutputError": "llmring.errors",
     "RateLimitError": "llmring.errors",
     "QuotaExceededError": "llmring.errors",
     "ProviderTimeoutError": "llmring.errors",
@@ -88,6 +89,7 @@ __all__ = [
     "SQLiteDatabase",
     "StreamChunk",
     "StreamClosedEarly",
+    "StructuredOutputError",
     "UnsupportedFeatureError",
     "UsageStats",
     "__version__",
@@ -123,6 +125,7 @@ if TYPE_CHECKING:
         RegistryError,
         ResponseFormatError,
         StreamClosedEarly,
+        StructuredOutputError,
         UnsupportedFeatureError,
     )
     from llmring.file_utils import analyze_file, analyze_image

@@ -61,7 +61,8 @@ def cache_key(provider: str, model: str, request: LLMRequest) -> str:
 
     Covers the provider, the resolved model name, the messages (attachments included: their base64
     bytes are inside the content parts), temperature, max_tokens, top_p, stop, seed, tools,
-    tool_choice, response_format and json_response. Not covered: ``metadata``, ``cache`` and
+    tool_choice, response_format, json_response, reasoning and the provider's own ``provider_options``.
+    Not covered: ``metadata``, ``cache`` and
     ``timeout``, which do not change what the model says.
     """
     payload = {
@@ -78,6 +79,12 @@ def cache_key(provider: str, model: str, request: LLMRequest) -> str:
         "response_format": request.response_format,
         "json_response": request.json_response,
     }
+    # Absent when unset, so older entries keep their keys.
+    if request.reasoning is not None:
+        payload["reasoning"] = request.reasoning
+    options = (request.provider_options or {}).get(provider)
+    if options:  # only what this provider is sent
+        payload["provider_options"] = options
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -95,6 +95,7 @@ class CallRecorder:
             json_mode=json_mode,
             response_format=request.response_format,
             request_metadata=clean_metadata(request.metadata),
+            reasoning=None if request.reasoning is None else str(request.reasoning),
             tags=self.tags,
             **fields,
         )

@@ -19,13 +19,14 @@
         ├── BadRequestError           400 / 422
         │   ├── ContextLengthExceededError
         │   ├── ContentFilteredError
-        │   └── UnsupportedFeatureError   refused before sending (e.g. tools on o1)
+        │   └── UnsupportedFeatureError   refused before sending (e.g. tools on o1; never logged)
         ├── RateLimitError            429 (``retry_after`` in seconds when known)
         │   └── QuotaExceededError    429 that retrying cannot fix (insufficient_quota)
         ├── ProviderTimeoutError      the request timed out (408 or client timeout)
         ├── ProviderUnavailableError  5xx / Anthropic 529 overloaded
         ├── ProviderConnectionError   could not connect, or the connection dropped mid-stream
         └── ResponseFormatError       the provider sent something we cannot parse
+            └── StructuredOutputError the answer does not validate against response_model
 
 Every ``ProviderError`` carries ``provider``, ``status_code``, ``error_code`` (the provider's own
 error type/code) and ``request_id``. Messages never contain API keys: ``redact`` scrubs them.
@@ -188,7 +189,9 @@ class ContentFilteredError(BadRequestError):
 
 
 class UnsupportedFeatureError(BadRequestError):
-    """llmring refused the request before sending it: the model cannot do what was asked."""
+    """llmring refused the request before sending it: the model cannot do what was asked, or the
+    request asks for something llmring will not send (a ``provider_options`` field that clashes with
+    one llmring sets). Nothing was sent, so the service does not log it as a call."""
 
 
 class RateLimitError(ProviderError):
@@ -237,6 +240,19 @@ class ResponseFormatError(ProviderError):
 
 class StreamClosedEarly(LLMRingError):
     """The caller stopped reading a stream before it ended (logged as an error row, not raised)."""
+
+
+class StructuredOutputError(ResponseFormatError):
+    """The answer to ``ring.chat(request, response_model=...)`` is not valid JSON for the schema.
+
+    ``raw_text`` is the model's answer as sent; ``response`` the whole (priced and logged) response;
+    ``problem`` the first validation problem, in one line.
+    """
+
+    def __init__(self, message: str, *, raw_text: str, response: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.raw_text = raw_text
+        self.response = response
 
 
 class BudgetExceededError(LLMRingError):

@@ -143,11 +143,18 @@ def _part_types(request: LLMRequest) -> set[str]:
 
 def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = False) -> None:
     """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs,
-    streaming). Only cheap, certain checks: a model the registry does not know is never refused.
+    streaming, caching the answers of a model that takes no temperature). Only cheap, certain
+    checks: a model the registry does not know is never refused.
     """
     model = route.model
     if model is None:
         return
+    if not model.supports_temperature and (request.cache or {}).get("enabled"):
+        raise UnsupportedFeatureError(
+            f"{route.key} takes no temperature, so its answers are not deterministic: do not cache them"
+            " (drop --cache / cache)",
+            provider=route.provider,
+        )
     if stream and not model.supports_streaming:
         raise UnsupportedFeatureError(f"{route.key} does not support streaming", provider=route.provider)
     if request.tools and not model.supports_function_calling:

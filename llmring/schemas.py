@@ -22,6 +22,7 @@ Role = Literal["system", "user", "assistant", "tool"]
 CallStatus = Literal["success", "error", "timeout", "rate_limited"]
 CALL_STATUSES: tuple[str, ...] = get_args(CallStatus)
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
+ReasoningLevel = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "google", "ollama")
 
@@ -132,6 +133,39 @@ class LLMRequest(_RequestModel):
     stop: list[str] | None = None
     seed: int | None = None
     timeout: float | None = Field(default=None, description="Per-request timeout in seconds.")
+    # Issue 14: request controls.
+    reasoning: ReasoningLevel | int | None = Field(
+        default=None, description="A reasoning level (none ... max) or a thinking token budget (an integer >= 0)."
+    )
+    provider_options: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description=(
+            "Extra wire fields per provider ({'anthropic': {'top_k': 40}}), merged last into that provider's"
+            " request body only; a field llmring sets itself cannot be overridden (UnsupportedFeatureError)."
+        ),
+    )
+
+    # The service's ``llmring.controls.Plan`` for this request (set on the copy it sends).
+    _plan: Any = PrivateAttr(default=None)
+
+    @field_validator("reasoning", mode="before")
+    @classmethod
+    def _reasoning_shape(cls, value: Any) -> Any:
+        if isinstance(value, bool) or (isinstance(value, int) and value < 0):
+            raise ValueError(
+                "reasoning must be a level (none, minimal, low, medium, high, xhigh, max) or a budget >= 0"
+            )
+        return value
+
+    @field_validator("provider_options")
+    @classmethod
+    def _known_providers(cls, value: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+        unknown = sorted(set(value or ()) - set(PROVIDERS))
+        if unknown:
+            raise ValueError(
+                f"provider_options names unknown provider(s) {', '.join(unknown)}: use {', '.join(PROVIDERS)}"
+            )
+        return value
 
     @field_validator("temperature")
     @classmethod
@@ -249,6 +283,9 @@ class LLMResponse(BaseModel):
     request_id: str | None = None
     cached: bool = False
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # Issue 14: with ``ring.chat(request, response_model=...)``, the validated answer (an instance of
+    # the pydantic model, or the decoded JSON for a JSON schema dict); None otherwise.
+    parsed: Any = None
 
     @property
     def total_tokens(self) -> int:
@@ -504,6 +541,8 @@ class CallRecord(BaseModel):
     request_id: str | None = None
     request_metadata: dict[str, Any] | None = None
     called_at: datetime = Field(default_factory=utc_now)
+    # Issue 14 (request controls): the reasoning setting sent (a level's name or a budget's digits).
+    reasoning: str | None = None
     # -- issue 16 (ledger): the call's tags (``llmring.tags``), stored per row and in a rollup
     tags: dict[str, str] | None = None
 

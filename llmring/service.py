@@ -39,14 +39,22 @@ from llmring.cache import (
     valid_cache_entry,
 )
 from llmring.call_log import CallRecorder
+from llmring.controls import attach, bundled_entry, plan
 from llmring.cost import CostResult, compute_cost
-from llmring.errors import ConfigurationError, ModelNotFoundError, StreamClosedEarly
+from llmring.errors import (
+    ConfigurationError,
+    ModelNotFoundError,
+    StreamClosedEarly,
+    StructuredOutputError,
+    UnsupportedFeatureError,
+)
 from llmring.routing import Route, check_capabilities, resolve
 from llmring.schemas import PROVIDERS, LLMModel, UsageStats
 from llmring.tags import call_tags
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import BaseModel
 
     from llmring.budget_guard import BudgetGuard
     from llmring.budgets import Budget
@@ -56,10 +64,13 @@ if TYPE_CHECKING:
     from llmring.schemas import CallRecord, LLMRequest, LLMResponse, StreamChunk
     from llmring.settings import DatabaseTarget
     from llmring.store import Store
+    from llmring.structured import OutputSchema
 
 logger = logging.getLogger("llmring")
 
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
+# Refused by llmring before anything was sent: not a provider call, so not logged.
+_UNSENT = UnsupportedFeatureError
 
 
 class LLMRing:
@@ -136,7 +147,12 @@ class LLMRing:
 
     # -- calls ----------------------------------------------------------------------------------
     async def chat(
-        self, request: LLMRequest, id_at_origin: str | None = None, *, tags: Mapping[str, str] | None = None
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None = None,
+        *,
+        response_model: type[BaseModel] | dict[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> LLMResponse:
         """Send ``request`` to its model and return the response, priced and logged.
 
@@ -145,28 +161,47 @@ class LLMRing:
         that the call would pass raises ``BudgetExceededError`` before anything is sent. ``tags``
         (with ``request.metadata["tags"]``, which they override per key) are stored on the
         call's rows: ``llmring stats --by tag:KEY``, ``llmring calls --tag KEY=VALUE``.
+
+        With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
+        structured output is asked for and ``response.parsed`` is the validated answer; an answer
+        that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
+        was logged and priced (``llmring.structured``).
         """
         call_tags = self._tags(request, tags)
+        schema: OutputSchema | None = None
+        if response_model is not None:
+            from llmring.structured import output_schema, with_schema
+
+            schema = output_schema(response_model)
+            request = with_schema(request, schema)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=False, tags=call_tags)
+        sent = self._checked(route, request, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False, tags=call_tags)
         key: str | None = None
         try:
-            check_capabilities(route, request)
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
                 if entry is not None:
-                    return self._serve_hit(entry, route, log)
+                    response = self._serve_hit(entry, route, log)
+                    if schema is not None:
+                        schema.parse(response)
+                    return response
             if self._guard is not None:
-                await self._guard.reserve(route, request, log)
-            response = await provider.chat(self._for_provider(request, route), on_retry=log.on_retry)
+                await self._guard.reserve(route, sent, log)
+            response = await provider.chat(sent, on_retry=log.on_retry)
+        except StructuredOutputError:
+            raise  # a cache hit whose answer does not validate: its row is written already
         except _CALL_ERRORS as exc:
-            log.failure(exc)
+            if not isinstance(exc, _UNSENT):
+                log.failure(exc)
             raise
         cost = self._price(route, response.usage)
         log.success(response.usage, cost, finish_reason=response.finish_reason, request_id=response.request_id)
         self._attach_cost(response, route, cost, log.call_id)
+        if schema is not None:
+            schema.parse(response)  # an answer that does not validate is not cached
         if key is not None:
             await self._cache_set(key, to_cache_entry(response), ttl_for(request))
         return response
@@ -182,16 +217,16 @@ class LLMRing:
         call_tags = self._tags(request, tags)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
-        log = self._recorder(route, request, id_at_origin, stream=True, tags=call_tags)
+        sent = self._checked(route, request, stream=True)
+        log = self._recorder(route, sent, id_at_origin, stream=True, tags=call_tags)
         key: str | None = None
         try:
-            check_capabilities(route, request, stream=True)
             entry = None
             if is_cacheable(request):
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
             if entry is None and self._guard is not None:
-                await self._guard.reserve(route, request, log)
+                await self._guard.reserve(route, sent, log)
         except _CALL_ERRORS as exc:
             log.failure(exc)
             raise
@@ -205,7 +240,7 @@ class LLMRing:
         finish_reason: str | None = None
         request_id: str | None = None
         try:
-            stream = provider.stream(self._for_provider(request, route), on_retry=log.on_retry)
+            stream = provider.stream(sent, on_retry=log.on_retry)
             async with contextlib.aclosing(stream) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
                     if chunk.delta or chunk.tool_calls:
@@ -231,7 +266,7 @@ class LLMRing:
                 log.failure(StreamClosedEarly("the caller closed the stream before it ended"))
             raise
         except _CALL_ERRORS as exc:
-            if not finished:
+            if not finished and not isinstance(exc, _UNSENT):
                 log.failure(exc)
             raise
         if not finished:
@@ -276,11 +311,18 @@ class LLMRing:
         )
 
     @staticmethod
-    def _for_provider(request: LLMRequest, route: Route) -> LLMRequest:
-        """The request with the provider's own model name (``openai:gpt-4o`` -> ``gpt-4o``)."""
-        if request.model == route.model_name:
-            return request
-        return request.model_copy(update={"model": route.model_name})
+    def _checked(route: Route, request: LLMRequest, *, stream: bool) -> LLMRequest:
+        """What the provider is sent: ``request`` with the provider's own model name and the
+        registry's plan for it (``llmring.controls``), after refusing what the model cannot do.
+
+        Refusals happen before the call is logged: nothing was sent, so there is no call to record.
+        """
+        if route.model is None:
+            # Routing knows active models only; a retired one still has its capabilities.
+            known = bundled_entry(route.provider, route.model_name)
+            route = route if known is None else Route(route.provider, route.model_name, known)
+        check_capabilities(route, request, stream=stream)
+        return attach(request, plan(request, route.provider, route.model_name, route.model))
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:

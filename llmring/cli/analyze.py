@@ -22,7 +22,7 @@ from llmring.cli.prompt import (
     TempOpt,
     TtlOpt,
     UsageOpt,
-    require_model,
+    model_or_default,
     run_prompt,
 )
 
@@ -32,9 +32,8 @@ PathArg = Annotated[str, typer.Argument(metavar="PATH", help="A local file.")]
 PromptArg = Annotated[str, typer.Argument(metavar="PROMPT", help="What to ask about the file.")]
 
 
-def _options(model: str, *rest: object) -> AskOptions:
-    require_model(model, example="gpt-4o")
-    return AskOptions(model, *rest)  # type: ignore[arg-type]
+def _options(ctx: typer.Context, model: str, *rest: object) -> AskOptions:
+    return AskOptions(model_or_default(ctx, model, example="gpt-4o"), *rest)  # type: ignore[arg-type]
 
 
 def analyze_image_command(
@@ -55,7 +54,7 @@ def analyze_image_command(
     """Ask a vision model about an image (PNG, JPEG, GIF or WebP)."""
     from llmring.file_utils import analyze_image
 
-    options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = _options(ctx, model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
     run_prompt(ctx, options, analyze_image(path, prompt))
 
 
@@ -77,7 +76,7 @@ def analyze_file_command(
     """Ask a model about a file: images, PDFs, or text files (inlined)."""
     from llmring.file_utils import analyze_file
 
-    options = _options(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options = _options(ctx, model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
     run_prompt(ctx, options, analyze_file(path, prompt))
 
 

@@ -25,12 +25,13 @@ from llmring.cli.prompt import (
     ModelOpt,
     NoLogOpt,
     NoStreamOpt,
+    ReasoningOpt,
     SystemOpt,
     TagOpt,
     TempOpt,
     TtlOpt,
     UsageOpt,
-    require_model,
+    model_or_default,
     run_prompt,
 )
 
@@ -60,6 +61,7 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    reasoning: ReasoningOpt = None,
     tag: TagOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
@@ -69,13 +71,15 @@ def ask(
     from llmring.errors import ConfigurationError
     from llmring.tags import parse_tags
 
-    require_model(model)
+    model = model_or_default(ctx, model)
     tags = parse_tags(tag)
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
-    options = AskOptions(model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, tags)
+    options = AskOptions(
+        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning, tags
+    )
     run_prompt(ctx, options, text)
 
 

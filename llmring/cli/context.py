@@ -22,10 +22,12 @@ except ImportError:  # pragma: no cover - older typer on the click package
     from click.exceptions import UsageError  # type: ignore[no-redef,assignment,unused-ignore]
 
 if TYPE_CHECKING:
+    from llmring.config import Config
     from llmring.settings import DatabaseTarget
     from llmring.store import Store, SyncReport
 
 T = TypeVar("T")
+CLI_ORIGIN = "llmring-cli"
 
 
 @dataclass
@@ -34,14 +36,32 @@ class CLISettings:
 
     sqlite: Path | None = None
     database_url: str | None = field(default=None, repr=False)  # may hold a password
-    _target: DatabaseTarget | None = field(default=None, repr=False)
+    config_path: Path | None = None  # --config
+    _target: tuple[DatabaseTarget, str] | None = field(default=None, repr=False)
+    _config: Config | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        """The merged ``llmring.toml`` settings (read on first use; a bad file is a ``ConfigurationError``)."""
+        if self._config is None:
+            from llmring.config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def origin(self) -> str:
+        """The origin the CLI's calls are logged under: the config's ``origin``, else ``llmring-cli``."""
+        return str(self.config().get("origin") or CLI_ORIGIN)
 
     def target(self) -> DatabaseTarget:
         """The store to use; raises ``ConfigurationError`` for a bad URL or both options at once."""
-        if self._target is None:
-            from llmring.settings import resolve_database
+        return self.target_and_source()[0]
 
-            self._target = resolve_database(self.sqlite, self.database_url)
+    def target_and_source(self) -> tuple[DatabaseTarget, str]:
+        """The store to use and where it was chosen (flag, env variable, config file or default)."""
+        if self._target is None:
+            from llmring.config import store_target
+
+            self._target = store_target(self.config(), self.sqlite, self.database_url)
         return self._target
 
 

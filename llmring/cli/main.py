@@ -21,7 +21,7 @@ import typer
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "budget")
+COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "config_cmd", "budget")
 HELP_ORDER = (
     "ask",
     "analyze-image",
@@ -33,6 +33,7 @@ HELP_ORDER = (
     "tui",
     "init-db",
     "json-refresh",
+    "config",
 )
 
 
@@ -92,6 +93,15 @@ def main(
             help="Use this database: postgresql://... or sqlite:///path.",
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="LLMRING_CONFIG",
+            metavar="PATH",
+            help="Read settings from this llmring.toml only (default: ./llmring.toml or a parent's, and the user's).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
@@ -103,6 +113,7 @@ def main(
     ctx.obj = CLISettings(
         sqlite=sqlite if _from_command_line(ctx, "sqlite") else None,
         database_url=database_url if _from_command_line(ctx, "database_url") else None,
+        config_path=config if _from_command_line(ctx, "config") else None,
     )
 
 

@@ -40,6 +40,7 @@ class AskOptions:
     no_log: bool = False
     cache: bool = False
     ttl: int | None = None
+    reasoning: str | None = None
     tags: dict[str, str] | None = None
 
 
@@ -59,6 +60,15 @@ CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
+ReasoningOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reasoning",
+        "-r",
+        metavar="LEVEL|N",
+        help="Reasoning: none, minimal, low, medium, high, xhigh, max, or a token budget (what the model accepts).",
+    ),
+]
 TagOpt = Annotated[
     list[str] | None,
     typer.Option("--tag", metavar="KEY=VALUE", help="Tag the call (repeatable): stats --by tag:KEY, calls --tag."),
@@ -66,11 +76,21 @@ TagOpt = Annotated[
 
 
 def require_model(model: str, example: str = "gpt-4o-mini") -> None:
-    """A ``ConfigurationError`` when no model was given (by ``-m`` or ``LLMRING_MODEL``)."""
+    """A ``ConfigurationError`` when no model was given (by ``-m``, ``LLMRING_MODEL`` or the config)."""
     if not model:
         from llmring.errors import ConfigurationError
 
-        raise ConfigurationError(f"no model: pass -m MODEL (e.g. -m {example}) or set LLMRING_MODEL")
+        raise ConfigurationError(
+            f"no model: pass -m MODEL (e.g. -m {example}), set LLMRING_MODEL or default_model in llmring.toml"
+        )
+
+
+def model_or_default(ctx: typer.Context, model: str, example: str = "gpt-4o-mini") -> str:
+    """``-m`` (or ``LLMRING_MODEL``), else the config's ``default_model``; an error when neither is set."""
+    if not model:
+        model = settings(ctx).config().default_model or ""
+    require_model(model, example)
+    return model
 
 
 def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> LLMRequest:
@@ -88,12 +108,16 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
     messages = [Message(role="system", content=options.system)] if options.system else []
     messages.append(Message(role="user", content=content))
+    reasoning: Any = options.reasoning  # a level's name or a budget's digits; LLMRequest checks it
+    if isinstance(reasoning, str) and reasoning.strip().isdigit():
+        reasoning = int(reasoning)
     return LLMRequest(
         model=options.model,
         messages=messages,
         temperature=temperature,
         max_tokens=options.max_tokens,
         cache=cache,
+        reasoning=reasoning,
         metadata={"tags": options.tags} if options.tags else None,
     )
 
@@ -136,11 +160,14 @@ def _held_warnings() -> Iterator[list[str]]:
 def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     from llmring.service import LLMRing
 
+    cli = settings(ctx)
+    config = cli.config()
+    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
     if options.no_log:
-        return LLMRing(enable_db_logging=False)
-    target = settings(ctx).target()
+        return LLMRing(enable_db_logging=False, **limits)
+    target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin="llmring-cli")
+    return LLMRing(db_connection_string=url, origin=cli.origin(), **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:

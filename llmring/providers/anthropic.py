@@ -10,11 +10,14 @@ Choices worth knowing (see wire_formats.md section 2):
 * **max_tokens** is required by the API: the request's value, else ``DEFAULT_MAX_TOKENS`` (4096).
 * **Sampling** (``temperature``, ``top_p``, ``stop_sequences``) is sent only when set; 0 stays 0.
   Anthropic has no ``seed``: it is not sent.
-* **JSON mode.** Anthropic has no ``json_object`` flag. We add a tool ``json_response`` whose
-  ``input_schema`` is the requested schema (``{"type": "object"}`` for plain JSON) and force it with
-  ``tool_choice: {"type": "tool"}``; its input comes back as the response's text content (JSON), not
-  as a tool call. A schema whose top level is not an object is wrapped in ``{"value": ...}`` (tool
-  inputs must be objects) and unwrapped on the way back.
+* **Structured output.** A closed JSON schema (every object ``additionalProperties: false``, every
+  property required, as ``response_model`` sends) on a model the registry marks
+  ``supports_structured_output`` goes natively as ``output_config.format``; the answer is text.
+* **JSON mode.** Otherwise (plain JSON, an open schema, a model without native output) we add a
+  tool ``json_response`` whose ``input_schema`` is the requested schema (``{"type": "object"}`` for
+  plain JSON) and force it with ``tool_choice: {"type": "tool"}``; its input comes back as the
+  response's text content (JSON), not as a tool call. A schema whose top level is not an object
+  is wrapped in ``{"value": ...}`` (tool inputs must be objects) and unwrapped on the way back.
 * **Prompt caching.** A part carrying ``cache_control``, or a message with
   ``metadata["cache_control"]`` (applied to its last block), is passed through onto the block.
 * **Errors** are classified by HTTP status, ``error.type`` and ``error.details.error_code``. The one
@@ -28,6 +31,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import (
     ProviderConnectionError,
     ResponseFormatError,
@@ -35,9 +39,10 @@ from llmring.errors import (
 )
 from llmring.providers.anthropic_messages import JSON_TOOL, JsonPlan, build_messages, tools_and_choice
 from llmring.providers.base import BaseProvider, RetryHook, response_shape
-from llmring.providers.common import as_object, openai_tool_call, token_count
+from llmring.providers.common import apply_provider_options, as_object, openai_tool_call, token_count, wants_json
 from llmring.providers.errors import provider_error, read_anthropic
 from llmring.schemas import LLMResponse, StreamChunk, Usage
+from llmring.structured import is_strict
 
 if TYPE_CHECKING:
     from llmring.schemas import LLMRequest
@@ -139,7 +144,13 @@ class AnthropicProvider(BaseProvider):
         if system:
             cached = any("cache_control" in block for block in system)
             body["system"] = system if cached else "\n\n".join(block["text"] for block in system)
-        tools, choice, plan = tools_and_choice(request, self.name)
+        planned = plan_for(request, self.name)
+        json_wanted, schema = wants_json(request.response_format, request.json_response)
+        native = json_wanted and schema is not None and planned.structured_output and is_strict(schema)
+        if native:
+            # Native JSON output (output_config.format): no tool to force, so thinking still works.
+            body["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        tools, choice, plan = tools_and_choice(request, self.name, native_json=native)
         if tools:
             body["tools"] = tools
         if choice is not None:
@@ -150,9 +161,34 @@ class AnthropicProvider(BaseProvider):
             body["top_p"] = request.top_p
         if request.stop:
             body["stop_sequences"] = list(request.stop)
+        self._thinking(body, request, choice)
         if stream:
             body["stream"] = True
-        return body, plan
+        return apply_provider_options(body, request, self.name), plan
+
+    def _thinking(self, body: dict[str, Any], request: LLMRequest, choice: dict[str, Any] | None) -> None:
+        """The reasoning setting (``llmring.controls``): adaptive thinking with ``output_config.effort``,
+        or ``thinking.budget_tokens`` with ``max_tokens`` raised above the budget."""
+        planned = plan_for(request, self.name)
+        if planned.thinking_on and choice is not None and choice.get("type") in ("tool", "any"):
+            raise UnsupportedFeatureError(
+                f"{request.model} cannot think while a tool is forced (JSON mode or tool_choice):"
+                " leave reasoning unset or let the model choose",
+                provider=self.name,
+            )
+        if planned.thinking_off:
+            if planned.control == "adaptive":
+                body["thinking"] = {"type": "disabled"}
+        elif planned.budget:
+            body["thinking"] = {"type": "enabled", "budget_tokens": planned.budget}
+            if body["max_tokens"] <= planned.budget:
+                # The budget counts towards max_tokens: keep the answer's share on top of it.
+                raised = planned.budget + body["max_tokens"]
+                cap = planned.max_output_tokens
+                body["max_tokens"] = min(raised, cap) if cap and cap > planned.budget else raised
+        elif planned.effort is not None:
+            body["thinking"] = {"type": "adaptive"}
+            body.setdefault("output_config", {})["effort"] = planned.effort
 
     # -- chat ---------------------------------------------------------------------------------
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:

@@ -173,9 +173,10 @@ def _json_schema_tool(schema: dict[str, Any] | None) -> tuple[dict[str, Any], Js
 
 
 def tools_and_choice(
-    request: LLMRequest, provider: str
+    request: LLMRequest, provider: str, *, native_json: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, JsonPlan | None]:
-    """(tools, tool_choice, JSON plan) for ``request``; JSON mode adds and forces ``json_response``."""
+    """(tools, tool_choice, JSON plan) for ``request``; JSON mode adds and forces ``json_response``
+    unless the schema goes natively (``native_json``: ``output_config.format``)."""
     tools: list[dict[str, Any]] = []
     for raw, spec in zip(request.tools or [], normalize_tools(request.tools, provider), strict=True):
         schema = spec.parameters if spec.parameters.get("type") else {"type": "object", **spec.parameters}
@@ -189,7 +190,7 @@ def tools_and_choice(
     mode, forced = tool_choice_mode(request.tool_choice, provider)
     json_wanted, json_schema = wants_json(request.response_format, request.json_response)
     plan: JsonPlan | None = None
-    if json_wanted:
+    if json_wanted and not native_json:
         if any(t["name"] == JSON_TOOL for t in tools):
             raise BadRequestError(f"the tool name {JSON_TOOL!r} is reserved for JSON mode", provider=provider)
         input_schema, plan = _json_schema_tool(json_schema)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmring.errors import BadRequestError, ResponseFormatError
+from llmring.errors import BadRequestError, ResponseFormatError, UnsupportedFeatureError
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,30 @@ def tool_choice_mode(choice: str | dict[str, Any] | None, provider: str) -> tupl
     if isinstance(kind, str) and kind in ("auto", "none", "required", "any"):
         return tool_choice_mode(kind, provider)
     raise BadRequestError(f"unknown tool_choice {choice!r}", provider=provider)
+
+
+def apply_provider_options(body: dict[str, Any], request: Any, provider: str) -> dict[str, Any]:
+    """Merge ``request.provider_options[provider]`` into ``body``, last (other providers' entries
+    are ignored). Objects merge key by key (``{"generationConfig": {"topK": 40}}`` joins the
+    config llmring built); a field llmring already set is an ``UnsupportedFeatureError`` naming
+    it, never silently overridden."""
+    options = request.provider_options
+    extra = options.get(provider) if options else None
+    if extra:
+        _merge(body, extra, provider, f"provider_options.{provider}")
+    return body
+
+
+def _merge(target: dict[str, Any], extra: dict[str, Any], provider: str, where: str) -> None:
+    for key, value in extra.items():
+        here = f"{where}.{key}"
+        if key not in target:
+            target[key] = copy.deepcopy(value)  # the caller's dict is not shared with later bodies
+        elif isinstance(target[key], dict) and isinstance(value, dict):
+            _merge(target[key], value, provider, here)
+        else:
+            raise UnsupportedFeatureError(
+                f"{here} clashes with a field llmring sets from the request: set it through LLMRequest"
+                " (or drop it from provider_options)",
+                provider=provider,
+            )

@@ -21,8 +21,10 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import BadRequestError, ResponseFormatError
 from llmring.providers.common import (
+    apply_provider_options,
     arguments_json,
     arguments_object,
     as_object,
@@ -159,6 +161,11 @@ def build_body(request: LLMRequest, provider: str) -> dict[str, Any]:
         config["responseMimeType"] = "application/json"
         if schema is not None:
             config["responseJsonSchema"] = _schema(schema)
+    planned = plan_for(request, provider)
+    if planned.control == "level" and planned.effort is not None:
+        config["thinkingConfig"] = {"thinkingLevel": planned.effort}
+    elif planned.budget is not None:
+        config["thinkingConfig"] = {"thinkingBudget": planned.budget}  # 0 for level none
     if config:
         body["generationConfig"] = config
     specs = normalize_tools(request.tools, provider)
@@ -176,7 +183,7 @@ def build_body(request: LLMRequest, provider: str) -> dict[str, Any]:
             if forced:
                 calling["allowedFunctionNames"] = [forced]
             body["toolConfig"] = {"functionCallingConfig": calling}
-    return body
+    return apply_provider_options(body, request, provider)
 
 
 def tool_call_from_part(part: dict[str, Any]) -> dict[str, Any]:

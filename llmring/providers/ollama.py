@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import (
     BadRequestError,
     ProviderConnectionError,
@@ -23,6 +24,7 @@ from llmring.errors import (
 from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import (
     ToolSpec,
+    apply_provider_options,
     arguments_object,
     as_object,
     normalize_tools,
@@ -85,6 +87,9 @@ class OllamaProvider(BaseProvider):
         json_wanted, schema = wants_json(request.response_format, request.json_response)
         if json_wanted:
             body["format"] = schema if schema is not None else "json"
+        think = plan_for(request, self.name).ollama_think()
+        if think is not None:
+            body["think"] = think
         options: dict[str, Any] = {}
         if request.temperature is not None:
             options["temperature"] = request.temperature
@@ -99,7 +104,7 @@ class OllamaProvider(BaseProvider):
         if options:
             body["options"] = options
         body["stream"] = stream  # the server streams unless told otherwise
-        return body
+        return apply_provider_options(body, request, self.name)
 
     @staticmethod
     def _tool(spec: ToolSpec) -> dict[str, Any]:

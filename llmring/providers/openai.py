@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import (
     BadRequestError,
     ProviderConnectionError,
@@ -23,6 +24,7 @@ from llmring.providers import openai_responses
 from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import (
     ToolSpec,
+    apply_provider_options,
     arguments_json,
     as_object,
     normalize_tools,
@@ -51,7 +53,11 @@ DEVELOPER_ROLE_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 
 
 def uses_responses_api(model: str) -> bool:
-    """The ``o1`` family (o1, o1-mini, o1-preview, o1-pro, dated snapshots) goes to ``/responses``."""
+    """The ``o1`` family (o1, o1-mini, o1-preview, o1-pro, dated snapshots) goes to ``/responses``.
+
+    Only for models the registry does not know: a known model goes there when its entry says
+    ``responses_only`` (``OpenAIProvider.responses_api``).
+    """
     return model == "o1" or model.startswith("o1-")
 
 
@@ -100,6 +106,12 @@ class OpenAIProvider(BaseProvider):
             self._headers = {"authorization": f"Bearer {self.require_api_key()}"}
         return self._headers
 
+    def responses_api(self, request: LLMRequest) -> bool:
+        """True when ``request`` goes to ``/responses``: the registry's ``responses_only``, or,
+        for a model it does not know, the ``o1`` name rule."""
+        planned = plan_for(request, self.name)
+        return planned.responses_only if planned.known else uses_responses_api(request.model)
+
     def build_chat_body(self, request: LLMRequest, *, stream: bool = False) -> dict[str, Any]:
         """The Chat Completions body for ``request`` (only fields the caller set are sent)."""
         body: dict[str, Any] = {
@@ -108,6 +120,9 @@ class OpenAIProvider(BaseProvider):
         }
         if request.max_tokens is not None:
             body["max_completion_tokens"] = request.max_tokens
+        effort = plan_for(request, self.name).effort
+        if effort is not None:
+            body["reasoning_effort"] = effort
         if request.temperature is not None:
             body["temperature"] = request.temperature
         if request.top_p is not None:
@@ -126,7 +141,7 @@ class OpenAIProvider(BaseProvider):
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
-        return body
+        return apply_provider_options(body, request, self.name)
 
     @staticmethod
     def _tool(spec: ToolSpec) -> dict[str, Any]:
@@ -248,7 +263,7 @@ class OpenAIProvider(BaseProvider):
     # -- the interface ------------------------------------------------------------------------
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
         """Send ``request`` and return the whole response."""
-        if uses_responses_api(request.model):
+        if self.responses_api(request):
             body = openai_responses.build_body(self, request, stream=False)
             data, response = await self._post_json(self._responses_url, body, self.auth_headers(), request, on_retry)
             with response_shape(self.name):
@@ -260,7 +275,7 @@ class OpenAIProvider(BaseProvider):
 
     async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
         """Yield text and tool-call deltas; the last chunk carries ``finish_reason`` and ``usage``."""
-        if uses_responses_api(request.model):
+        if self.responses_api(request):
             body = openai_responses.build_body(self, request, stream=True)
             response = await self._open_stream(self._responses_url, body, self.auth_headers(), request, on_retry)
             try:

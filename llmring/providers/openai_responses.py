@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from llmring.controls import plan_for
 from llmring.errors import (
     BadRequestError,
     ProviderConnectionError,
@@ -19,7 +20,7 @@ from llmring.errors import (
     ResponseFormatError,
     UnsupportedFeatureError,
 )
-from llmring.providers.common import as_object, openai_tool_call, text_of, token_count
+from llmring.providers.common import apply_provider_options, as_object, openai_tool_call, text_of, token_count
 from llmring.providers.errors import provider_error, read_openai
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
@@ -59,6 +60,9 @@ def build_body(provider: OpenAIProvider, request: LLMRequest, *, stream: bool) -
     body: dict[str, Any] = {"model": request.model, "input": _input_items(provider.name, request.messages)}
     if request.max_tokens is not None:
         body["max_output_tokens"] = request.max_tokens
+    effort = plan_for(request, provider.name).effort
+    if effort is not None:
+        body["reasoning"] = {"effort": effort}
     if request.temperature is not None:
         body["temperature"] = request.temperature
     if request.top_p is not None:
@@ -66,7 +70,7 @@ def build_body(provider: OpenAIProvider, request: LLMRequest, *, stream: bool) -
     body["store"] = False  # the API keeps responses server-side unless told not to
     if stream:
         body["stream"] = True
-    return body
+    return apply_provider_options(body, request, provider.name)
 
 
 def _input_items(provider: str, messages: list[Message]) -> list[dict[str, Any]]:

@@ -143,3 +143,34 @@ def test_analyze_file_text_and_errors(openai_fake: OpenAIFake, db: Path, tmp_pat
     fake.write_text("not an image")
     bad = run(db, "analyze-image", str(fake), "x", "-m", "gpt-4o-mini")
     assert bad.exit_code == 1 and "not a PNG/JPEG/GIF/WebP" in bad.stderr
+
+
+# -- issue 14: request controls ----------------------------------------------------------------
+def test_ask_cache_on_o4_mini_is_refused_in_one_line_with_nothing_sent(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "o4-mini", "--cache", "x")
+    assert r.exit_code != 0
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "takes no temperature, so its answers are not deterministic" in lines[0]
+    assert "400" not in r.stderr
+    assert openai_fake.requests == [] and rows(db) == []
+
+
+@pytest.mark.parametrize(("given", "sent"), [("low", "low"), ("high", "high")])
+def test_ask_reasoning_reaches_the_wire_and_the_row(openai_fake: OpenAIFake, db: Path, given: str, sent: str) -> None:
+    r = run(db, "ask", "-m", "gpt-5-mini", "--reasoning", given, "hi")
+    assert r.exit_code == 0, r.output
+    assert openai_fake.requests[-1].json["reasoning_effort"] == sent
+    assert rows(db)[0]["reasoning"] == sent
+
+
+def test_ask_reasoning_level_the_model_refuses_names_the_levels(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-5-mini", "-r", "max", "hi")
+    assert r.exit_code != 0
+    assert "does not accept reasoning 'max': it accepts minimal, low, medium, high" in r.stderr
+    assert openai_fake.requests == [] and rows(db) == []
+
+
+def test_ask_reasoning_budget_digits_are_a_budget(openai_fake: OpenAIFake, db: Path) -> None:
+    # gpt-5-mini takes levels only: a budget is refused, naming the levels.
+    r = run(db, "ask", "-m", "gpt-5-mini", "-r", "2048", "hi")
+    assert r.exit_code != 0 and "reasoning budget 2048" in r.stderr

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import SAMPLE, Invoke, entry, write_registry
-from tests.migration_names import APPLIED_LINE
+from tests.migration_names import applied_line
 
 SAMPLE_COUNT = sum(len(v) for v in SAMPLE.values())
 
@@ -33,7 +33,7 @@ def test_init_db_on_a_fresh_file(invoke: Invoke, bundled: Path, db: Path) -> Non
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines() == [
         f"Database: {db} (sqlite)",
-        APPLIED_LINE,
+        applied_line("sqlite"),
         f"Models: added {SAMPLE_COUNT} from the bundled registry (anthropic 2, ollama 2, openai 4)",
     ]
     assert len(model_rows(db)) == SAMPLE_COUNT

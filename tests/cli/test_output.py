@@ -215,6 +215,9 @@ COMMANDS = [
     ["tui"],
     ["init-db"],
     ["json-refresh"],
+    ["config"],
+    ["config", "show"],
+    ["config", "path"],
 ]
 
 
@@ -242,6 +245,7 @@ def test_help_lists_commands_in_order_with_completion() -> None:
         "tui",
         "init-db",
         "json-refresh",
+        "config",
     ]
     assert "--install-completion" in r.stdout and "--show-completion" in r.stdout
     assert "..." not in r.stdout.split("Commands:")[1]

@@ -19,7 +19,7 @@ from llmring.db import LLMDatabase
 from llmring.schemas import CallRecord
 from tests.cli.conftest import SAMPLE, Invoke, write_registry
 from tests.db.pg_schemas import fresh_database
-from tests.migration_names import APPLIED_LINE
+from tests.migration_names import applied_line
 
 pytestmark = pytest.mark.postgres
 
@@ -64,7 +64,7 @@ def test_every_command_works_on_postgres(invoke: Invoke, bundled: Path, pg_url: 
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines() == [
         f"Database: {masked(pg_url)} (postgres)",
-        APPLIED_LINE,
+        applied_line("postgres"),
         f"Models: added {SAMPLE_COUNT} from the bundled registry (anthropic 2, ollama 2, openai 4)",
     ]
     assert urlsplit(pg_url).password not in r.output

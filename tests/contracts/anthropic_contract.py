@@ -130,6 +130,27 @@ def _semantic_violations(body: dict[str, Any], version: str) -> list[str]:
         value = body.get(key)
         if key in body and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1):
             problems.append(f"[rules] {key} must be a number in [0, 1], got {value!r}")
+    return problems + _thinking_violations(body)
+
+
+def _thinking_violations(body: dict[str, Any]) -> list[str]:
+    """Extended thinking's rules (docs: "Building with extended thinking", "Adaptive thinking")."""
+    thinking = body.get("thinking") or {}
+    if thinking.get("type") not in ("enabled", "adaptive"):
+        return []
+    problems = []
+    if thinking["type"] == "enabled":
+        budget = thinking.get("budget_tokens")
+        if not isinstance(budget, int) or budget < 1024:
+            problems.append(f"[rules] thinking.budget_tokens must be >= 1024, got {budget!r}")
+        elif budget >= body.get("max_tokens", 0):
+            problems.append("[rules] max_tokens must be greater than thinking.budget_tokens")
+    if body.get("temperature", 1) != 1 or "top_k" in body:
+        problems.append("[rules] temperature may only be set to 1 and top_k not at all when thinking is enabled")
+    if "top_p" in body and body["top_p"] < 0.95:
+        problems.append("[rules] top_p must be between 0.95 and 1 when thinking is enabled")
+    if (body.get("tool_choice") or {}).get("type") in ("any", "tool"):
+        problems.append("[rules] thinking may not be enabled when tool_choice forces tool use")
     return problems
 
 

@@ -25,7 +25,7 @@ from llmring.errors import ConfigurationError, DatabaseError
 from llmring.schemas import CallRecord, LLMModel
 from tests.db.pg_schemas import drop_schema, fresh_database, run_sql, unique_schema
 from tests.db.scan_queries import comparable, postgres_scan
-from tests.migration_names import APPLIED_LINE, MIGRATIONS
+from tests.migration_names import applied_line, migration_names
 
 pytestmark = pytest.mark.postgres
 D = Decimal
@@ -95,7 +95,7 @@ async def test_two_schemas_on_one_shared_pool_never_see_each_other(shared_pool: 
     b = LLMDatabase(db_manager=AsyncDatabaseManager(pool=shared_pool, schema=schemas()))
     await a.initialize()
     await b.initialize()
-    assert a.applied_migrations == b.applied_migrations == MIGRATIONS
+    assert a.applied_migrations == b.applied_migrations == migration_names("postgres")
 
     await a.sync_models([LLMModel(provider="openai", model_name="gpt-4o")], ["openai"])
     first = await a.record_api_call(call(origin="a"))
@@ -151,7 +151,7 @@ async def test_seed_samples_work_as_written(fresh_db: str, shared_pool: Any) -> 
     # Standalone (owns connection)
     db = LLMDatabase(connection_string=fresh_db)
     await db.initialize()
-    assert db.schema == "llmring" and db.applied_migrations == MIGRATIONS
+    assert db.schema == "llmring" and db.applied_migrations == migration_names("postgres")
     await db.record_api_call(
         origin="app", id_at_origin="u1", provider="openai", model_name="gpt-4o", prompt_tokens=3, completion_tokens=4
     )
@@ -205,7 +205,7 @@ async def test_processes_running_init_db_on_a_fresh_database_at_once(fresh_db: s
     results = [await p.communicate() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err.decode() for _, err in results]
     schema_lines = sorted(line for out, _ in results for line in out.decode().splitlines() if line.startswith("Schema"))
-    assert schema_lines == [APPLIED_LINE, "Schema: up to date"]
+    assert schema_lines == [applied_line("postgres"), "Schema: up to date"]
     await _assert_one_schema_migrated_once(fresh_db)
     from llmring.registry import bundled_models
 
@@ -220,7 +220,9 @@ async def _assert_one_schema_migrated_once(dsn: str) -> None:
     try:
         assert await conn.fetchval("SELECT COUNT(*) FROM pg_namespace WHERE nspname = 'llmring'") == 1
         rows = await conn.fetch("SELECT filename, module_name FROM llmring.schema_migrations")
-        assert [(r["filename"], r["module_name"]) for r in rows] == [(f"{name}.sql", "llmring") for name in MIGRATIONS]
+        assert [(r["filename"], r["module_name"]) for r in rows] == [
+            (f"{name}.sql", "llmring") for name in migration_names("postgres")
+        ]
     finally:
         await conn.close()
 

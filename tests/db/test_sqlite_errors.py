@@ -15,7 +15,7 @@ from llmring.db_sqlite import SQLiteDatabase
 from llmring.errors import DatabaseError
 from tests.db.conftest import Clock
 from tests.db.test_store_contract import call
-from tests.migration_names import MIGRATIONS
+from tests.migration_names import migration_names
 
 
 def one_line(exc: pytest.ExceptionInfo[DatabaseError]) -> str:
@@ -139,4 +139,4 @@ def test_several_processes_log_into_one_file(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM llm_api_calls").fetchone()[0] == 4 * 20 * 11
         assert conn.execute("SELECT SUM(calls), SUM(prompt_tokens) FROM llm_usage_daily").fetchone() == (880, 880)
-        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
+        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == len(migration_names())

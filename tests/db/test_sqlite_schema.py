@@ -19,7 +19,7 @@ from llmring.schemas import LLMModel
 from tests.db.conftest import Clock
 from tests.db.scan_queries import sqlite_scan
 from tests.db.test_store_contract import call, random_calls
-from tests.migration_names import MIGRATIONS
+from tests.migration_names import migration_names
 
 D = Decimal
 
@@ -44,6 +44,7 @@ EXPECTED_COLUMNS = {
         "dollars_per_million_tokens_output_used", "response_time_ms", "time_to_first_token_ms", "stream",
         "temperature", "max_tokens", "tools_used", "json_mode", "response_format", "cache_hit",
         "cache_savings_pico", "request_id", "request_metadata", "called_at",
+        "reasoning",  # 004 (issue 14)
         "tags",  # issue 16
     ],
     "llm_usage_daily": [
@@ -93,7 +94,7 @@ def schema_dump(path: Path) -> list[tuple[Any, ...]]:
 async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "dir" / "llmring.db"
     async with SQLiteDatabase(path) as db:
-        assert db.applied_migrations == MIGRATIONS
+        assert db.applied_migrations == migration_names()
     with raw(path) as conn:
         tables = {
             r[0]
@@ -105,7 +106,7 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
         for index, columns in EXPECTED_INDEXES.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA index_info({index})")] == columns, index
         assert [tuple(r) for r in conn.execute("SELECT name FROM schema_migrations")] == [
-            (name,) for name in MIGRATIONS
+            (name,) for name in migration_names()
         ]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -136,7 +137,7 @@ async def test_concurrent_initialisation_applies_each_migration_once(tmp_path: P
         stores = [SQLiteDatabase(path) for _ in range(4)]
         try:
             await asyncio.gather(*(s.initialize() for s in stores))
-            assert sorted(name for s in stores for name in s.applied_migrations) == MIGRATIONS, round_
+            assert sorted(name for s in stores for name in s.applied_migrations) == migration_names(), round_
         finally:
             for s in stores:
                 await s.close()

@@ -35,6 +35,8 @@ MODELS = {
     "claude-haiku-4-5-20251001": "claude-haiku-4-5-20251001",
     "claude-opus-4-1": "claude-opus-4-1-20250805",
     "claude-3-7-sonnet-20250219": "claude-3-7-sonnet-20250219",
+    "claude-sonnet-4-6": "claude-sonnet-4-6",
+    "claude-opus-4-7": "claude-opus-4-7",
 }
 
 
@@ -206,6 +208,11 @@ class AnthropicFake(FakeProvider):
                 }
                 for t in calls
             ]
+        output_format = (body.get("output_config") or {}).get("format")
+        if output_format and not results:
+            # Native structured output: the answer is text holding JSON that matches the schema.
+            text = json.dumps(sample_for_schema(output_format["schema"]))
+            return [{"type": "text", "text": text}]
         if results:
             quoted = "; ".join(
                 str(r.get("content")) if isinstance(r.get("content"), str) else _text(r.get("content")) for r in results
@@ -259,6 +266,10 @@ class AnthropicFake(FakeProvider):
             if len(pieces) > body["max_tokens"]:
                 text, stop_reason, stop_sequence = "".join(pieces[: body["max_tokens"]]), "max_tokens", None
             content = [{"type": "text", "text": text}]
+        if (body.get("thinking") or {}).get("type") in ("enabled", "adaptive"):
+            # The thinking block comes first and is billed as output (its summary's tokens here).
+            thought = {"type": "thinking", "thinking": "Let me think. " * 8, "signature": "c2lnLWZha2U="}
+            content = [thought, *content]
         usage = self._usage(body)
         usage["output_tokens"] = rough_tokens(json.dumps(content))
         message = {
@@ -285,6 +296,10 @@ class AnthropicFake(FakeProvider):
             if block["type"] == "text":
                 opening: dict[str, Any] = {"type": "text", "text": ""}
                 deltas = [{"type": "text_delta", "text": w} for w in words(block["text"])]
+            elif block["type"] == "thinking":
+                opening = {"type": "thinking", "thinking": "", "signature": ""}
+                deltas = [{"type": "thinking_delta", "thinking": w} for w in words(block["thinking"])]
+                deltas.append({"type": "signature_delta", "signature": block["signature"]})
             else:
                 opening = {**block, "input": {}}
                 raw = json.dumps(block["input"])

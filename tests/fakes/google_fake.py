@@ -211,6 +211,11 @@ class GoogleFake(FakeProvider):
             return error_reply(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {problems[0]}")
         if model not in MODELS:
             return error_reply(404, "NOT_FOUND", NOT_FOUND.format(model=model, method=method))
+        thinking = (body.get("generationConfig") or {}).get("thinkingConfig") or {}
+        if "thinkingLevel" in thinking and not model.startswith("gemini-3"):
+            return error_reply(400, "INVALID_ARGUMENT", "Thinking level is not supported for this model.")
+        if thinking.get("thinkingBudget") == 0 and model == "gemini-2.5-pro":
+            return error_reply(400, "INVALID_ARGUMENT", "Budget 0 is invalid. This model only works in thinking mode.")
         missing = self._missing_signature(model, body)
         if missing:
             return error_reply(400, "INVALID_ARGUMENT", missing)
@@ -292,7 +297,10 @@ class GoogleFake(FakeProvider):
             self._seen_prefixes.add(dumps([*head, contents[:k]]))
         prompt = max(rough_tokens(dumps([*head, contents])), cached + 1)
         candidates = rough_tokens(dumps(parts))
+        thinking = (body.get("generationConfig") or {}).get("thinkingConfig") or {}
         thoughts = THOUGHTS if model.startswith(("gemini-2.5", "gemini-3")) else 0
+        if thinking.get("thinkingBudget") == 0:
+            thoughts = 0
         usage: dict[str, Any] = {"promptTokenCount": prompt, "candidatesTokenCount": candidates}
         usage["totalTokenCount"] = prompt + candidates + thoughts
         if cached:

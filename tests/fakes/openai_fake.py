@@ -58,6 +58,10 @@ MODELS = {
     "o1-mini": "o1-mini-2024-09-12",
     "o1-preview": "o1-preview-2024-09-12",
     "o1-pro": "o1-pro-2025-03-19",
+    "o4-mini": "o4-mini-2025-04-16",
+    "gpt-5": "gpt-5-2025-08-07",
+    "gpt-5.1": "gpt-5.1-2025-11-13",
+    "gpt-5-pro": "gpt-5-pro-2025-10-06",
 }
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 REASONING_TOKENS = 64
@@ -161,6 +165,9 @@ class OpenAIFake(FakeProvider):
         if model not in MODELS:
             message = f"The model `{model}` does not exist or you do not have access to it."
             return Reply(404, error_body(message, "invalid_request_error", "model_not_found"))
+        refused = _refused_parameter(body)
+        if refused is not None:
+            return Reply(400, refused)
         if request.path == "/v1/responses":
             return self._responses(body)
         return self._chat(body)
@@ -176,6 +183,8 @@ class OpenAIFake(FakeProvider):
             content, finish = "".join(words(content)[:limit]), "length"
         prompt_tokens = rough_tokens(json.dumps(messages)) + 7 * len(body.get("tools") or [])
         reasoning = REASONING_TOKENS if model.startswith(REASONING_PREFIXES) else 0
+        if body.get("reasoning_effort") == "none":
+            reasoning = 0
         completion_tokens = rough_tokens(content or json.dumps(tool_calls)) + reasoning
         usage = {
             "prompt_tokens": prompt_tokens,
@@ -462,3 +471,23 @@ def _echo(found: tuple[str, int, int]) -> str:
     text, images, files = found
     extras = "".join(f" [{label}={n}]" for label, n in (("images", images), ("files", files)) if n)
     return f"Echo: {text}{extras}"
+
+
+def _refused_parameter(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The 400 OpenAI gives reasoning models for sampling parameters, and other models for a
+    reasoning effort (the messages and codes as the API sends them)."""
+    model = body["model"]
+    reasoning = model.startswith(REASONING_PREFIXES)
+    if reasoning:
+        for name in ("temperature", "top_p"):
+            if name in body and body[name] != 1:
+                message = (
+                    f"Unsupported value: '{name}' does not support {float(body[name])} with this model."
+                    " Only the default (1) value is supported."
+                )
+                return error_body(message, "invalid_request_error", "unsupported_value", param=name)
+    elif "reasoning_effort" in body or "reasoning" in body:
+        name = "reasoning_effort" if "reasoning_effort" in body else "reasoning.effort"
+        message = f"Unsupported parameter: '{name}' is not supported with this model."
+        return error_body(message, "invalid_request_error", "unsupported_parameter", param=name)
+    return None

@@ -11,25 +11,33 @@ from typing import Any
 STRING_SAMPLES = {"city": "Paris", "location": "Paris", "unit": "celsius", "name": "Ada"}
 
 
-def sample_for_schema(schema: Any, key: str = "") -> Any:
-    """A small value that satisfies ``schema`` (objects fill every property)."""
+def sample_for_schema(schema: Any, key: str = "", root: Any = None) -> Any:
+    """A small value that satisfies ``schema`` (objects fill every property; local ``$ref``s, as
+    pydantic writes nested models, are followed from ``root``, the whole schema)."""
     if not isinstance(schema, dict):
         return "x"
+    root = schema if root is None else root
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for step in ref[2:].split("/"):
+            target = target.get(step, {}) if isinstance(target, dict) else {}
+        return sample_for_schema(target, key, root)
     if schema.get("enum"):
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
     for combo in ("anyOf", "oneOf", "allOf"):
         if schema.get(combo):
-            return sample_for_schema(schema[combo][0], key)
+            return sample_for_schema(schema[combo][0], key, root)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or (kind is None and "properties" in schema):
         props = schema.get("properties") or {}
-        return {name: sample_for_schema(sub, name) for name, sub in props.items()}
+        return {name: sample_for_schema(sub, name, root) for name, sub in props.items()}
     if kind == "array":
-        return [sample_for_schema(schema.get("items") or {}, key)]
+        return [sample_for_schema(schema.get("items") or {}, key, root)]
     if kind == "integer":
         return 21
     if kind == "number":

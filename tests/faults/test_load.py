@@ -30,7 +30,7 @@ from llmring.schemas import LLMRequest, Message
 from tests.fakes import anthropic_fake, google_fake, openai_fake
 from tests.faults.faulty_fakes import FAULT_KINDS, MODELS, InjectedFaults, make_plan, what_fakes_saw
 from tests.faults.load_harness import LoadReport, check, logged_rows, run_load
-from tests.migration_names import MIGRATIONS
+from tests.migration_names import migration_names
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKED = "database is locked"
@@ -157,4 +157,4 @@ def test_two_processes_log_into_one_file_without_losing_rows(
         conn.close()
     assert sum(len(fake.requests) for fake in faulty_fakes.values()) == 2 * calls
     assert by_origin == {"p0": calls, "p1": calls}
-    assert migrations == len(MIGRATIONS)
+    assert migrations == len(migration_names())

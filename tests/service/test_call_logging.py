@@ -138,15 +138,17 @@ async def test_missing_key_names_the_env_var_and_logs_nothing(
     assert rows(db_path) == [] and openai_fake.requests == []
 
 
-async def test_capability_refusal_is_logged_before_sending(
+async def test_capability_refusal_sends_nothing_and_logs_nothing(
     ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path
 ) -> None:
+    # Issue 14 item 5: a request refused before sending is not a provider call, so no error row
+    # with 0 ms (it used to be logged as one).
     image = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
     with pytest.raises(UnsupportedFeatureError, match="does not accept images"):
         await ring.chat(LLMRequest(model="phi4", messages=[Message(role="user", content=image)]))
     assert openai_fake.requests == []
     await ring.flush()
-    assert rows(db_path)[0]["error_type"] == "UnsupportedFeatureError"
+    assert rows(db_path) == []
 
 
 async def test_unknown_model_raises_before_anything(ring: LLMRingSQLite, openai_fake: OpenAIFake) -> None:

@@ -272,9 +272,16 @@ async def test_json_schema_answer_matches_the_schema(
         "additionalProperties": False,
     }
     fmt = {"type": "json_schema", "json_schema": {"name": "weather", "schema": schema}}
+    # A closed schema goes natively (output_config.format) where the registry says the model takes it.
     response = await anthropic_provider.chat(ask("Weather as JSON", response_format=fmt))
+    assert anthropic_fake_server.last_body["output_config"]["format"] == {"type": "json_schema", "schema": schema}
+    assert "tools" not in anthropic_fake_server.last_body
+    assert json.loads(response.content) == {"city": "Paris", "temp_c": 21}
 
+    # Elsewhere through the forced tool.
+    response = await anthropic_provider.chat(ask("Weather", model="claude-3-7-sonnet-20250219", response_format=fmt))
     assert anthropic_fake_server.last_body["tools"][0]["input_schema"] == schema
+    assert "output_config" not in anthropic_fake_server.last_body
     assert json.loads(response.content) == {"city": "Paris", "temp_c": 21}
 
 

@@ -1,0 +1,139 @@
+"""Issue 14 through the service: no request a model will refuse, and reasoning on the row.
+
+A request the registry says its model would refuse is either altered with one warning (sampling
+parameters a model does not take) or refused in one line before anything is sent; refusals are
+not logged as provider calls. The reasoning setting reaches the logged row and the cache key, and
+reasoning tokens are billed once, as output.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from llmring.cache import cache_key
+from llmring.errors import UnsupportedFeatureError
+from llmring.registry import find_bundled
+from llmring.schemas import LLMRequest, Message
+from llmring.service_sqlite import LLMRingSQLite
+from tests.fakes import google_fake
+from tests.fakes.openai_fake import OpenAIFake
+from tests.service.conftest import request, rows
+
+
+@pytest.fixture
+def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[google_fake.GoogleFake]:
+    fake = google_fake.GoogleFake().start()
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"{fake.base_url}/v1beta")
+    monkeypatch.setenv("GEMINI_API_KEY", google_fake.API_KEY)
+    yield fake
+    fake.stop()
+    assert not fake.violations, fake.violations
+
+
+@pytest.mark.parametrize("model", ["o4-mini", "gpt-5"])
+async def test_cache_on_a_model_without_temperature_is_refused_unsent_unlogged(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path, model: str
+) -> None:
+    # What `llmring ask -m o4-mini --cache` builds: cache on, temperature 0. It used to reach
+    # OpenAI and come back as a 400 logged as an error call.
+    cached = request(model=model, temperature=0.0, cache={"enabled": True})
+    with pytest.raises(UnsupportedFeatureError, match="takes no temperature, so its answers are not deterministic"):
+        await ring.chat(cached)
+    with pytest.raises(UnsupportedFeatureError, match="not deterministic"):
+        [c async for c in ring.chat_stream(cached)]
+    await ring.flush()
+    assert openai_fake.requests == [] and rows(db_path) == []
+
+
+async def test_temperature_is_dropped_for_a_model_that_takes_none(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="llmring"):
+        response = await ring.chat(request(model="o4-mini", temperature=0.3, top_p=0.5))
+    assert response.content
+    body = openai_fake.requests[-1].json
+    assert "temperature" not in body and "top_p" not in body
+    [warning] = [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()]
+    assert warning == "llmring: openai:o4-mini takes no temperature or top_p: not sent"
+    await ring.flush()
+    [row] = rows(db_path)
+    assert row["status"] == "success" and row["temperature"] is None  # the row says what was sent
+
+
+async def test_reasoning_setting_is_sent_logged_and_billed_once(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path
+) -> None:
+    response = await ring.chat(request(model="gpt-5-mini", reasoning="high", max_tokens=500))
+    assert openai_fake.requests[-1].json["reasoning_effort"] == "high"
+    usage = response.usage
+    assert usage["reasoning_tokens"] == 64 and usage["completion_tokens"] > 64
+    model = find_bundled("openai", "gpt-5-mini")
+    assert model is not None and model.dollars_per_million_tokens_reasoning is None
+    # By hand: fresh input and cached input at their rates, every output token (reasoning
+    # included, once) at the output rate.
+    fresh = usage["prompt_tokens"] - usage["cached_tokens"]
+    assert model.dollars_per_million_tokens_input is not None
+    assert model.dollars_per_million_tokens_output is not None
+    expected = (
+        fresh * model.dollars_per_million_tokens_input
+        + usage["cached_tokens"] * (model.dollars_per_million_tokens_cached_input or Decimal(0))
+        + usage["completion_tokens"] * model.dollars_per_million_tokens_output
+    ) / 1_000_000
+    assert usage["cost"] == expected
+    await ring.flush()
+    [row] = rows(db_path)
+    assert row["reasoning"] == "high" and row["reasoning_tokens"] == 64
+
+
+async def test_unaccepted_level_is_refused_before_logging(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path
+) -> None:
+    with pytest.raises(UnsupportedFeatureError, match="openai:gpt-5-mini does not accept reasoning 'xhigh'"):
+        await ring.chat(request(model="gpt-5-mini", reasoning="xhigh"))
+    await ring.flush()
+    assert openai_fake.requests == [] and rows(db_path) == []
+
+
+async def test_gemini_25_flash_none_sends_budget_zero_and_logs_no_reasoning_tokens(
+    gemini: google_fake.GoogleFake, db_path: Path
+) -> None:
+    async with LLMRingSQLite(db_path) as ring:
+        thinking = await ring.chat(LLMRequest(model="gemini-2.5-flash", messages=[Message(role="user", content="Hi")]))
+        off = await ring.chat(
+            LLMRequest(model="gemini-2.5-flash", reasoning="none", messages=[Message(role="user", content="Hi")])
+        )
+        await ring.flush()
+    assert gemini.requests[-1].json["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 0}
+    assert thinking.usage["reasoning_tokens"] > 0 and off.usage["reasoning_tokens"] == 0
+    first, second = rows(db_path)
+    assert (first["reasoning"], first["reasoning_tokens"]) == (None, thinking.usage["reasoning_tokens"])
+    assert (second["reasoning"], second["reasoning_tokens"]) == ("none", 0)
+
+
+def test_reasoning_is_in_the_cache_key_and_absent_when_unset() -> None:
+    plain = request(model="gpt-5-mini", temperature=0.0)
+    keys = {
+        cache_key("openai", "gpt-5-mini", plain),
+        cache_key("openai", "gpt-5-mini", request(model="gpt-5-mini", temperature=0.0, reasoning="low")),
+        cache_key("openai", "gpt-5-mini", request(model="gpt-5-mini", temperature=0.0, reasoning="high")),
+        cache_key("openai", "gpt-5-mini", request(model="gpt-5-mini", temperature=0.0, reasoning=1024)),
+    }
+    assert len(keys) == 4
+    # A request without reasoning keeps the key it had before the field existed.
+    assert cache_key("openai", "gpt-5-mini", plain) == cache_key(
+        "openai", "gpt-5-mini", request(model="gpt-5-mini", temperature=0.0, reasoning=None)
+    )
+
+
+@pytest.mark.parametrize("bad", [True, -1, "extreme", 1.5])
+def test_bad_reasoning_values_are_one_line_errors(bad: object) -> None:
+    from llmring.errors import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as caught:
+        request(model="gpt-5-mini", reasoning=bad)
+    assert "reasoning" in str(caught.value) and "\n" not in str(caught.value)
