@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     import aiosqlite
 
+# Busy timeouts a reservation waits through (each the store's) before it fails.
+_BUSY_ATTEMPTS = 3
 _BUDGET_COLUMNS = "id, period, limit_pico, origin, id_at_origin, tag_key, tag_value, warn_at, unpriced, created_at"
 
 
@@ -150,11 +152,20 @@ class SQLiteBudgets:
         args = (reads, limits, pico, holds)
         await self._db()  # initialised (migrated) before a second connection opens the file
         result = self._reserve_now(args)
-        if result is None:
+        for attempt in range(_BUSY_ATTEMPTS):
+            if result is not None:
+                break
             conn = await self._db()
-            async with self._write_lock:
-                # The whole transaction in the connection's thread: one hop instead of seven.
-                result = await conn._execute(_reserve, conn._conn, *args)
+            try:
+                async with self._write_lock:
+                    # The whole transaction in the connection's thread: one hop instead of seven.
+                    result = await conn._execute(_reserve, conn._conn, *args)
+            except sqlite3.OperationalError as exc:
+                # A call waits for its budget check rather than fail: the busy timeout again,
+                # a few times, before the store's "locked" error.
+                if not is_busy(exc) or attempt == _BUSY_ATTEMPTS - 1:
+                    raise
+        assert result is not None
         found, fits = result
         uses = [_use(budget, row, now) for budget, row in zip(budgets, found, strict=True)]
         if not fits:

@@ -41,7 +41,9 @@ def parse_group(text: str) -> str:
 
     if text in GroupBy.__members__ or tag_breakdown_key(text) is not None:
         return text
-    raise ConfigurationError(f"--by {text!r}: use one of {', '.join(GroupBy)} or tag:KEY (e.g. tag:feature)")
+    raise ConfigurationError(
+        f"Invalid value for '--by': {text!r} is not one of {', '.join(GroupBy)} or tag:KEY (e.g. tag:feature)"
+    )
 
 
 def stats(
