@@ -230,6 +230,10 @@ class StreamAssembler:
                 call["function"]["name"] = fn["name"]
             call["function"]["arguments"] += fn.get("arguments") or ""
 
+    def answer(self) -> tuple[str, list[dict[str, Any]] | None]:
+        """The text and tool calls so far (what a captured stream logs)."""
+        return "".join(self.text), [self.calls[i] for i in sorted(self.calls)] or None
+
     def response(
         self, model: str, finish_reason: str | None, usage: dict[str, Any], request_id: str | None
     ) -> LLMResponse:

@@ -5,7 +5,9 @@ hook) and one outcome row (``final=True``: success, failure or cache hit), all s
 ``call_id``, with the call's timing (latency, time to first token). Rows go to a sink (the ring's
 ``LazyStore``, whose ``BackgroundWriter`` writes them in batches); with logging off there is no
 sink and no row is even built. No API key or header value is ever put in a row: metadata keys
-that look secret are dropped and every message is redacted.
+that look secret are dropped and every message is redacted. With a ``capture``
+(``LLMRing(log_content=True)``, issue 17) the outcome row also carries what was asked and
+answered (``llmring.capture``), written in the same transaction as the row; attempt rows do not.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from llmring.providers.common import tool_names, wants_json
 from llmring.schemas import TOKEN_FIELDS, CallRecord, CallStatus, new_id
 
 if TYPE_CHECKING:
+    from llmring.capture import Capture
     from llmring.cost import CostResult
     from llmring.providers.base import RetryInfo
     from llmring.schemas import LLMRequest
@@ -76,6 +79,9 @@ class CallRecorder:
     attempts: int = 0
     first_token_at: float | None = None
     tags: dict[str, str] | None = None
+    # Issue 17: what the final row captures (None: content is not logged) and its conversation.
+    capture: Capture | None = None
+    conversation_id: str | None = None
 
     def _record(self, **fields: Any) -> CallRecord:
         request = self.request
@@ -97,8 +103,24 @@ class CallRecorder:
             request_metadata=clean_metadata(request.metadata),
             reasoning=None if request.reasoning is None else str(request.reasoning),
             tags=self.tags,
+            conversation_id=self.conversation_id,
             **fields,
         )
+
+    def _with_content(
+        self, record: CallRecord, text: str | None = None, tool_calls: list[dict[str, Any]] | None = None
+    ) -> CallRecord:
+        """Attach the request (and the answer, when there is one) to the outcome row."""
+        if self.capture is None:
+            return record
+        from llmring.capture import CallContent, parsed_json
+
+        parts = self.capture.request_parts(self.request)
+        if text is not None or tool_calls:
+            parsed = parsed_json(text) if record.json_mode else None
+            parts.append(self.capture.response_part(text, tool_calls, parsed))
+        record._content = CallContent(parts)
+        return record
 
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
@@ -133,8 +155,11 @@ class CallRecorder:
         *,
         finish_reason: str | None = None,
         request_id: str | None = None,
+        text: str | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Log the outcome of a call that worked (``usage`` None: the provider reported none)."""
+        """Log the outcome of a call that worked (``usage`` None: the provider reported none);
+        ``text`` and ``tool_calls`` are the answer, captured when content is logged."""
         if self.sink is None:
             return
         tokens = {name: int(usage.get(name) or 0) for name in TOKEN_FIELDS} if usage else {}
@@ -151,9 +176,11 @@ class CallRecorder:
             request_id=request_id,
             **tokens,
         )
-        self.sink(record)
+        self.sink(self._with_content(record, text, tool_calls))
 
-    def cache_hit(self, savings: Decimal | None) -> None:
+    def cache_hit(
+        self, savings: Decimal | None, text: str | None = None, tool_calls: list[dict[str, Any]] | None = None
+    ) -> None:
         """Log a call answered from the cache: no tokens billed, cost 0, savings recorded."""
         if self.sink is None:
             return
@@ -165,7 +192,7 @@ class CallRecorder:
             response_time_ms=self.elapsed_ms(),
             time_to_first_token_ms=self._ttft_ms(),
         )
-        self.sink(record)
+        self.sink(self._with_content(record, text, tool_calls))
 
     def failure(self, error: BaseException) -> None:
         """Log the outcome of a call that failed, with its redacted message."""
@@ -180,4 +207,4 @@ class CallRecorder:
             time_to_first_token_ms=self._ttft_ms(),
             request_id=getattr(error, "request_id", None),
         )
-        self.sink(record)
+        self.sink(self._with_content(record))

@@ -32,13 +32,16 @@ from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
+from llmring._store.content import ContentRows, content_rows
 from llmring._store.sync import plan_sync
 from llmring._store.values import dump_json
+from llmring.capture import captured_call
 from llmring.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pgdbm import AsyncDatabaseManager
 
+    from llmring.capture import CapturedCall
     from llmring.schemas import CallRecord, LLMModel, UsageStats
     from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
 
@@ -219,9 +222,15 @@ class LLMDatabase(PostgresBudgets, StoreBase):
         if not records:
             return 0
         db = await self._manager_ready()
+        content = content_rows(records)
         if len(records) < _COPY_ROWS:
             columns = codec.call_columns(records)
-            return int(await db.fetch_value(queries.insert_calls_sql(), *columns))
+            if content is None:
+                return int(await db.fetch_value(queries.insert_calls_sql(), *columns))
+            async with db.transaction() as tx:
+                count = int(await tx.fetch_value(queries.insert_calls_sql(), *columns))
+                await self._write_content(tx, content)
+                return count
         rows = codec.call_rows(records)
         async with db.transaction() as tx:
             conn = tx.connection
@@ -237,7 +246,16 @@ class LLMDatabase(PostgresBudgets, StoreBase):
                 columns=codec.CALL_FIELDS,
                 schema_name="pg_temp",
             )
-            return int(await tx.fetch_value(queries.insert_calls_sql(f"pg_temp.{self._staging}")))
+            count = int(await tx.fetch_value(queries.insert_calls_sql(f"pg_temp.{self._staging}")))
+            if content is not None:
+                await self._write_content(tx, content)
+            return count
+
+    @staticmethod
+    async def _write_content(tx: Any, content: ContentRows) -> None:
+        """Write captured content in the calls' transaction: new pieces, then the links."""
+        await tx.execute(queries.INSERT_CONTENT, *(list(column) for column in zip(*content.pieces, strict=True)))
+        await tx.execute(queries.LINK_CONTENT, *(list(column) for column in zip(*content.links, strict=True)))
 
     async def _grouped(
         self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
@@ -298,6 +316,15 @@ class LLMDatabase(PostgresBudgets, StoreBase):
         db = await self._manager_ready()
         row = await db.fetch_one("SELECT * FROM {{tables.llm_api_calls}} WHERE id = $1", record_id)
         return codec.call_from_row(row) if row else None
+
+    @translate_errors
+    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
+        """The captured content of each of ``record_ids`` that has some, by id."""
+        db = await self._manager_ready()
+        found: dict[str, list[tuple[str, str, str | None]]] = {}
+        for row in await db.fetch_all(queries.CONTENT_OF, list(dict.fromkeys(record_ids))):
+            found.setdefault(row["record_id"], []).append((row["kind"], row["text"], row["extra"]))
+        return {record_id: captured_call(parts) for record_id, parts in found.items()}
 
     @translate_errors
     async def count_calls(self) -> int:

@@ -31,11 +31,14 @@ from llmring._sqlite.migrations import apply_migrations
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
+from llmring._store.content import ContentRows, content_rows
 from llmring._store.sync import plan_sync
+from llmring.capture import captured_call
 
 if TYPE_CHECKING:
     import aiosqlite
 
+    from llmring.capture import CapturedCall
     from llmring.schemas import CallRecord, LLMModel, UsageStats
     from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
 
@@ -229,7 +232,20 @@ class SQLiteDatabase(SQLiteBudgets, StoreBase):
                 await conn.execute(usage.TAG_ROLLUP_UPSERT, (last_rowid,))
                 await conn.execute(usage.TAG_INDEX_INSERT, (last_rowid,))
             await conn.execute(usage.RELEASE_HOLDS, (last_rowid, codec.ts(schemas.utc_now())))
+            content = content_rows(records)
+            if content is not None:
+                await self._write_content(conn, content)
         return len(rows)
+
+    @staticmethod
+    async def _write_content(conn: aiosqlite.Connection, content: ContentRows) -> None:
+        """New pieces (indexed for search in one statement), then each row's links to them."""
+        async with conn.execute(queries.LAST_CONTENT_ID) as cur:
+            row = await cur.fetchone()
+        last_id = row[0] if row else 0
+        await conn.executemany(queries.INSERT_CONTENT, content.pieces)
+        await conn.execute(queries.INDEX_CONTENT, (last_id,))
+        await conn.executemany(queries.LINK_CONTENT, content.links)
 
     async def _grouped(
         self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
@@ -287,6 +303,17 @@ class SQLiteDatabase(SQLiteBudgets, StoreBase):
         """One row by id, or None."""
         rows = await self._fetchall("SELECT * FROM llm_api_calls WHERE id = ?", (record_id,))
         return codec.call_from_row(rows[0]) if rows else None
+
+    @translate_errors
+    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
+        """The captured content of each of ``record_ids`` that has some, by id."""
+        found: dict[str, list[tuple[str, str, str | None]]] = {}
+        ids = list(dict.fromkeys(record_ids))
+        for start in range(0, len(ids), 500):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 500]
+            for row in await self._fetchall(queries.content_query(len(chunk)), chunk):
+                found.setdefault(row[0], []).append((row[1], row[2], row[3]))
+        return {record_id: captured_call(parts) for record_id, parts in found.items()}
 
     @translate_errors
     async def count_calls(self) -> int:

@@ -47,28 +47,44 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+(@)"),
 )
 
+# Text without any of these (case aside) cannot match a pattern above, so it skips them all
+# (substring tests: a case-insensitive regex alternation is twenty times slower).
+_SECRET_HINTS = ("sk-", "aiza", "bearer", "key", "token", "password", "postgres")
+
 _extra_secrets: set[str] = set()
+# Longest first: a key that begins with another key must go whole, not leave its tail behind.
+_secrets_longest_first: tuple[str, ...] = ()
 
 
 def register_secret(value: str | None) -> None:
     """Remember a secret (an API key in use) so ``redact`` removes it wherever it appears."""
-    if value and len(value) >= 6:
+    global _secrets_longest_first
+    if value and len(value) >= 6 and value not in _extra_secrets:
         _extra_secrets.add(value)
+        _secrets_longest_first = tuple(sorted(_extra_secrets, key=len, reverse=True))
+
+
+def registered_secrets() -> int:
+    """How many secrets ``register_secret`` knows (a cache of redacted text is stale when it grows)."""
+    return len(_extra_secrets)
 
 
 def redact(text: str | None, limit: int = 2000) -> str | None:
     """Remove API keys, bearer tokens and passwords from ``text`` and cap its length."""
     if text is None:
         return None
-    for secret in _extra_secrets:
-        text = text.replace(secret, "***")
-    for pattern in _SECRET_PATTERNS:
-        if pattern.groups >= 2:
-            text = pattern.sub(r"\1***\2", text)
-        elif pattern.groups == 1:
-            text = pattern.sub(r"\1***", text)
-        else:
-            text = pattern.sub("***", text)
+    for secret in _secrets_longest_first:
+        if secret in text:
+            text = text.replace(secret, "***")
+    lowered = text.lower()
+    if any(hint in lowered for hint in _SECRET_HINTS):
+        for pattern in _SECRET_PATTERNS:
+            if pattern.groups >= 2:
+                text = pattern.sub(r"\1***\2", text)
+            elif pattern.groups == 1:
+                text = pattern.sub(r"\1***", text)
+            else:
+                text = pattern.sub("***", text)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text

@@ -137,6 +137,13 @@ class LLMRequest(_RequestModel):
     reasoning: ReasoningLevel | int | None = Field(
         default=None, description="A reasoning level (none ... max) or a thinking token budget (an integer >= 0)."
     )
+    prompt_cache: Literal["5m", "1h"] | None = Field(
+        default=None,
+        description=(
+            "Prompt caching: '5m' or '1h' (Anthropic breakpoints; OpenAI prompt_cache_key; Gemini and Ollama"
+            " cache implicitly). None: off."
+        ),
+    )
     provider_options: dict[str, dict[str, Any]] | None = Field(
         default=None,
         description=(
@@ -269,7 +276,9 @@ class LLMResponse(BaseModel):
     """A provider-neutral chat response.
 
     ``usage`` holds the normalised token counts (``Usage.as_dict``); after the service has priced
-    the call it also carries ``cost`` (a Decimal, or None when the model is unpriced).
+    the call it also carries ``cost`` (a Decimal, or None when the model is unpriced) and, on a
+    call that read or wrote the provider's prompt cache, ``prompt_cache_savings``: the uncached
+    price of those tokens less what they cost (negative when a write cost more than it saved).
     ``tool_calls`` are always in the OpenAI shape
     ``{"id", "type": "function", "function": {"name", "arguments": <JSON string>}}``.
     """
@@ -546,6 +555,9 @@ class CallRecord(BaseModel):
     # -- issue 16 (ledger): the call's tags (``llmring.tags``), stored per row and in a rollup
     tags: dict[str, str] | None = None
 
+    # -- issue 17 (capture): the conversation a call belongs to (None: not in one) ---------------
+    conversation_id: str | None = None
+
     @model_validator(mode="after")
     def _default_call_id(self) -> CallRecord:
         if self.call_id is None:
@@ -558,6 +570,9 @@ class CallRecord(BaseModel):
 
     # Fields a store could not read back (a damaged row); not a column, never written.
     _unreadable: tuple[str, ...] = PrivateAttr(default=())
+    # The call's captured prompt and answer (issue 17), written with the row into the content
+    # tables; set by the recorder only when ``log_content`` is on. Not a column.
+    _content: Any = PrivateAttr(default=None)
 
     @property
     def unpriced(self) -> bool:

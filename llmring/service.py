@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 
     from llmring.budget_guard import BudgetGuard
     from llmring.budgets import Budget
+    from llmring.capture import Capture
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -71,6 +73,7 @@ logger = logging.getLogger("llmring")
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
 # Refused by llmring before anything was sent: not a provider call, so not logged.
 _UNSENT = UnsupportedFeatureError
+_PROMPT_CACHE_COUNTS = ("cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens")
 
 
 class LLMRing:
@@ -80,6 +83,13 @@ class LLMRing:
     lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
+
+    ``log_content=True`` also logs what each call asked and answered (messages, tool
+    definitions, the answer, its tool calls and parsed JSON; see ``llmring.capture``), with API
+    keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
+    as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
+    that logs its users' prompts must choose to.
+
     ``budgets`` (``llmring.Budget``) are enforced before each call they cover, together with
     the budgets stored in the ledger (``llmring budget set``); see ``llmring.budgets``.
     """
@@ -97,6 +107,9 @@ class LLMRing:
         max_retries: int = 2,
         timeout: float = 60,
         cache: ResponseCache | None = None,
+        log_content: bool = False,
+        log_attachments: bool = False,
+        redact_patterns: Sequence[str | re.Pattern[str]] = (),
         budgets: Sequence[Budget] | None = None,
     ) -> None:
         from llmring.settings import resolve_database
@@ -129,6 +142,12 @@ class LLMRing:
         self._cache: ResponseCache | None = cache
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
+        self.log_content = log_content and enable_db_logging
+        self._capture: Capture | None = None
+        if self.log_content:
+            from llmring.capture import Capture
+
+            self._capture = Capture(log_attachments=log_attachments, redact_patterns=redact_patterns)
 
     def __repr__(self) -> str:
         where = self._target.describe() if self._target else ("db_manager" if self._db_manager else "no logging")
@@ -198,7 +217,14 @@ class LLMRing:
                 log.failure(exc)
             raise
         cost = self._price(route, response.usage)
-        log.success(response.usage, cost, finish_reason=response.finish_reason, request_id=response.request_id)
+        log.success(
+            response.usage,
+            cost,
+            finish_reason=response.finish_reason,
+            request_id=response.request_id,
+            text=response.content,
+            tool_calls=response.tool_calls,
+        )
         self._attach_cost(response, route, cost, log.call_id)
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
@@ -235,7 +261,7 @@ class LLMRing:
             yield chunk_from_response(self._serve_hit(entry, route, log))
             return
 
-        assembler = StreamAssembler() if key is not None else None
+        assembler = StreamAssembler() if key is not None or self._capture is not None else None
         finished = False
         finish_reason: str | None = None
         request_id: str | None = None
@@ -255,8 +281,12 @@ class LLMRing:
                         finished = True
                         usage = chunk.usage
                         cost = self._price(route, usage)
-                        log.success(usage, cost, finish_reason=finish_reason, request_id=request_id)
+                        text, calls = assembler.answer() if assembler is not None else (None, None)
+                        log.success(
+                            usage, cost, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls
+                        )
                         chunk.usage = {**usage, "cost": cost.total}
+                        self._add_cache_savings(chunk.usage, route, cost)
                         if assembler is not None and key is not None:
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
                             await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
@@ -271,7 +301,9 @@ class LLMRing:
             raise
         if not finished:
             # The provider reported no usage: the call worked, but its cost is unknown.
-            log.success(None, CostResult(total=None), finish_reason=finish_reason, request_id=request_id)
+            text, calls = assembler.answer() if assembler is not None else (None, None)
+            unknown = CostResult(total=None)
+            log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
@@ -308,6 +340,7 @@ class LLMRing:
             request=request,
             sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
+            capture=self._capture,
         )
 
     @staticmethod
@@ -333,14 +366,28 @@ class LLMRing:
     @staticmethod
     def _attach_cost(response: LLMResponse, route: Route, cost: CostResult, call_id: str) -> None:
         response.usage["cost"] = cost.total
+        LLMRing._add_cache_savings(response.usage, route, cost)
         response.metadata.update(cost_breakdown=cost.breakdown, unpriced=cost.total is None, call_id=call_id)
         if response.provider is None:
             response.provider = route.provider
 
+    @staticmethod
+    def _add_cache_savings(usage: dict[str, Any], route: Route, cost: CostResult) -> None:
+        """``usage["prompt_cache_savings"]``: what prompt-cache reads and writes saved (negative: cost)
+        against the same tokens at the uncached input price; only on calls that read or wrote."""
+        if cost.total is None or not any(usage.get(k) for k in _PROMPT_CACHE_COUNTS):
+            return
+        uncached = compute_cost(
+            route.model, {**usage, **dict.fromkeys(_PROMPT_CACHE_COUNTS, 0)}, provider=route.provider
+        )
+        if uncached.total is not None:
+            usage["prompt_cache_savings"] = uncached.total - cost.total
+
     def _serve_hit(self, entry: dict[str, Any], route: Route, log: CallRecorder) -> LLMResponse:
         original = self._price(route, entry.get("usage") or {})
-        log.cache_hit(original.total)
-        return response_from_cache(entry, route, log.call_id, original.total)
+        response = response_from_cache(entry, route, log.call_id, original.total)
+        log.cache_hit(original.total, text=response.content, tool_calls=response.tool_calls)
+        return response
 
     async def _cache_get(self, key: str) -> dict[str, Any] | None:
         try:

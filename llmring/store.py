@@ -20,6 +20,7 @@ from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     from llmring.budgets import Budget, BudgetUse
+    from llmring.capture import CapturedCall
     from llmring.settings import DatabaseTarget
 
 BreakdownKey = Literal["model", "provider", "origin", "user", "day"]
@@ -159,7 +160,7 @@ class Store(Protocol):
         ...
 
     async def record_api_calls(self, records: Sequence[CallRecord]) -> int:
-        """Insert many rows in one transaction (the background writer's batch path)."""
+        """Insert many rows, and the content they captured, in one transaction (the background writer's batch path)."""
         ...
 
     async def get_usage_stats(
@@ -243,6 +244,15 @@ class Store(Protocol):
     ) -> list[BudgetUse]:
         """Atomically (across processes) hold ``amount`` for ``call_id`` under every budget, or
         raise ``BudgetExceededError`` and hold nothing; returns the uses before the hold."""
+        ...
+
+    # -- captured content (issue 17) --------------------------------------------------------
+    async def get_call_content(self, record_id: str) -> CapturedCall | None:
+        """What the row ``record_id`` asked and answered, if its content was captured."""
+        ...
+
+    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
+        """The captured content of each of ``record_ids`` that has some, by id."""
         ...
 
     # -- response cache ---------------------------------------------------------------------

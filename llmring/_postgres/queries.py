@@ -134,6 +134,24 @@ _RELEASE_HOLDS = """released AS (
         )"""
 
 
+# -- captured content (issue 17): pieces once by hash, then each row's links to them in order ----
+INSERT_CONTENT = """
+    INSERT INTO {{tables.llm_content}} (hash, kind, text, extra)
+    SELECT u.hash, u.kind, u.text, u.extra::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+        AS u(hash, kind, text, extra)
+    ON CONFLICT (hash) DO NOTHING
+"""
+LINK_CONTENT = """
+    INSERT INTO {{tables.llm_call_content}} (record_id, position, content_id)
+    SELECT u.record_id, u.position, c.id FROM unnest($1::text[], $2::int4[], $3::text[]) AS u(record_id, position, hash)
+    JOIN {{tables.llm_content}} AS c ON c.hash = u.hash
+"""
+CONTENT_OF = """
+    SELECT l.record_id, c.kind, c.text, c.extra::text AS extra
+    FROM {{tables.llm_call_content}} AS l JOIN {{tables.llm_content}} AS c ON c.id = l.content_id
+    WHERE l.record_id = ANY($1::text[]) ORDER BY l.record_id, l.position
+"""
+
 # -- registry ------------------------------------------------------------------------------------
 _MODEL_COLS = MODEL_DATA_FIELDS
 INSERT_MODEL = (

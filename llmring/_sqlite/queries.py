@@ -23,6 +23,24 @@ RETIRE_MODEL = "UPDATE llm_models SET inactive_from = ?, updated_at = ? WHERE id
 INSERT_CALL = (
     f"INSERT INTO llm_api_calls ({', '.join(codec.CALL_COLUMNS)}) VALUES ({', '.join('?' * len(codec.CALL_COLUMNS))})"
 )
+# Captured content (issue 17): pieces once by hash, then each row's links to them in order.
+INSERT_CONTENT = "INSERT INTO llm_content (hash, kind, text, extra) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"
+LAST_CONTENT_ID = "SELECT COALESCE(MAX(id), 0) FROM llm_content"
+INDEX_CONTENT = (
+    "INSERT INTO llm_content_fts (rowid, text) SELECT id, text FROM llm_content WHERE id > ? AND kind != 'tools'"
+)
+LINK_CONTENT = (
+    "INSERT INTO llm_call_content (record_id, position, content_id) SELECT ?, ?, id FROM llm_content WHERE hash = ?"
+)
+
+
+def content_query(count: int) -> str:
+    """The captured pieces of ``count`` rows (``?`` each), in order: record id, kind, text, extra."""
+    return (
+        "SELECT l.record_id, c.kind, c.text, c.extra FROM llm_call_content AS l"
+        f" JOIN llm_content AS c ON c.id = l.content_id WHERE l.record_id IN ({', '.join('?' * count)})"
+        " ORDER BY l.record_id, l.position"
+    )
 
 
 def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmring._store.checks import record_from_fields
 from llmring.errors import ConfigurationError
 from llmring.schemas import CallRecord
 from llmring.store import CallFilters
+
+if TYPE_CHECKING:
+    from llmring.capture import CapturedCall
 
 
 class StoreBase:
@@ -25,6 +28,13 @@ class StoreBase:
 
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         raise NotImplementedError
+
+    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
+        raise NotImplementedError
+
+    async def get_call_content(self, record_id: str) -> CapturedCall | None:
+        """What the row ``record_id`` captured (None: nothing, e.g. capture was off)."""
+        return (await self.get_call_contents([record_id])).get(record_id)
 
     async def record_api_call(self, record: CallRecord | None = None, **fields: Any) -> str:
         """Insert one call row, given as a ``CallRecord`` or as its fields (the seed's keywords).

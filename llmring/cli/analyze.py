@@ -16,6 +16,7 @@ from llmring.cli.prompt import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
     SystemOpt,
@@ -50,11 +51,13 @@ def analyze_image_command(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    no_log_content: NoLogContentOpt = False,
 ) -> None:
     """Ask a vision model about an image (PNG, JPEG, GIF or WebP)."""
     from llmring.file_utils import analyze_image
 
     options = _options(ctx, model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options.no_log_content = no_log_content
     run_prompt(ctx, options, analyze_image(path, prompt))
 
 
@@ -72,11 +75,13 @@ def analyze_file_command(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    no_log_content: NoLogContentOpt = False,
 ) -> None:
     """Ask a model about a file: images, PDFs, or text files (inlined)."""
     from llmring.file_utils import analyze_file
 
     options = _options(ctx, model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl)
+    options.no_log_content = no_log_content
     run_prompt(ctx, options, analyze_file(path, prompt))
 
 

@@ -23,9 +23,12 @@ from llmring.cli.prompt import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoLogContentOpt,
     NoLogOpt,
     NoStreamOpt,
+    PromptCacheOpt,
     ReasoningOpt,
+    SchemaOpt,
     SystemOpt,
     TagOpt,
     TempOpt,
@@ -62,6 +65,9 @@ def ask(
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
     reasoning: ReasoningOpt = None,
+    no_log_content: NoLogContentOpt = False,
+    prompt_cache: PromptCacheOpt = None,
+    schema: SchemaOpt = None,
     tag: TagOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
@@ -78,7 +84,21 @@ def ask(
     if not text:
         raise ConfigurationError('empty prompt: pass it as an argument (llmring ask -m MODEL "...") or on stdin')
     options = AskOptions(
-        model, system, temperature, max_tokens, as_json, no_stream, usage, no_log, cache, ttl, reasoning, tags
+        model,
+        system,
+        temperature,
+        max_tokens,
+        as_json,
+        no_stream,
+        usage,
+        no_log,
+        cache,
+        ttl,
+        reasoning,
+        no_log_content,
+        prompt_cache=prompt_cache,
+        schema=schema,
+        tags=tags,
     )
     run_prompt(ctx, options, text)
 

@@ -1,6 +1,7 @@
 """What every prompt command shares (``ask``, ``analyze-image``, ``analyze-file``): the options,
 the request they build, and ``run_prompt``, which sends it and prints the answer.
 
+The prompt and the answer are logged too (``--no-log-content``: tokens and cost only).
 The answer goes to stdout: streamed when stdout is a terminal, with its control characters made
 visible (newlines and tabs kept), so a reply cannot retitle the window or write the clipboard;
 whole and byte for byte when piped. Usage with ``-u`` goes to stderr. The call is logged unless
@@ -41,6 +42,9 @@ class AskOptions:
     cache: bool = False
     ttl: int | None = None
     reasoning: str | None = None
+    no_log_content: bool = False
+    prompt_cache: str | None = None
+    schema: str | None = None
     tags: dict[str, str] | None = None
 
 
@@ -56,6 +60,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the whole response 
 NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer (no streaming).")]
 UsageOpt = Annotated[bool, typer.Option("--usage", "-u", help="Print tokens and cost to stderr.")]
 NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Do not log this call to the database.")]
+NoLogContentOpt = Annotated[
+    bool, typer.Option("--no-log-content", help="Log tokens and cost only, not the prompt and answer.")
+]
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
@@ -72,6 +79,24 @@ ReasoningOpt = Annotated[
 TagOpt = Annotated[
     list[str] | None,
     typer.Option("--tag", metavar="KEY=VALUE", help="Tag the call (repeatable): stats --by tag:KEY, calls --tag."),
+]
+
+
+PromptCacheOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prompt-cache",
+        metavar="5m|1h",
+        help="Provider prompt caching (Anthropic breakpoints, OpenAI cache key); -u shows what it saved.",
+    ),
+]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        metavar="FILE|JSON",
+        help="A JSON schema (a file or inline '{...}') the answer must match; prints the validated JSON.",
+    ),
 ]
 
 
@@ -118,8 +143,31 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         max_tokens=options.max_tokens,
         cache=cache,
         reasoning=reasoning,
+        prompt_cache=options.prompt_cache,  # type: ignore[arg-type]  # LLMRequest checks it
         metadata={"tags": options.tags} if options.tags else None,
     )
+
+
+def load_schema(given: str) -> dict[str, Any]:
+    """``--schema``: inline JSON (starting with ``{``) or a file holding it."""
+    import json
+    from pathlib import Path
+
+    from llmring.errors import ConfigurationError
+
+    text = given
+    if not given.lstrip().startswith("{"):
+        try:
+            text = Path(given).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"--schema: cannot read {given} ({exc.strerror or exc})") from None
+    try:
+        schema = json.loads(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"--schema: not valid JSON ({exc})") from None
+    if not isinstance(schema, dict):
+        raise ConfigurationError("--schema: a JSON schema is an object ({...})")
+    return schema
 
 
 def _print_usage(usage: dict[str, Any], cached: bool) -> None:
@@ -128,8 +176,16 @@ def _print_usage(usage: dict[str, Any], cached: bool) -> None:
     cost = usage.get("cost")
     spent = fmt.CACHED if cached else (fmt.UNPRICED if cost is None else fmt.money(cost))
     extra = " (from cache)" if cached else ""
+    # The provider's prompt cache: tokens read from it and written to it (by lifetime).
+    prompt_cache = [f"{usage.get('cached_tokens', 0):,} cached"]
+    for key, ttl in (("cache_write_5m_tokens", "5m"), ("cache_write_1h_tokens", "1h")):
+        if usage.get(key):
+            prompt_cache.append(f"{usage[key]:,} written to cache, {ttl}")
+    saved = usage.get("prompt_cache_savings")
+    if saved is not None and not cached:
+        extra += f" ({'saved' if saved >= 0 else 'cache writes cost'} {fmt.money(abs(saved))} vs uncached)"
     output.note(
-        f"Tokens: {usage.get('prompt_tokens', 0):,} input ({usage.get('cached_tokens', 0):,} cached), "
+        f"Tokens: {usage.get('prompt_tokens', 0):,} input ({'; '.join(prompt_cache)}), "
         f"{usage.get('completion_tokens', 0):,} output | Cost: {spent}{extra}"
     )
 
@@ -167,7 +223,9 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
         return LLMRing(enable_db_logging=False, **limits)
     target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
-    return LLMRing(db_connection_string=url, origin=cli.origin(), **limits)
+    # The CLI is the user's own terminal: it logs what was asked and answered unless told not to.
+    log_content = not options.no_log_content
+    return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
@@ -186,15 +244,16 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     from llmring.formatting import inert
 
     request = build_request(options, content)
+    schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
-    stream = not (options.as_json or options.no_stream) and terminal
+    stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options)
         response = None
         try:
             if not stream:
-                response = await ring.chat(request)
+                response = await ring.chat(request, response_model=schema)
             else:
                 usage: dict[str, Any] = {}
                 async for chunk in ring.chat_stream(request):
@@ -215,6 +274,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     if response is not None:
         if options.as_json:
             output.print_json(response.model_dump())
+        elif schema is not None:
+            output.print_json(response.parsed)
         else:
             typer.echo(inert(response.content, multiline=True) if terminal else response.content)
         if options.usage:

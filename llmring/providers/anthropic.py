@@ -20,6 +20,9 @@ Choices worth knowing (see wire_formats.md section 2):
   is wrapped in ``{"value": ...}`` (tool inputs must be objects) and unwrapped on the way back.
 * **Prompt caching.** A part carrying ``cache_control``, or a message with
   ``metadata["cache_control"]`` (applied to its last block), is passed through onto the block.
+  ``LLMRequest.prompt_cache`` ("5m" or "1h") adds breakpoints on the system prompt, the last user
+  turn and the last tool, within the 4-breakpoint cap and not below the model's minimum cacheable
+  length (``anthropic_messages.place_cache_breakpoints``).
 * **Errors** are classified by HTTP status, ``error.type`` and ``error.details.error_code``. The one
   deliberate exception: Anthropic reports an over-long prompt only as a 400 ``invalid_request_error``
   whose message starts "prompt is too long" (or "input length and `max_tokens` exceed context
@@ -37,7 +40,13 @@ from llmring.errors import (
     ResponseFormatError,
     UnsupportedFeatureError,
 )
-from llmring.providers.anthropic_messages import JSON_TOOL, JsonPlan, build_messages, tools_and_choice
+from llmring.providers.anthropic_messages import (
+    JSON_TOOL,
+    JsonPlan,
+    build_messages,
+    place_cache_breakpoints,
+    tools_and_choice,
+)
 from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import apply_provider_options, as_object, openai_tool_call, token_count, wants_json
 from llmring.providers.errors import provider_error, read_anthropic
@@ -162,6 +171,8 @@ class AnthropicProvider(BaseProvider):
         if request.stop:
             body["stop_sequences"] = list(request.stop)
         self._thinking(body, request, choice)
+        if request.prompt_cache is not None:
+            place_cache_breakpoints(body, request.prompt_cache, planned.prompt_cache_min_tokens)
         if stream:
             body["stream"] = True
         return apply_provider_options(body, request, self.name), plan

@@ -206,3 +206,59 @@ def tools_and_choice(
     if forced:
         return tools, {"type": "tool", "name": forced}, plan
     return tools, {"type": {"auto": "auto", "none": "none", "required": "any"}[mode]}, plan
+
+
+MAX_BREAKPOINTS = 4
+CHARS_PER_TOKEN = 4  # a prefix's length is estimated, not counted: a breakpoint below the
+# minimum is only wasted (Anthropic silently does not cache it), never an error
+
+
+def _chars(block: dict[str, Any]) -> int:
+    """About how many characters ``block`` adds to the prompt (its text; else its JSON)."""
+    text = block.get("text")
+    return len(text) if isinstance(text, str) else len(json.dumps(block, default=str))
+
+
+def place_cache_breakpoints(body: dict[str, Any], ttl: str, min_tokens: int | None) -> None:
+    """``LLMRequest.prompt_cache`` on an Anthropic body: ``cache_control`` on the system prompt, the
+    last tool and the last user turn (cached prefixes run tools, system, messages), most stable
+    first while the 4-breakpoint cap (explicit ones included) allows, and only where the prefix
+    up to the block is at least the model's ``prompt_cache_min_tokens`` (estimated)."""
+    control: dict[str, Any] = {"type": "ephemeral"} if ttl == "5m" else {"type": "ephemeral", "ttl": ttl}
+    tools: list[dict[str, Any]] = body.get("tools") or []
+    system = body.get("system")
+    if isinstance(system, str):
+        system = [{"type": "text", "text": system}]
+    turns: list[dict[str, Any]] = body["messages"]
+    for turn in turns:
+        if isinstance(turn["content"], str):
+            turn["content"] = [{"type": "text", "text": turn["content"]}]
+    blocks = [b for t in turns for b in t["content"]]
+    used = sum("cache_control" in b for b in (*tools, *(system or ()), *blocks))
+    # (block, its prefix in characters) for each candidate, in order of preference.
+    tool_chars = sum(map(_chars, tools))
+    system_chars = tool_chars + sum(map(_chars, system or ()))
+    candidates: list[tuple[dict[str, Any], int]] = []
+    if system:
+        candidates.append((system[-1], system_chars))
+    last_user = next((t for t in reversed(turns) if t["role"] == "user"), None)
+    if last_user is not None:
+        end = turns.index(last_user) + 1
+        chars = system_chars + sum(_chars(b) for t in turns[:end] for b in t["content"])
+        candidates.append((last_user["content"][-1], chars))
+    if tools:
+        candidates.append((tools[-1], tool_chars))
+    floor = (min_tokens or 0) * CHARS_PER_TOKEN
+    for block, chars in candidates:
+        if used >= MAX_BREAKPOINTS:
+            break
+        if "cache_control" in block or chars < floor or block.get("type") in ("thinking", "redacted_thinking"):
+            continue
+        block["cache_control"] = dict(control)
+        used += 1
+    if system is not None and "cache_control" in system[-1]:
+        body["system"] = system
+    for turn in turns:  # a lone plain text block goes back to the short form
+        only = turn["content"][0] if len(turn["content"]) == 1 else None
+        if only is not None and only["type"] == "text" and set(only) == {"type", "text"}:
+            turn["content"] = only["text"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,3 +209,32 @@ def _merge(target: dict[str, Any], extra: dict[str, Any], provider: str, where: 
                 " (or drop it from provider_options)",
                 provider=provider,
             )
+
+
+def prompt_cache_fields(body: dict[str, Any], request: Any, provider: str) -> None:
+    """``LLMRequest.prompt_cache`` on an OpenAI body (Chat Completions or Responses).
+
+    OpenAI caches prompt prefixes by itself; ``prompt_cache_key`` routes requests that share a
+    prefix to the same cache, so llmring sends a hash of the system prompt and the tools (a key
+    given in ``provider_options`` wins). Models that bill cache writes (gpt-5.6 and later: a
+    ``cache_write`` price in the registry) also get ``prompt_cache_options.ttl`` "30m", the one
+    lifetime they take; on the others OpenAI keeps prefixes for minutes in memory, or as its
+    (deprecated) ``prompt_cache_retention`` says, which ``provider_options`` can set.
+    """
+    if request.prompt_cache is None:
+        return
+    from llmring.controls import plan_for
+
+    own = (request.provider_options or {}).get(provider) or {}
+    if "prompt_cache_key" not in own:
+        digest = hashlib.sha256()
+        for message in request.messages:
+            if message.role == "system":
+                text = message.content if isinstance(message.content, str) else json.dumps(message.content)
+                digest.update(text.encode("utf-8", "surrogatepass"))
+                digest.update(b"\0")
+        if request.tools:
+            digest.update(json.dumps(request.tools, sort_keys=True, default=str).encode())
+        body["prompt_cache_key"] = "llmring-" + digest.hexdigest()[:32]
+    if plan_for(request, provider).cache_write_billed and "prompt_cache_options" not in own:
+        body["prompt_cache_options"] = {"ttl": "30m"}

@@ -29,6 +29,7 @@ from llmring.providers.common import (
     as_object,
     normalize_tools,
     openai_tool_call,
+    prompt_cache_fields,
     text_of,
     token_count,
     wants_json,
@@ -138,6 +139,7 @@ class OpenAIProvider(BaseProvider):
         response_format = self._response_format(request)
         if response_format is not None:
             body["response_format"] = response_format
+        prompt_cache_fields(body, request, self.name)
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}

@@ -1,9 +1,14 @@
-"""The OpenAI Responses API (``POST /responses``), used for the ``o1`` model family.
+"""The OpenAI Responses API (``POST /responses``), for models the registry marks ``responses_only``.
 
-llmring sends ``o1*`` models here with the conversation as ``input`` items, ``max_output_tokens``
-and ``store: false``. Tools and custom response formats are refused before anything is sent,
-because llmring does not map them for these models. The stream is SSE with ``event:`` names and
-no ``[DONE]``; it ends with ``response.completed``, ``response.incomplete`` or ``response.failed``
+llmring sends them here (the ``-pro`` models, ``o1*``) with the conversation as ``input`` items,
+``max_output_tokens`` and ``store: false``, and the same features as Chat Completions: function
+tools (flat ``{"type": "function", "name", "parameters", "strict"}``; ``strict`` is sent false
+unless the tool says otherwise, since this API would otherwise default it to true) and
+``tool_choice``; JSON and structured output as ``text.format`` (the schema fields flat);
+reasoning as ``reasoning.effort``. ``stop`` and ``seed`` do not exist here and are refused before
+anything is sent. The stream is SSE with ``event:`` names and no ``[DONE]``: text deltas, and
+function calls as ``response.output_item.added`` then ``response.function_call_arguments.delta``;
+it ends with ``response.completed``, ``response.incomplete`` or ``response.failed``
 (wire_formats.md section 1.5).
 """
 
@@ -20,7 +25,18 @@ from llmring.errors import (
     ResponseFormatError,
     UnsupportedFeatureError,
 )
-from llmring.providers.common import apply_provider_options, as_object, openai_tool_call, text_of, token_count
+from llmring.providers.common import (
+    ToolSpec,
+    apply_provider_options,
+    as_object,
+    normalize_tools,
+    openai_tool_call,
+    prompt_cache_fields,
+    text_of,
+    token_count,
+    tool_choice_mode,
+    wants_json,
+)
 from llmring.providers.errors import provider_error, read_openai
 from llmring.schemas import LLMResponse, StreamChunk, usage_dict
 
@@ -35,15 +51,8 @@ TERMINAL_EVENTS = frozenset({"response.completed", "response.incomplete"})
 
 
 def check_supported(provider: str, request: LLMRequest) -> None:
-    """Refuse what llmring does not map for ``o1*`` models, before any request is sent."""
+    """Refuse what the Responses API does not have, before any request is sent."""
     refused = []
-    if request.tools:
-        refused.append("tools")
-    if request.tool_choice is not None:
-        refused.append("tool_choice")
-    fmt = request.response_format
-    if request.json_response or (fmt and fmt.get("type") != "text"):
-        refused.append("response_format / json_response")
     if request.stop:
         refused.append("stop")
     if request.seed is not None:
@@ -67,10 +76,49 @@ def build_body(provider: OpenAIProvider, request: LLMRequest, *, stream: bool) -
         body["temperature"] = request.temperature
     if request.top_p is not None:
         body["top_p"] = request.top_p
+    if request.tools:
+        body["tools"] = [_tool(spec) for spec in normalize_tools(request.tools, provider.name)]
+    if request.tool_choice is not None:
+        choice = request.tool_choice
+        named = isinstance(choice, str) and choice not in ("auto", "none", "required", "any")
+        # A bare tool name forces that tool, as on Chat Completions.
+        mode, forced = ("required", choice) if named else tool_choice_mode(choice, provider.name)
+        body["tool_choice"] = {"type": "function", "name": forced} if forced else mode
+    text_format = _text_format(request, provider.name)
+    if text_format is not None:
+        body["text"] = {"format": text_format}
     body["store"] = False  # the API keeps responses server-side unless told not to
+    prompt_cache_fields(body, request, provider.name)
     if stream:
         body["stream"] = True
     return apply_provider_options(body, request, provider.name)
+
+
+def _tool(spec: ToolSpec) -> dict[str, Any]:
+    tool: dict[str, Any] = {"type": "function", "name": spec.name, "parameters": spec.parameters}
+    tool["strict"] = bool(spec.strict)
+    if spec.description:
+        tool["description"] = spec.description
+    return tool
+
+
+def _text_format(request: LLMRequest, provider: str) -> dict[str, Any] | None:
+    """``text.format`` for the request's JSON intent (the schema fields flat, unlike Chat's)."""
+    fmt = request.response_format
+    if fmt and fmt.get("type") == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+            raise BadRequestError("response_format json_schema needs a 'schema' object", provider=provider)
+        shaped: dict[str, Any] = {"type": "json_schema", "name": spec.get("name") or "response"}
+        shaped.update((k, spec[k]) for k in ("schema", "strict", "description") if spec.get(k) is not None)
+        return shaped
+    if fmt and fmt.get("type") == "text":
+        return None
+    if wants_json(fmt, request.json_response)[0]:
+        return {"type": "json_object"}
+    if fmt:
+        raise BadRequestError(f"unsupported response_format type {fmt.get('type')!r}", provider=provider)
+    return None
 
 
 def _input_items(provider: str, messages: list[Message]) -> list[dict[str, Any]]:
@@ -192,6 +240,7 @@ async def stream_chunks(
     """Text deltas from a Responses API event stream, then one final chunk with usage."""
     request_id = response.headers.get("x-request-id")
     final: StreamChunk | None = None
+    calls: dict[int, int] = {}  # output_index -> tool call index
     async for events in provider._sse_batches(response):
         # After the terminal event, read on to the end of the body (the connection then goes
         # back to the pool).
@@ -207,11 +256,29 @@ async def stream_chunks(
             if kind in ("response.output_text.delta", "response.refusal.delta"):
                 if data.get("delta"):
                     yield StreamChunk(delta=data["delta"], model=request.model)
+            elif kind == "response.output_item.added" and as_object(data.get("item")).get("type") == "function_call":
+                item = data["item"]
+                index = calls[int(data["output_index"])] = len(calls)
+                call = {
+                    "index": index,
+                    "id": item.get("call_id") or item.get("id"),
+                    "type": "function",
+                    "function": {"name": item["name"], "arguments": item.get("arguments") or ""},
+                }
+                yield StreamChunk(tool_calls=[call], model=request.model)
+            elif kind == "response.function_call_arguments.delta" and data.get("delta"):
+                index = calls[int(data["output_index"])]
+                fragment = data["delta"]
+                if not isinstance(fragment, str):
+                    raise ResponseFormatError("function call arguments delta is not a string", provider=provider.name)
+                yield StreamChunk(
+                    tool_calls=[{"index": index, "function": {"arguments": fragment}}], model=request.model
+                )
             elif kind in TERMINAL_EVENTS:
                 done = data.get("response") or {}
                 final = StreamChunk(
                     model=request.model,
-                    finish_reason=_finish_reason(done, False),
+                    finish_reason=_finish_reason(done, bool(calls)),
                     usage=response_usage(done.get("usage")),
                     request_id=request_id,
                 )

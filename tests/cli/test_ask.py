@@ -174,3 +174,21 @@ def test_ask_reasoning_budget_digits_are_a_budget(openai_fake: OpenAIFake, db: P
     # gpt-5-mini takes levels only: a budget is refused, naming the levels.
     r = run(db, "ask", "-m", "gpt-5-mini", "-r", "2048", "hi")
     assert r.exit_code != 0 and "reasoning budget 2048" in r.stderr
+
+
+def content_pieces(db: Path) -> set[tuple[str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return set(conn.execute("SELECT kind, text FROM llm_content").fetchall())
+
+
+def test_ask_logs_the_prompt_and_answer_unless_told_not_to(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "gpt-4o-mini", "-s", "Be brief", "Name a river")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: Name a river\n"  # the answer, and nothing new
+    assert content_pieces(db) == {("system", "Be brief"), ("user", "Name a river"), ("response", "Echo: Name a river")}
+    r = run(db, "ask", "-m", "gpt-4o-mini", "--no-log-content", "Name a mountain")
+    assert r.exit_code == 0, r.output
+    assert len(rows(db)) == 2
+    assert [text for _, text in content_pieces(db) if "mountain" in text] == []

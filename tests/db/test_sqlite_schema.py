@@ -46,6 +46,7 @@ EXPECTED_COLUMNS = {
         "cache_savings_pico", "request_id", "request_metadata", "called_at",
         "reasoning",  # 004 (issue 14)
         "tags",  # issue 16
+        "conversation_id",  # 006 (issue 17)
     ],
     "llm_usage_daily": [
         "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls", "successes", "errors",
@@ -67,6 +68,9 @@ EXPECTED_COLUMNS = {
         "created_at",
     ],
     "llm_budget_holds": ["budget", "call_id", "amount_pico", "expires_at"],
+    # 006 (issue 17)
+    "llm_content": ["id", "hash", "kind", "text", "extra"],
+    "llm_call_content": ["record_id", "position", "content_id"],
 }  # fmt: skip
 
 EXPECTED_INDEXES = {
@@ -77,7 +81,11 @@ EXPECTED_INDEXES = {
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
     "idx_llm_call_tags_time": ["called_at"],  # issue 16
+    "idx_llm_api_calls_conversation": ["conversation_id", "called_at"],  # 006 (issue 17)
+    "idx_llm_call_content_content": ["content_id"],
 }
+# The FTS5 index of captured text (issue 17) and the shadow tables SQLite keeps for it.
+FTS_TABLES = {"llm_content_fts", *(f"llm_content_fts_{s}" for s in ("data", "idx", "docsize", "config"))}
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -100,7 +108,7 @@ async def test_fresh_file_gets_exact_tables_columns_and_indexes(tmp_path: Path) 
             r[0]
             for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         }
-        assert tables == set(EXPECTED_COLUMNS)
+        assert tables == set(EXPECTED_COLUMNS) | FTS_TABLES
         for table, columns in EXPECTED_COLUMNS.items():
             assert [r["name"] for r in conn.execute(f"PRAGMA table_info({table})")] == columns, table
         for index, columns in EXPECTED_INDEXES.items():

@@ -62,6 +62,7 @@ MODELS = {
     "gpt-5": "gpt-5-2025-08-07",
     "gpt-5.1": "gpt-5.1-2025-11-13",
     "gpt-5-pro": "gpt-5-pro-2025-10-06",
+    "gpt-5.6-sol": "gpt-5.6-sol-2026-09-15",
 }
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 REASONING_TOKENS = 64
@@ -283,6 +284,12 @@ class OpenAIFake(FakeProvider):
     def _responses(self, body: dict[str, Any]) -> Reply:
         model = body["model"]
         text = _echo(_responses_texts(body.get("input")))
+        fmt = (body.get("text") or {}).get("format") or {}
+        if fmt.get("type") == "json_schema":
+            text = json.dumps(sample_for_schema(fmt.get("schema") or {}))
+        elif fmt.get("type") == "json_object":
+            text = json.dumps({"answer": text})
+        calls = _responses_calls(body, next(self._ids))
         limit = body.get("max_output_tokens")
         status, incomplete = "completed", None
         if limit is not None and REASONING_TOKENS + len(words(text)) > limit:
@@ -297,7 +304,7 @@ class OpenAIFake(FakeProvider):
             "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
         }
         input_tokens = rough_tokens(json.dumps(body.get("input")))
-        output_tokens = rough_tokens(text) + REASONING_TOKENS
+        output_tokens = rough_tokens(json.dumps(calls) if calls else text) + REASONING_TOKENS
         response = {
             "id": rid,
             "object": "response",
@@ -308,16 +315,16 @@ class OpenAIFake(FakeProvider):
             "instructions": body.get("instructions"),
             "max_output_tokens": limit,
             "model": MODELS[model],
-            "output": [{"type": "reasoning", "id": f"rs_fake{n:08d}", "summary": []}, message],
+            "output": [{"type": "reasoning", "id": f"rs_fake{n:08d}", "summary": []}, *(calls or [message])],
             "parallel_tool_calls": True,
             "previous_response_id": None,
             "reasoning": {"effort": "medium", "summary": None},
             "store": body.get("store", True),
             "temperature": body.get("temperature", 1.0),
             "top_p": body.get("top_p", 1.0),
-            "text": {"format": {"type": "text"}},
-            "tool_choice": "auto",
-            "tools": [],
+            "text": {"format": fmt or {"type": "text"}},
+            "tool_choice": body.get("tool_choice", "auto"),
+            "tools": body.get("tools") or [],
             "truncation": "disabled",
             "metadata": {},
             "usage": {
@@ -330,9 +337,11 @@ class OpenAIFake(FakeProvider):
         }
         if not body.get("stream"):
             return Reply(200, response)
-        return self._responses_stream(response, message, text)
+        return self._responses_stream(response, message, text, calls)
 
-    def _responses_stream(self, response: dict[str, Any], message: dict[str, Any], text: str) -> Reply:
+    def _responses_stream(
+        self, response: dict[str, Any], message: dict[str, Any], text: str, calls: list[dict[str, Any]]
+    ) -> Reply:
         seq = itertools.count()
         events: list[tuple[str | None, Any]] = []
 
@@ -344,6 +353,25 @@ class OpenAIFake(FakeProvider):
         pending.update(status="in_progress", output=[], incomplete_details=None)
         emit("response.created", response=pending)
         emit("response.in_progress", response=pending)
+        if calls:
+            for index, call in enumerate(calls, start=1):
+                emit(
+                    "response.output_item.added",
+                    output_index=index,
+                    item={**call, "arguments": "", "status": "in_progress"},
+                )
+                for piece in fragments(call["arguments"]):
+                    emit("response.function_call_arguments.delta", item_id=call["id"], output_index=index, delta=piece)
+                emit(
+                    "response.function_call_arguments.done",
+                    item_id=call["id"],
+                    output_index=index,
+                    name=call["name"],
+                    arguments=call["arguments"],
+                )
+                emit("response.output_item.done", output_index=index, item=call)
+            emit("response.completed", response=response)
+            return self._stream_reply(events)
         open_item = {**message, "status": "in_progress", "content": []}
         emit("response.output_item.added", output_index=1, item=open_item)
         empty_part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
@@ -448,6 +476,29 @@ def _chat_texts(messages: list[dict[str, Any]]) -> tuple[str, int, int]:
             images += sum(1 for p in content if p.get("type") == "image_url")
             files += sum(1 for p in content if p.get("type") == "file")
     return text, images, files
+
+
+def _responses_calls(body: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """Function calls for a Responses request with tools (one per tool, or the forced one)."""
+    tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+    choice = body.get("tool_choice", "auto")
+    items = body.get("input")
+    last = items[-1] if isinstance(items, list) and items else {}
+    if not tools or choice == "none" or last.get("type") == "function_call_output":
+        return []
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        tools = [t for t in tools if t["name"] == choice["name"]]
+    return [
+        {
+            "type": "function_call",
+            "id": f"fc_fake{n:06d}{index}",
+            "call_id": f"call_fake{index}{tool['name'][:8]}",
+            "name": tool["name"],
+            "arguments": json.dumps(sample_for_schema(tool.get("parameters") or {"type": "object"})),
+            "status": "completed",
+        }
+        for index, tool in enumerate(tools)
+    ]
 
 
 def _responses_texts(items: Any) -> tuple[str, int, int]:

@@ -89,17 +89,11 @@ async def test_stream_error_before_first_byte_is_retried(
 
 
 # -- o1 through the Responses API -------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"tools": [WEATHER_TOOL]},
-        {"json_response": True},
-        {"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}},
-        {"tool_choice": "auto"},
-    ],
-)
+# Tools and formats go through the Responses API too (test_openai_responses_features.py); what that
+# API does not have is refused.
+@pytest.mark.parametrize("kwargs", [{"stop": ["END"]}, {"seed": 7}])
 @pytest.mark.parametrize("model", ["o1", "o1-mini", "o1-preview", "o1-pro"])
-async def test_o1_refuses_tools_and_formats_before_sending(
+async def test_o1_refuses_stop_and_seed_before_sending(
     openai_provider: OpenAIProvider, openai_fake: OpenAIFake, model: str, kwargs: dict[str, Any]
 ) -> None:
     with pytest.raises(UnsupportedFeatureError):

@@ -199,3 +199,9 @@ async def test_ollama_sends_format_schema(
             await ring.chat(ask("llama3.2"), response_model=Impossible)
     assert ollama_fake.requests[0].json["format"]["$defs"]["Place"]["required"] == ["city", "country"]
     assert isinstance(response.parsed, Weather)
+
+
+def test_a_model_schema_is_built_once() -> None:
+    # model_json_schema costs about a millisecond: a ring asking for the same model reuses it.
+    assert output_schema(Weather) is output_schema(Weather)
+    assert output_schema({"type": "object"}) is not output_schema({"type": "object"})

@@ -53,3 +53,16 @@ def test_ids_are_random_version_4_uuids() -> None:
         ones |= value
         zeros |= ~value & all_bits
     assert ones & free == free and zeros & free == free
+
+
+def test_a_registered_key_that_begins_with_another_goes_whole() -> None:
+    # Found by the capture tests in the full suite: with a shorter key registered that a longer
+    # one starts with, the short one could be replaced first and the long one's tail stayed.
+    # (Which came first was up to set order: with 30 longer keys the old code almost never passed.)
+    from llmring.errors import redact, register_secret
+
+    register_secret("Zq9-unit-prefix")
+    tails = [f"Zq9-unit-prefix-and-its-tail-{i:02d}" for i in range(30)]
+    for key in tails:
+        register_secret(key)
+    assert redact(" ".join([*tails, "Zq9-unit-prefix."])) == " ".join(["***"] * 30 + ["***."])
