@@ -318,6 +318,18 @@ class LLMDatabase(PostgresBudgets, StoreBase):
         return codec.call_from_row(row) if row else None
 
     @translate_errors
+    async def find_calls(self, id_prefix: str, limit: int = 2) -> list[CallRecord]:
+        """Rows whose id starts with ``id_prefix`` (in id order, at most ``limit``)."""
+        db = await self._manager_ready()
+        rows = await db.fetch_all(
+            "SELECT * FROM {{tables.llm_api_calls}} WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3",
+            id_prefix,
+            id_prefix + "\U0010ffff",
+            limit,
+        )
+        return [codec.call_from_row(row) for row in rows]
+
+    @translate_errors
     async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
         """The captured content of each of ``record_ids`` that has some, by id."""
         db = await self._manager_ready()

@@ -305,6 +305,15 @@ class SQLiteDatabase(SQLiteBudgets, StoreBase):
         return codec.call_from_row(rows[0]) if rows else None
 
     @translate_errors
+    async def find_calls(self, id_prefix: str, limit: int = 2) -> list[CallRecord]:
+        """Rows whose id starts with ``id_prefix`` (in id order, at most ``limit``)."""
+        rows = await self._fetchall(
+            "SELECT * FROM llm_api_calls WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (id_prefix, id_prefix + "\U0010ffff", limit),
+        )
+        return [codec.call_from_row(row) for row in rows]
+
+    @translate_errors
     async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
         """The captured content of each of ``record_ids`` that has some, by id."""
         found: dict[str, list[tuple[str, str, str | None]]] = {}

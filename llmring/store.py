@@ -247,6 +247,10 @@ class Store(Protocol):
         ...
 
     # -- captured content (issue 17) --------------------------------------------------------
+    async def find_calls(self, id_prefix: str, limit: int = 2) -> list[CallRecord]:
+        """Rows whose id starts with ``id_prefix``, in id order (``calls show`` takes a prefix)."""
+        ...
+
     async def get_call_content(self, record_id: str) -> CapturedCall | None:
         """What the row ``record_id`` asked and answered, if its content was captured."""
         ...

@@ -17,6 +17,7 @@ from llmring.cost import billed_tokens
 from llmring.schemas import TOKEN_FIELDS
 
 if TYPE_CHECKING:
+    from llmring.capture import CapturedCall
     from llmring.schemas import CallRecord
 
 
@@ -181,6 +182,8 @@ class CallDetails:
     rates: tuple[tuple[str, str], ...]
     error: tuple[tuple[str, str], ...]
     metadata: str | None
+    # Issue 17: the captured conversation as (heading, text) sections, inert; () when not captured.
+    conversation: tuple[tuple[str, str], ...] = ()
 
 
 # Names of cost components and rate-snapshot keys (cost.py's vocabulary) as people read them.
@@ -202,7 +205,7 @@ def _component_tokens(record: CallRecord) -> dict[str, int]:
     return billed_tokens(counts, has_reasoning_rate="reasoning" in (record.cost_breakdown or {}))
 
 
-def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
+def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | None = None) -> CallDetails:
     """A ``CallDetails`` for ``record``: what matters first (model, time, status, cost), then the
     request, tokens, cost with its rates, and the error. All logged text is made inert."""
     status = record.status.replace("_", " ") + (f": {record.error_type}" if record.error_type else "")
@@ -276,7 +279,16 @@ def call_details(record: CallRecord, tz: tzinfo | None) -> CallDetails:
         rates=rates,
         error=tuple((label, fmt.inert(value, multiline=True)) for label, value in error),
         metadata=None if metadata is None else fmt.inert(metadata, multiline=True),
+        conversation=_conversation(content),
     )
+
+
+def _conversation(content: CapturedCall | None) -> tuple[tuple[str, str], ...]:
+    if content is None:
+        return ()
+    from llmring.transcript import sections
+
+    return tuple((fmt.inert(heading), fmt.inert(body, multiline=True)) for heading, body in sections(content))
 
 
 def _inert_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:

@@ -113,7 +113,9 @@ class DashboardData:
         """Everything logged about one call, or None if the row is gone."""
         store = await self.store()
         record = await store.get_call(record_id)
-        return None if record is None else call_views.call_details(record, self.zone)
+        if record is None:
+            return None
+        return call_views.call_details(record, self.zone, await store.get_call_content(record_id))
 
     async def stats(self, window: views.StatsWindow) -> views.StatsView:
         """Totals, cost per day and the four breakdowns for ``window`` (whole UTC days)."""

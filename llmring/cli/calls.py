@@ -21,6 +21,7 @@ from llmring.cli.context import run_with_store
 from llmring.cli.output import Column, FormatOpt, JsonOpt, LocalOpt
 
 if TYPE_CHECKING:
+    from llmring.capture import CapturedCall
     from llmring.schemas import CallRecord
     from llmring.store import Store
 
@@ -49,16 +50,6 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _row_json(call: CallRecord) -> dict[str, Any]:
-    data = call.model_dump()
-    data["total_tokens"] = call.total_tokens
-    data["unpriced"] = call.unpriced
-    data["unreadable"] = list(call.unreadable)
-    if "called_at" in call.unreadable:
-        data["called_at"] = None
-    return data
-
-
 def calls(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many calls.")] = 20,
@@ -83,6 +74,9 @@ def calls(
         list[str] | None,
         typer.Option("--tag", metavar="KEY=VALUE", help="Only calls with this tag (repeatable: all must match)."),
     ] = None,
+    content: Annotated[
+        bool, typer.Option("--content", help="Add each call's ID and a prompt -> answer preview (when captured).")
+    ] = False,
     local: LocalOpt = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
@@ -90,8 +84,11 @@ def calls(
     """Show recent calls: time, model, status, tokens, cost, latency, origin/user.
 
     Times are UTC unless --local. A cache hit costs nothing and shows as "cached"; a success
-    whose model has no price shows as "unpriced".
+    whose model has no price shows as "unpriced". `llmring calls show ID` shows one call whole.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    from llmring.cli import calls_show
     from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
     from llmring.store import CallFilters
     from llmring.tags import parse_tags
@@ -118,20 +115,59 @@ def calls(
         "--tag": " ".join(f"{k}={v}" for k, v in tags.items()) or None,
     }
 
-    async def action(store: Store) -> tuple[list[CallRecord], int]:
+    async def action(store: Store) -> tuple[list[CallRecord], int, dict[str, CapturedCall]]:
         found = await store.list_calls(query, limit=limit)
         total = await store.count_calls() if not found else len(found)
-        return found, total
+        captured = await store.get_call_contents([c.id for c in found]) if content and found else {}
+        return found, total, captured
 
-    found, total = run_with_store(ctx, action)
+    found, total, contents = run_with_store(ctx, action)
     if chosen is OutputFormat.json:
-        print_json([_row_json(c) for c in found])
+        if content:
+            print_json([{**calls_show.row_json(c), "content": _content_json(contents.get(c.id))} for c in found])
+        else:
+            print_json([calls_show.row_json(c) for c in found])
         return
     if not found:
         filtered = any(value is not None for value in filters.values())
         note(nothing_matched("calls", filters, total) if filtered and total else NO_CALLS)
         return
+    if content:
+        _print_previews(found, contents, chosen, _zone(local))
+        return
     _print_calls(found, chosen, _zone(local))
+
+
+def _content_json(content: CapturedCall | None) -> dict[str, Any] | None:
+    return None if content is None else content.as_dict()
+
+
+def _print_previews(found: list[CallRecord], contents: dict[str, CapturedCall], chosen: Any, tz: tzinfo) -> None:
+    """The calls with their ID and a one-line prompt -> answer preview (``--content``)."""
+    from llmring import formatting as fmt
+    from llmring.cli.output import OutputFormat, print_rows, terminal_width, time_header
+    from llmring.transcript import preview
+
+    # On a terminal the preview takes one line of what the other columns leave (about 56).
+    width = max(20, terminal_width() - 56) if chosen is OutputFormat.table else 200
+    columns = [
+        Column(time_header(tz), number=True),
+        Column("ID", min_width=8),
+        Column("Model", drop=1, min_width=10),
+        Column("Cost", number=True),
+        Column("Prompt -> answer", min_width=20),
+    ]
+    rows = [
+        [
+            fmt.call_time(c, tz)[5:16] if chosen is OutputFormat.table else fmt.call_time(c, tz),
+            c.id[:8] if chosen is OutputFormat.table else c.id,
+            f"{c.provider}:{c.model_name}",
+            fmt.cost_cell(c),
+            preview(contents.get(c.id), width) if c.id in contents else "(not captured)",
+        ]
+        for c in found
+    ]
+    print_rows(columns, rows, chosen, caption=f"{len(found)} call(s), newest first; `llmring calls show ID` for one")
 
 
 def _zone(local: bool) -> tzinfo:
@@ -193,7 +229,10 @@ def _print_calls(found: list[CallRecord], chosen: Any, tz: tzinfo) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``calls`` to the root app."""
-    from llmring.cli.context import LLMRingCommand
+    """Add ``calls`` (the listing, and ``calls show ID``) to the root app."""
+    from llmring.cli import calls_show
 
-    app.command("calls", cls=LLMRingCommand, short_help="Recent calls with their tokens, cost and latency.")(calls)
+    calls_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+    calls_app.callback(invoke_without_command=True)(calls)
+    calls_show.register(calls_app)
+    app.add_typer(calls_app, name="calls", short_help="Recent calls with their tokens, cost and latency.")

@@ -1,5 +1,6 @@
 """The call details modal: model, time, status and cost first, then the request, the tokens, the
-cost with its rates, the error and the request metadata; ``n``/``p`` step through the calls."""
+cost with its rates, the error and the request metadata (with the captured conversation, when
+there is one, above the request); ``n``/``p`` step through the calls."""
 
 from __future__ import annotations
 
@@ -119,4 +120,10 @@ class CallDetailsScreen(ModalScreen[None]):
     def _request_column(self) -> Group:
         details = self.details
         metadata = Text(details.metadata) if details.metadata else Text("none", "dim")
-        return Group(section("Request", pairs_table(details.request, 14)), section("Request metadata", metadata))
+        parts: list[RenderableType] = []
+        if details.conversation:
+            # Plain Text, never markup: a prompt holding "[bold]" shows those characters.
+            body = [Group(Text(heading, style="bold"), Text(text), Text("")) for heading, text in details.conversation]
+            parts.append(section("Conversation", *body))
+        parts += [section("Request", pairs_table(details.request, 14)), section("Request metadata", metadata)]
+        return Group(*parts)

@@ -196,3 +196,29 @@ async def test_empty_log_says_what_to_run(empty_store: SQLiteDatabase) -> None:
         message = app.screen.query_one(EmptyState).message
         assert message.startswith("No calls logged yet.")
         assert '`llmring ask -m gpt-4o-mini "hello"`' in message
+
+
+async def test_details_show_the_captured_conversation_literally(store: SQLiteDatabase) -> None:
+    # Issue 17: markup in a prompt is shown as typed, control characters are made visible.
+    from llmring.capture import CallContent, Capture
+    from llmring.schemas import LLMRequest, Message
+
+    capture = Capture()
+    request = LLMRequest(
+        model="gpt-4o",
+        messages=[Message(role="user", content="[bold red]shout[/bold red] \x1b[2Jcleared?")],
+    )
+    newest = sample_call(7).model_copy(update={"id": "call-captured", "called_at": FROZEN_NOW})
+    answer = capture.response_part("[link]no[/link]", None, None)
+    newest._content = CallContent([*capture.request_parts(request), answer])
+    await store.record_api_calls([newest])
+    app = make_app(store)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        assert ids(app)[0] == "call-captured"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, CallDetailsScreen)
+        text = screen_text(app)
+        assert "Conversation" in text
+        assert "[bold red]shout[/bold red]" in text and "[link]no[/link]" in text
+        assert "\x1b" not in text and "␛[2Jcleared?" in text

@@ -1,0 +1,106 @@
+"""``llmring calls show ID`` and ``llmring calls --content`` (issue 17): one call whole, and
+a prompt/answer preview column, over calls made through the CLI against the OpenAI fake."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from llmring.cli.main import app
+from tests.fakes.openai_fake import OpenAIFake
+
+
+def run(db: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, ["--sqlite", str(db), *args], env=env)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+def row_ids(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM llm_api_calls ORDER BY called_at")]
+
+
+def test_show_prints_the_row_then_the_conversation(openai_fake: OpenAIFake, db: Path) -> None:
+    assert run(db, "ask", "-m", "gpt-4o-mini", "-s", "Be brief", "Name a river").exit_code == 0
+    [call_id] = row_ids(db)
+    r = run(db, "calls", "show", call_id[:8])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"Call         {call_id}"
+    assert lines[2] == "Model        openai:gpt-4o-mini"
+    assert lines[3] == "Status       success"
+    assert lines[-10:] == [
+        "Origin/User  llmring-cli/default",
+        "",
+        "--- system ---",
+        "Be brief",
+        "",
+        "--- user ---",
+        "Name a river",
+        "",
+        "--- answer ---",
+        "Echo: Name a river",
+    ]
+
+
+def test_show_json_has_the_row_and_its_content(openai_fake: OpenAIFake, db: Path) -> None:
+    assert run(db, "ask", "-m", "gpt-4o-mini", "Name a lake").exit_code == 0
+    [call_id] = row_ids(db)
+    r = run(db, "calls", "show", call_id, "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["call"]["id"] == call_id and data["call"]["status"] == "success"
+    assert data["content"]["messages"] == [{"role": "user", "content": "Name a lake"}]
+    assert data["content"]["response"] == "Echo: Name a lake"
+
+
+def test_show_says_when_nothing_was_captured(openai_fake: OpenAIFake, db: Path) -> None:
+    assert run(db, "ask", "-m", "gpt-4o-mini", "--no-log-content", "secret plans").exit_code == 0
+    [call_id] = row_ids(db)
+    r = run(db, "calls", "show", call_id)
+    assert r.exit_code == 0, r.output
+    assert "were not captured" in r.stdout and "secret plans" not in r.stdout
+    assert json.loads(run(db, "calls", "show", call_id, "--json").stdout)["content"] is None
+
+
+def test_show_bad_ids_are_one_line(openai_fake: OpenAIFake, db: Path) -> None:
+    assert run(db, "ask", "-m", "gpt-4o-mini", "hi").exit_code == 0
+    for given, says in (("ab", "too short"), ("zzzzzzzz", "no call with an id starting 'zzzzzzzz'")):
+        r = run(db, "calls", "show", given)
+        assert r.exit_code == 2
+        assert len(r.stderr.strip().splitlines()) == 1 and says in r.stderr
+
+
+def test_show_makes_the_answer_inert(openai_fake: OpenAIFake, db: Path) -> None:
+    hostile = "title \x1b]0;owned\x07 and clear \x1b[2J done"
+    assert run(db, "ask", "-m", "gpt-4o-mini", hostile).exit_code == 0
+    r = run(db, "calls", "show", row_ids(db)[0])
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+    assert "owned" in r.stdout
+
+
+def test_content_column_previews_prompt_and_answer_in_80_columns(openai_fake: OpenAIFake, db: Path) -> None:
+    long_prompt = "Summarise the plot of a very long novel about rivers, mountains and the sea in one line"
+    assert run(db, "ask", "-m", "gpt-4o-mini", long_prompt).exit_code == 0
+    assert run(db, "ask", "-m", "gpt-4o-mini", "--no-log-content", "private").exit_code == 0
+    r = run(db, "calls", "--content", "--format", "table", env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    print(r.stdout)
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    ids = row_ids(db)
+    assert any(ids[0][:8] in line and "Summarise the plot" in line for line in lines)
+    assert any(ids[1][:8] in line and "(not captured)" in line for line in lines)
+    assert "private" not in r.stdout
+    data = json.loads(run(db, "calls", "--content", "--json").stdout)
+    assert [d["content"] is None for d in data] == [True, False]
+    assert data[1]["content"]["response"] == f"Echo: {long_prompt}"
