@@ -6,7 +6,11 @@
     transaction); rounds alternate so machine load hits all three alike. Target: <= 100 us
     over the no-budget path. The same reservation alone, ``Store.reserve_budgets``, on SQLite.
 
-Run: ``.venv/bin/python bench/ledger.py [--calls 2000] [--rounds 5]``.
+(b) ``llmring calls export`` of ``--rows`` rows (default 1,000,000) from SQLite, CSV and JSON
+    lines to /dev/null in a child process: rows/s and the child's peak RSS (flat memory means the
+    peak does not grow with the row count: compare ``--rows 100000``).
+
+Run: ``.venv/bin/python bench/ledger.py [--calls 2000] [--rounds 5] [--rows 1000000] [--only export]``.
 """
 
 from __future__ import annotations
@@ -89,14 +93,80 @@ async def reservation_alone(n: int) -> float:
     return us
 
 
+async def fill(db: Path, rows: int) -> float:
+    """``rows`` call rows over 60 days (a tenth retried attempts, a fifth tagged); seconds taken."""
+    from datetime import UTC, datetime, timedelta
+
+    from llmring.schemas import CallRecord
+
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    async with SQLiteDatabase(db) as store:
+        batch: list[CallRecord] = []
+        for i in range(rows):
+            batch.append(
+                CallRecord(
+                    call_id=f"c{i // 10 if i % 10 == 1 else i}",
+                    attempt=2 if i % 10 == 1 else 1,
+                    final=i % 10 != 0,
+                    origin=f"app{i % 3}",
+                    id_at_origin=f"user{i % 50}",
+                    provider="openai",
+                    model_name="gpt-4o-mini",
+                    prompt_tokens=1000 + i % 997,
+                    completion_tokens=200 + i % 331,
+                    estimated_cost=Decimal(1000 + i % 997) * Decimal("0.00000015"),
+                    tags={"feature": f"f{i % 4}"} if i % 5 == 0 else None,
+                    called_at=now - timedelta(seconds=(rows - i) * 60 * 86400 / rows),
+                )
+            )
+            if len(batch) == 5000:
+                await store.record_api_calls(batch)
+                batch = []
+        if batch:
+            await store.record_api_calls(batch)
+    return time.perf_counter() - started
+
+
+def export_child(db: Path, fmt: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MiB) of ``llmring calls export`` in a child process."""
+    import os
+    import resource
+    import subprocess
+
+    code = "from llmring.cli.main import run; run()"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    args = [sys.executable, "-c", code, "--sqlite", str(db), "calls", "export", "--format", fmt]
+    started = time.perf_counter()
+    subprocess.run(args, stdout=subprocess.DEVNULL, check=True, env=env)
+    seconds = time.perf_counter() - started
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def export_bench(rows: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "export.db"
+        took = asyncio.run(fill(db, rows))
+        print(f"  filled {rows:,} rows in {took:.1f} s ({db.stat().st_size / 2**20:.0f} MiB)")
+        for fmt in ("csv", "jsonl"):
+            seconds, peak = export_child(db, fmt)
+            print(f"  export {fmt:<5} {rows / seconds:10,.0f} rows/s ({seconds:.1f} s), peak RSS so far {peak:.0f} MiB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=("budget", "export"))
     args = parser.parse_args()
-    print("(a) budget check per chat() call, SQLite, stub provider (medians of rounds)")
-    asyncio.run(per_call(args.calls, args.rounds))
-    asyncio.run(reservation_alone(args.calls))
+    if args.only in (None, "budget"):
+        print("(a) budget check per chat() call, SQLite, stub provider (medians of rounds)")
+        asyncio.run(per_call(args.calls, args.rounds))
+        asyncio.run(reservation_alone(args.calls))
+    if args.only in (None, "export"):
+        print(f"(b) llmring calls export of {args.rows:,} rows, SQLite, to /dev/null")
+        export_bench(args.rows)
     return 0
 
 

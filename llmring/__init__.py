@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "StreamClosedEarly": "llmring.errors",
     "BudgetExceededError": "llmring.errors",
     "Budget": "llmring.budgets",
+    "Estimate": "llmring.estimate",
 }
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "ContentFilteredError",
     "ContextLengthExceededError",
     "DatabaseError",
+    "Estimate",
     "FileInputError",
     "InvalidRequestError",
     "LLMDatabase",
@@ -128,6 +130,7 @@ if TYPE_CHECKING:
         StructuredOutputError,
         UnsupportedFeatureError,
     )
+    from llmring.estimate import Estimate
     from llmring.file_utils import analyze_file, analyze_image
     from llmring.schemas import CallRecord, LLMModel, LLMRequest, LLMResponse, Message, StreamChunk, UsageStats
     from llmring.service import LLMRing

@@ -13,6 +13,12 @@ The heuristic (used by budgets; an overestimate on purpose, since a budget must 
 The worst case of a call is that input plus output at ``max_tokens``, else the model's
 ``max_output_tokens``, else whatever of its context window the input leaves, priced by
 ``llmring.cost`` (so long-context tiers apply). A model with none of those has no worst case.
+
+``estimate`` (``LLMRing.estimate``, ``llmring estimate``) counts the input with the provider's
+own free counting endpoint where there is one (Anthropic ``/v1/messages/count_tokens``, OpenAI
+``/responses/input_tokens``, Gemini ``countTokens``) and falls back to the heuristic when there
+is none (Ollama), no API key, or the count fails; ``Estimate.counted_by`` says which it was.
+Budgets keep to the heuristic: a count is a network round trip before every covered call.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from llmring.cost import FREE_PROVIDERS, compute_cost
 
 if TYPE_CHECKING:
+    from llmring.providers.base import BaseProvider
+    from llmring.routing import Route
     from llmring.schemas import LLMModel, LLMRequest
 
 CHARS_PER_TOKEN = 3
@@ -104,3 +112,84 @@ def worst_case(
         return WorstCase(input_tokens, None, Decimal(0) if free else None)
     usage = {"prompt_tokens": input_tokens, "completion_tokens": output}
     return WorstCase(input_tokens, output, compute_cost(model, usage, provider=provider).total)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a call may cost before it is sent (``LLMRing.estimate``).
+
+    ``input_tokens`` were counted by the provider (``counted_by == "provider"``) or by the
+    module's heuristic (``"heuristic"``, with ``count_error`` saying why when a count failed).
+    ``output_tokens`` is the most the call can produce (None: nothing bounds it); the costs are
+    None when the model is unpriced, ``input_cost`` + ``output_cost`` being the worst case.
+    """
+
+    model: str
+    input_tokens: int
+    counted_by: str
+    output_tokens: int | None
+    input_cost: Decimal | None
+    output_cost: Decimal | None
+    context_window: int | None
+    count_error: str | None = None
+
+    @property
+    def total_cost(self) -> Decimal | None:
+        """Input cost plus worst-case output cost (None when either is unknown)."""
+        if self.input_cost is None or self.output_cost is None:
+            return None
+        return self.input_cost + self.output_cost
+
+    @property
+    def context_used(self) -> float | None:
+        """The share of the model's context window the input takes (None when it is unknown)."""
+        return self.input_tokens / self.context_window if self.context_window else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, costs as exact decimal strings."""
+
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else format(value, "f")
+
+        return {
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "counted_by": self.counted_by,
+            "count_error": self.count_error,
+            "output_tokens": self.output_tokens,
+            "input_cost": money(self.input_cost),
+            "output_cost": money(self.output_cost),
+            "total_cost": money(self.total_cost),
+            "context_window": self.context_window,
+            "context_used": self.context_used,
+        }
+
+
+async def estimate(route: Route, provider: BaseProvider | None, request: LLMRequest) -> Estimate:
+    """``request``'s estimate on ``route``: input counted by ``provider`` when it can, else the heuristic."""
+    from llmring.errors import LLMRingError
+
+    counted: int | None = None
+    error: str | None = None
+    if provider is not None:
+        try:
+            counted = await provider.count_input_tokens(request)
+        except LLMRingError as exc:  # no key, unreachable, refused: the heuristic still answers
+            error = f"{type(exc).__name__}: {exc}"
+    input_tokens = counted if counted is not None else heuristic_input_tokens(request)
+    case = worst_case(request, route.model, route.provider, input_tokens)
+    free = route.provider in FREE_PROVIDERS
+    input_cost = compute_cost(route.model, {"prompt_tokens": input_tokens}, provider=route.provider).total
+    output_cost = None if case.cost is None or input_cost is None else case.cost - input_cost
+    if free:
+        input_cost = output_cost = Decimal(0)
+    return Estimate(
+        model=route.key,
+        input_tokens=input_tokens,
+        counted_by="provider" if counted is not None else "heuristic",
+        output_tokens=case.output_tokens,
+        input_cost=input_cost,
+        output_cost=output_cost,
+        context_window=route.model.max_context if route.model is not None else None,
+        count_error=error,
+    )

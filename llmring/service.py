@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from llmring.budget_guard import BudgetGuard
     from llmring.budgets import Budget
     from llmring.capture import Capture
+    from llmring.estimate import Estimate
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -304,6 +305,19 @@ class LLMRing:
             text, calls = assembler.answer() if assembler is not None else (None, None)
             unknown = CostResult(total=None)
             log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
+
+    async def estimate(self, request: LLMRequest) -> Estimate:
+        """What ``request`` may cost, without sending it: input tokens (counted by the provider's
+        free counting endpoint where it has one, else by ``llmring.estimate``'s stated heuristic),
+        input cost, worst-case output cost (at ``max_tokens`` or the model's maximum) and the share
+        of the context window used. Counting is not a completion: nothing is logged or cached.
+        """
+        from llmring.estimate import estimate
+
+        route = await self._route(request.model)
+        sent = self._checked(route, request, stream=False)
+        # A missing key is no error here: the heuristic needs none (count_error says so).
+        return await estimate(route, self.get_provider(route.provider), sent)
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:

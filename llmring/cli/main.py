@@ -21,11 +21,24 @@ import typer
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "config_cmd", "budget")
+COMMAND_MODULES = (
+    "ask",
+    "analyze",
+    "models",
+    "calls",
+    "calls_export",  # after "calls": it adds `calls export` to that group
+    "stats",
+    "tui",
+    "db_commands",
+    "config_cmd",
+    "budget",
+    "estimate",
+)
 HELP_ORDER = (
     "ask",
     "analyze-image",
     "analyze-file",
+    "estimate",
     "models",
     "calls",
     "stats",

@@ -238,6 +238,7 @@ def test_help_lists_commands_in_order_with_completion() -> None:
         "ask",
         "analyze-image",
         "analyze-file",
+        "estimate",
         "models",
         "calls",
         "stats",
