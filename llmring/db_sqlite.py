@@ -179,8 +179,9 @@ class SQLiteDatabase(SQLiteBudgets, StoreBase):
         if provider is not None:
             clauses.append("provider = ?")
             params.append(provider)
-        if active_only:
-            clauses.append("inactive_from IS NULL")
+        if active_only:  # a retirement date may be announced ahead: active until then
+            clauses.append("(inactive_from IS NULL OR inactive_from > ?)")
+            params.append(codec.ts(schemas.utc_now()))
         where = " AND ".join(clauses) or "1"
         rows = await self._fetchall(f"SELECT * FROM llm_models WHERE {where} ORDER BY provider, model_name", params)
         return [codec.model_from_row(row) for row in rows]
