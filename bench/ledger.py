@@ -10,7 +10,10 @@
     lines to /dev/null in a child process: rows/s and the child's peak RSS (flat memory means the
     peak does not grow with the row count: compare ``--rows 100000``).
 
-Run: ``.venv/bin/python bench/ledger.py [--calls 2000] [--rounds 5] [--rows 1000000] [--only export]``.
+(c) ``llmring calls prune`` of half of ``--rows`` rows (the older half), SQLite: seconds, rows/s,
+    and the file before and after (the VACUUM included).
+
+Run: ``.venv/bin/python bench/ledger.py [--calls 2000] [--rounds 5] [--rows 1000000] [--only export|prune]``.
 """
 
 from __future__ import annotations
@@ -153,12 +156,32 @@ def export_bench(rows: int) -> None:
             print(f"  export {fmt:<5} {rows / seconds:10,.0f} rows/s ({seconds:.1f} s), peak RSS so far {peak:.0f} MiB")
 
 
+def prune_bench(rows: int) -> None:
+    import os
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "prune.db"
+        asyncio.run(fill(db, rows))
+        size = db.stat().st_size
+        code = "from llmring.cli.main import run; run()"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        args = [sys.executable, "-c", code, "--sqlite", str(db), "calls", "prune", "--older-than", "30d"]
+        started = time.perf_counter()
+        done = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
+        seconds = time.perf_counter() - started
+        print(f"  {done.stdout.strip()}")
+        print(
+            f"  {seconds:.1f} s ({rows / 2 / seconds:,.0f} rows/s); file {size / 2**20:.0f} -> {db.stat().st_size / 2**20:.0f} MiB"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=("budget", "export"))
+    parser.add_argument("--only", choices=("budget", "export", "prune"))
     args = parser.parse_args()
     if args.only in (None, "budget"):
         print("(a) budget check per chat() call, SQLite, stub provider (medians of rounds)")
@@ -167,6 +190,9 @@ def main() -> int:
     if args.only in (None, "export"):
         print(f"(b) llmring calls export of {args.rows:,} rows, SQLite, to /dev/null")
         export_bench(args.rows)
+    if args.only in (None, "prune"):
+        print(f"(c) llmring calls prune of the older half of {args.rows:,} rows, SQLite")
+        prune_bench(args.rows)
     return 0
 
 

@@ -29,6 +29,7 @@ from llmring import schemas
 from llmring._postgres import bootstrap, codec, queries, usage
 from llmring._postgres.budgets import PostgresBudgets
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
+from llmring._postgres.prune import PostgresPrune
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
@@ -49,7 +50,7 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
 
 
-class LLMDatabase(PostgresBudgets, StoreBase):
+class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
     """The ``Store`` on PostgreSQL: standalone (own pool) or on an injected pgdbm manager.
 
     ``schema`` names the schema for a standalone store, and for an injected manager that has

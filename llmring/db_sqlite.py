@@ -28,6 +28,7 @@ from llmring._sqlite import codec, queries, usage
 from llmring._sqlite.budgets import SQLiteBudgets
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
+from llmring._sqlite.prune import SQLitePrune
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
 
 
-class SQLiteDatabase(SQLiteBudgets, StoreBase):
+class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
     """The ``Store`` on one SQLite file (``":memory:"`` and ``file:`` URIs also work).
 
     Use as ``async with SQLiteDatabase(path) as db`` or call ``initialize()``/``close()``.

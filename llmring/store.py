@@ -21,6 +21,7 @@ from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 if TYPE_CHECKING:
     from llmring.budgets import Budget, BudgetUse
     from llmring.capture import CapturedCall
+    from llmring.retention import PruneReport
     from llmring.settings import DatabaseTarget
 
 BreakdownKey = Literal["model", "provider", "origin", "user", "day"]
@@ -248,6 +249,12 @@ class Store(Protocol):
         ...
 
     # -- captured content (issue 17) --------------------------------------------------------
+    async def prune_calls(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
+        """Delete the rows logged before ``before`` (and captured content only they used), keeping
+        the daily rollups so whole-day totals stay the same; ``dry_run`` only counts (issue 16,
+        ``llmring.retention``)."""
+        ...
+
     async def find_calls(self, id_prefix: str, limit: int = 2) -> list[CallRecord]:
         """Rows whose id starts with ``id_prefix``, in id order (``calls show`` takes a prefix)."""
         ...

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from llmring._postgres.queries import AGGREGATES, UTC_DAY
+from llmring.retention import starts_a_day
 from llmring.tags import tag_breakdown_key
 
 # Group key per breakdown: (over the rollup, over the call log), both as text.
@@ -60,7 +61,11 @@ def grouped_query(
         rollup_key, scan_key = _KEYS[by]
         per_user = id_at_origin is not None or by == "user"
         rollup = "llm_usage_daily" if per_user else "llm_usage_daily_origin"
-    if since is None:
+    if since is None or starts_a_day(since):
+        # A window of whole days reads the rollup alone (pruned days too: ``llmring.retention``).
+        if since is not None:
+            params.append(since.date())
+            rollup_filters = [*rollup_filters, f"day >= ${len(params)}"]
         where = " AND ".join(rollup_filters) or "TRUE"
         return f"SELECT {rollup_key} AS k, {sums} FROM {{{{tables.{rollup}}}}} WHERE {where} GROUP BY 1", params
     first_day = since.date()

@@ -22,6 +22,7 @@ from typing import Any
 
 from llmring._sqlite.codec import ts
 from llmring._store.values import from_pico
+from llmring.retention import starts_a_day
 from llmring.tags import tag_breakdown_key
 
 # Rollup column -> aggregate over llm_api_calls rows.
@@ -133,7 +134,11 @@ def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
         window.params.update(tag_key=tag_key, tag_path=f'$."{tag_key}"')
         rollup_filters = [*filters, "tag_key = :tag_key"]
         scan_filters = [*filters, "tags IS NOT NULL", f"{_TAG_SCAN_KEY} IS NOT NULL"]
-    if window.since is None:
+    if window.since is None or starts_a_day(window.since):
+        # A window of whole days reads the rollup alone (pruned days too: ``llmring.retention``).
+        if window.since is not None:
+            window.params["day"] = window.since.date().isoformat()
+            rollup_filters = [*rollup_filters, "day >= :day"]
         where = " AND ".join(rollup_filters) or "1"
         sql = f"SELECT {rollup_key} AS k, {_sums()} FROM {rollup} WHERE {where} GROUP BY k"
         return sql, window.params

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "models",
     "calls",
     "calls_export",  # after "calls": it adds `calls export` to that group
+    "calls_prune",  # and `calls prune`
     "stats",
     "tui",
     "db_commands",
