@@ -172,7 +172,8 @@ def prune_bench(rows: int) -> None:
         seconds = time.perf_counter() - started
         print(f"  {done.stdout.strip()}")
         print(
-            f"  {seconds:.1f} s ({rows / 2 / seconds:,.0f} rows/s); file {size / 2**20:.0f} -> {db.stat().st_size / 2**20:.0f} MiB"
+            f"  {seconds:.1f} s ({rows / 2 / seconds:,.0f} rows/s);"
+            f" file {size / 2**20:.0f} -> {db.stat().st_size / 2**20:.0f} MiB"
         )
 
 

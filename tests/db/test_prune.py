@@ -59,7 +59,8 @@ async def test_prune_keeps_every_whole_day_total(store: Store) -> None:
 
 async def test_prune_of_an_empty_window_touches_nothing(store: Store) -> None:
     now = datetime.now(UTC)
-    await store.record_api_calls([CallRecord(provider="openai", model_name="gpt-4o", estimated_cost=Decimal("0.5"), called_at=now)])
+    row = CallRecord(provider="openai", model_name="gpt-4o", estimated_cost=Decimal("0.5"), called_at=now)
+    await store.record_api_calls([row])
     report = await store.prune_calls(prune_cutoff(parse_age("1d"), now))
     assert (report.rows, report.captured, report.bytes_before) == (0, 0, None)
     assert await store.count_calls() == 1
