@@ -72,12 +72,12 @@ async def test_unpriced_models_are_blocked_unless_the_budget_allows_them(
     block = Budget("daily", D("100"))
     async with LLMRingSQLite(db_path, budgets=[block]) as ring:
         sent = len(openai_fake.requests)
-        with pytest.raises(BudgetExceededError, match="blocks unpriced models: openai:o1-pro has no price"):
-            await ring.chat(request("Hello", model="openai:o1-pro"))
+        with pytest.raises(BudgetExceededError, match="blocks unpriced models: openai:o1-preview has no price"):
+            await ring.chat(request("Hello", model="openai:o1-preview"))
         assert len(openai_fake.requests) == sent
     allow = Budget("daily", D("100"), unpriced="allow")
     async with LLMRingSQLite(db_path, budgets=[allow]) as ring:
-        response = await ring.chat(request("Hello", model="openai:o1-pro"))
+        response = await ring.chat(request("Hello", model="openai:o1-preview"))
         assert response.usage["cost"] is None
 
 
