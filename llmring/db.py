@@ -345,6 +345,13 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
         db = await self._manager_ready()
         return int(await db.fetch_value("SELECT COUNT(*) FROM {{tables.llm_api_calls}}"))
 
+    @translate_errors
+    async def tag_keys(self, limit: int = 50) -> list[str]:
+        """The tag keys ever logged, sorted (from the tag rollup, whose key leads with them)."""
+        db = await self._manager_ready()
+        sql = "SELECT DISTINCT tag_key FROM {{tables.llm_usage_daily_tags}} ORDER BY 1 LIMIT $1"
+        return [str(row["tag_key"]) for row in await db.fetch_all(sql, limit)]
+
     # -- response cache -----------------------------------------------------------------------
     @translate_errors
     async def cache_get(self, key: str) -> dict[str, Any] | None:

@@ -369,6 +369,12 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
         rows = await self._fetchall("SELECT COUNT(*) FROM llm_api_calls")
         return int(rows[0][0])
 
+    @translate_errors
+    async def tag_keys(self, limit: int = 50) -> list[str]:
+        """The tag keys ever logged, sorted (from the tag rollup, whose key leads with them)."""
+        rows = await self._fetchall("SELECT DISTINCT tag_key FROM llm_usage_daily_tags ORDER BY 1 LIMIT ?", (limit,))
+        return [str(row[0]) for row in rows]
+
     # -- response cache -----------------------------------------------------------------------
     @translate_errors
     async def cache_get(self, key: str) -> dict[str, Any] | None:

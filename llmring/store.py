@@ -249,6 +249,10 @@ class Store(Protocol):
         ...
 
     # -- captured content (issue 17) --------------------------------------------------------
+    async def tag_keys(self, limit: int = 50) -> list[str]:
+        """The tag keys ever logged (at most ``limit``, sorted): what ``tag:KEY`` breakdowns exist."""
+        ...
+
     async def prune_calls(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
         """Delete the rows logged before ``before`` (and captured content only they used), keeping
         the daily rollups so whole-day totals stay the same; ``dry_run`` only counts (issue 16,

@@ -196,22 +196,10 @@ def _cells(use: BudgetUse) -> list[str]:
         fmt.money(use.in_flight),
         fmt.money(budget.limit),
         fmt.percent(use.used / budget.limit),
-        _duration(use.resets_in.total_seconds()),
+        fmt.duration(use.resets_in.total_seconds()),
         fmt.NONE if budget.warn_at is None else f"{budget.warn_at:.0%}",
         budget.unpriced,
     ]
-
-
-def _duration(seconds: float) -> str:
-    """``3 h 20 min``, ``5 d 8 h``, ``12 min``."""
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
 
 
 def _use_json(use: BudgetUse) -> dict[str, Any]:
