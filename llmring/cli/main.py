@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "tui",
     "db_commands",
     "config_cmd",
+    "aliases",
     "budget",
     "estimate",
 )
@@ -40,6 +41,7 @@ HELP_ORDER = (
     "analyze-file",
     "estimate",
     "models",
+    "aliases",
     "calls",
     "stats",
     "budget",
