@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import aiosqlite
 
 # Busy timeouts a reservation waits through (each the store's) before it fails.
-_BUSY_ATTEMPTS = 3
+_BUSY_ATTEMPTS = 6  # 30 s at the default 5 s busy timeout: a loaded machine can hold the lock for long
 _BUDGET_COLUMNS = "id, period, limit_pico, origin, id_at_origin, tag_key, tag_value, warn_at, unpriced, created_at"
 
 

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from llmring.cli.context import settings
 from llmring.cli.prompt import (
     AskOptions,
     CacheOpt,
@@ -28,6 +29,7 @@ from llmring.cli.prompt import (
     NoStreamOpt,
     PromptCacheOpt,
     ReasoningOpt,
+    RetriesOpt,
     SchemaOpt,
     SystemOpt,
     TagOpt,
@@ -69,6 +71,7 @@ def ask(
     prompt_cache: PromptCacheOpt = None,
     schema: SchemaOpt = None,
     tag: TagOpt = None,
+    retries: RetriesOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -79,6 +82,7 @@ def ask(
 
     model = model_or_default(ctx, model)
     tags = parse_tags(tag)
+    settings(ctx).config().override("retries", retries, "--retries")
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:

@@ -50,6 +50,7 @@ COLUMNS = (
     "provider",
     "model",
     "alias",
+    "hop",
     "origin",
     "user",
     "tags",
@@ -81,8 +82,8 @@ def export_row(call: CallRecord) -> dict[str, Any]:
         "final": call.final,
         "provider": call.provider,
         "model": call.model_name,
-        # Issue 15 adds CallRecord.alias (the alias the caller named); empty until it has landed.
-        "alias": getattr(call, "alias", None),
+        "alias": call.alias,  # the alias the caller named, and which model of its chain (1-based)
+        "hop": call.hop,
         "origin": call.origin,
         "user": call.id_at_origin,
         "tags": call.tags,

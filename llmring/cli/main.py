@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "tui",
     "db_commands",
     "config_cmd",
+    "aliases",
     "budget",
     "estimate",
 )
@@ -41,6 +42,7 @@ HELP_ORDER = (
     "analyze-file",
     "estimate",
     "models",
+    "aliases",
     "calls",
     "stats",
     "budget",

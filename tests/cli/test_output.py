@@ -218,6 +218,11 @@ COMMANDS = [
     ["config"],
     ["config", "show"],
     ["config", "path"],
+    ["aliases"],
+    ["aliases", "list"],
+    ["aliases", "set"],
+    ["aliases", "rm"],
+    ["models", "default"],
 ]
 
 
@@ -240,6 +245,7 @@ def test_help_lists_commands_in_order_with_completion() -> None:
         "analyze-file",
         "estimate",
         "models",
+        "aliases",
         "calls",
         "stats",
         "budget",
