@@ -28,6 +28,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
+    CacheAccess,
     MemoryCache,
     ResponseCache,
     StoreCache,
@@ -38,7 +39,7 @@ from llmring.cache import (
     response_from_cache,
     to_cache_entry,
     ttl_for,
-    valid_cache_entry,
+    worth_caching,
 )
 from llmring.call_log import CallRecorder
 from llmring.controls import attach, bundled_entry, plan
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from llmring.budgets import Budget
     from llmring.capture import Capture
     from llmring.config import Config
+    from llmring.conversation import Conversation
     from llmring.estimate import Estimate
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
@@ -95,7 +97,9 @@ class LLMRing:
     """The llmring service: one object per application, shared by all its calls.
 
     ``providers`` injects ready-made providers by name; ``http_client`` injects the client that
-    lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
+    lazily created providers share. ``max_retries``, ``timeout`` (seconds per attempt, a stream's
+    body included), ``idle_timeout`` (seconds between stream events) and ``deadline`` (seconds for
+    the whole call, retries included) apply to those (``llmring.providers.limits``).
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
 
@@ -128,6 +132,8 @@ class LLMRing:
         max_retries: int | None = None,
         timeout: float | None = None,
         cache: ResponseCache | None = None,
+        idle_timeout: float | None = None,
+        deadline: float | None = None,
         aliases: Mapping[str, str | Sequence[str]] | None = None,
         config: Config | str | os.PathLike[str] | bool | None = None,
         log_content: bool = False,
@@ -152,6 +158,8 @@ class LLMRing:
         self.enable_db_logging = enable_db_logging
         self.max_retries: int = settings.get("retries") if max_retries is None else max_retries
         self.timeout: float = settings.get("timeout") if timeout is None else timeout
+        self.idle_timeout = idle_timeout
+        self.deadline = deadline
         self.aliases: dict[str, tuple[str, ...]] = {**settings.aliases, **check_aliases(aliases)}
         self._db_manager = db_manager
         self._target: DatabaseTarget | None = None
@@ -177,6 +185,7 @@ class LLMRing:
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._made_providers: set[str] = set()  # providers made here on this ring's own client
         self._cache: ResponseCache | None = cache
+        self._cache_access = CacheAccess(self._cache_backend)
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
         self.log_content = log_content and enable_db_logging
@@ -208,6 +217,7 @@ class LLMRing:
         id_at_origin: str | None = None,
         *,
         response_model: type[BaseModel] | dict[str, Any] | None = None,
+        conversation_id: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> LLMResponse:
         """Send ``request`` to its model (or its alias's chain) and return the response, priced and logged.
@@ -222,7 +232,8 @@ class LLMRing:
         With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
         structured output is asked for and ``response.parsed`` is the validated answer; an answer
         that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
-        was logged and priced (``llmring.structured``).
+        was logged and priced (``llmring.structured``). ``conversation_id`` logs the call as a turn
+        of that conversation (``llmring.conversation``).
         """
         call_tags = self._tags(request, tags)
         schema: OutputSchema | None = None
@@ -233,11 +244,13 @@ class LLMRing:
             request = with_schema(request, schema)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return await self._chat_chain(request.model, chain, request, id_at_origin, schema, call_tags)
+            return await self._chat_chain(
+                request.model, chain, request, id_at_origin, schema, conversation_id, call_tags
+            )
         route = await self._route(request.model)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
-        log = self._recorder(route, sent, id_at_origin, stream=False, tags=call_tags)
+        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id, tags=call_tags)
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
 
     async def _chat_hop(
@@ -255,8 +268,8 @@ class LLMRing:
         key: str | None = None
         try:
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
                 if entry is not None:
                     response = self._serve_hit(entry, route, log)
                     if schema is not None:
@@ -283,8 +296,8 @@ class LLMRing:
         self._attach_cost(response, route, cost, log.call_id)
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
-        if key is not None:
-            await self._cache_set(key, to_cache_entry(response), ttl_for(request))
+        if key is not None and worth_caching(response.finish_reason):
+            await self._cache_access.put(key, to_cache_entry(response), ttl_for(request))
         return response
 
     async def _chat_chain(
@@ -294,6 +307,7 @@ class LLMRing:
         request: LLMRequest,
         id_at_origin: str | None,
         schema: OutputSchema | None,
+        conversation_id: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> LLMResponse:
         hops = Hops(alias, estimate_tokens(request))
@@ -302,7 +316,15 @@ class LLMRing:
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
             provider, sent, log = self._start_hop(
-                hops, route, request, id_at_origin, log, stream=False, last=last, tags=tags
+                hops,
+                route,
+                request,
+                id_at_origin,
+                log,
+                stream=False,
+                last=last,
+                conversation_id=conversation_id,
+                tags=tags,
             )
             if provider is None or sent is None:
                 continue
@@ -322,21 +344,27 @@ class LLMRing:
         raise hops.exhausted()
 
     def chat_stream(
-        self, request: LLMRequest, id_at_origin: str | None = None, *, tags: Mapping[str, str] | None = None
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None = None,
+        *,
+        conversation_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
-        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
+        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost (``conversation_id``
+        and ``tags`` as for ``chat``; a bad tag raises here).
 
         Time to first token is logged. A caller that stops reading early gets an error row
         (``StreamClosedEarly``) so the call is not lost from the log. Through an alias, a hop
         that fails before its first token falls over to the next model unseen; after it, the
         error is raised. (A plain function returning the stream, so a plain call's chunks pass
-        through one generator, not two.) ``tags`` as for ``chat`` (a bad one raises here).
+        through one generator, not two.)
         """
         call_tags = self._tags(request, tags)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return self._stream_chain(request.model, chain, request, id_at_origin, call_tags)
-        return self._stream_hop(request, id_at_origin, tags=call_tags)
+            return self._stream_chain(request.model, chain, request, id_at_origin, conversation_id, call_tags)
+        return self._stream_hop(request, id_at_origin, conversation_id=conversation_id, tags=call_tags)
 
     async def _stream_chain(
         self,
@@ -344,6 +372,7 @@ class LLMRing:
         chain: tuple[str, ...],
         request: LLMRequest,
         id_at_origin: str | None,
+        conversation_id: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         hops = Hops(alias, estimate_tokens(request))
@@ -352,7 +381,15 @@ class LLMRing:
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
             provider, sent, log = self._start_hop(
-                hops, route, request, id_at_origin, log, stream=True, last=last, tags=tags
+                hops,
+                route,
+                request,
+                id_at_origin,
+                log,
+                stream=True,
+                last=last,
+                conversation_id=conversation_id,
+                tags=tags,
             )
             if provider is None or sent is None:
                 continue
@@ -379,6 +416,7 @@ class LLMRing:
         hop: tuple[Route, BaseProvider, LLMRequest, CallRecorder] | None = None,
         *,
         last: bool = True,
+        conversation_id: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
@@ -387,15 +425,15 @@ class LLMRing:
             route = await self._route(request.model)
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
-            log = self._recorder(route, sent, id_at_origin, stream=True, tags=tags)
+            log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id, tags=tags)
         else:
             route, provider, sent, log = hop
         key: str | None = None
         try:
             entry = None
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
             if entry is None and self._guard is not None:
                 await self._guard.reserve(route, sent, log)
         except _CALL_ERRORS as exc:
@@ -432,9 +470,9 @@ class LLMRing:
                         )
                         chunk.usage = {**usage, "cost": cost.total}
                         self._add_cache_savings(chunk.usage, route, cost)
-                        if assembler is not None and key is not None:
+                        if assembler is not None and key is not None and worth_caching(finish_reason):
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
-                            await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
+                            await self._cache_access.put(key, to_cache_entry(cached), ttl_for(request))
                     yield chunk
         except GeneratorExit:
             if not finished:
@@ -485,6 +523,7 @@ class LLMRing:
         *,
         stream: bool,
         last: bool,
+        conversation_id: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> tuple[BaseProvider | None, LLMRequest | None, CallRecorder]:
         """The next hop's provider, what it is sent, and the call's recorder (made at the first hop).
@@ -505,7 +544,9 @@ class LLMRing:
             except (MissingAPIKeyError, UnsupportedFeatureError) as exc:
                 skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
         if log is None:
-            log = self._recorder(route, sent or request, id_at_origin, stream=stream, tags=tags)
+            log = self._recorder(
+                route, sent or request, id_at_origin, stream=stream, conversation_id=conversation_id, tags=tags
+            )
             log.alias = hops.alias
         elif sent is not None:
             log.request = sent
@@ -516,6 +557,14 @@ class LLMRing:
         log.failure(skipped, final=last)
         hops.skipped(route, reason, skipped)
         return None, None, log
+
+    def conversation(self, model: str, *, system: str | None = None, **options: Any) -> Conversation:
+        """A new ``Conversation`` with ``model``: its ``send(text)`` keeps the turns and logs each
+        call under the conversation's id (``options``: ``LLMRequest`` fields, or ``conversation_id``
+        and ``messages`` to go on with one; see ``llmring.conversation``)."""
+        from llmring.conversation import Conversation
+
+        return Conversation(self, model, system=system, **options)
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
@@ -540,6 +589,7 @@ class LLMRing:
         id_at_origin: str | None,
         *,
         stream: bool,
+        conversation_id: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
@@ -553,6 +603,7 @@ class LLMRing:
             sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
             capture=self._capture,
+            conversation_id=conversation_id,
         )
 
     @staticmethod
@@ -602,21 +653,9 @@ class LLMRing:
         log.cache_hit(original.total, text=response.content, tool_calls=response.tool_calls)
         return response
 
-    async def _cache_get(self, key: str) -> dict[str, Any] | None:
-        try:
-            backend = await self._cache_backend()
-            entry = await backend.get(key)
-        except Exception as exc:
-            logger.warning("llmring: response cache unavailable, treating as a miss: %s", exc)
-            return None
-        return entry if valid_cache_entry(entry) else None
-
-    async def _cache_set(self, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
-        try:
-            backend = await self._cache_backend()
-            await backend.set(key, entry, ttl_seconds)
-        except Exception as exc:
-            logger.warning("llmring: could not store the response in the cache: %s", exc)
+    def _cache_key(self, route: Route, provider: BaseProvider, request: LLMRequest) -> str:
+        endpoint = getattr(provider, "endpoint_id", "")  # answers from one base URL never serve another
+        return cache_key(route.provider, route.model_name, request, endpoint=endpoint, origin=self.origin)
 
     # -- store ----------------------------------------------------------------------------------
     def _make_store(self) -> Store:
@@ -718,7 +757,14 @@ class LLMRing:
 
             if name not in PROVIDERS:
                 raise ConfigurationError(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
-            options = {"client": self._client(), "timeout": self.timeout, "max_retries": self.max_retries, **kwargs}
+            options = {
+                "client": self._client(),
+                "timeout": self.timeout,
+                "max_retries": self.max_retries,
+                "idle_timeout": self.idle_timeout,
+                "deadline": self.deadline,
+                **kwargs,
+            }
             provider = create_provider(name, **options)
             if "client" not in kwargs:
                 self._made_providers.add(name)
@@ -783,6 +829,7 @@ class LLMRing:
 
         Rows that could not be written are counted in ``self.writer.unwritten`` and a warning.
         """
+        await self._cache_access.drain(timeout)  # before the store they write to closes
         if self._lazy_store is not None:
             await self._lazy_store.close(timeout)
         for provider in self._providers.values():

@@ -3,7 +3,8 @@
 Each batch is one short ``BEGIN IMMEDIATE`` transaction (oldest rows first, through the
 ``called_at`` index): the batch's tag index rows, then its call rows, whose captured-content
 links go with them (``ON DELETE CASCADE``). Content no remaining row links to is deleted at the
-end (its full-text entries with it, by the capture trigger). The daily rollups are not touched.
+end (its full-text entries with it, by the capture trigger, and the index is then rewritten so
+old segments keep no pruned words). The daily rollups are not touched.
 Then ``VACUUM`` returns the freed pages to the file system; if another process holds the
 database it is skipped (the pages are reused by new rows) and the report says nothing was measured.
 """
@@ -80,10 +81,13 @@ class SQLitePrune:
                 await tx.execute(f"DELETE FROM llm_api_calls WHERE id IN ({marks})", ids)
         async with self._transaction() as tx:
             await tx.execute(_ORPHANS)
+            # The full-text index keeps deleted words in old segments until it is rewritten.
+            await tx.execute("INSERT INTO llm_content_fts (llm_content_fts) VALUES ('optimize')")
         size_after: int | None = None
         try:
             async with self._write_lock:
                 await conn.execute("VACUUM")
+                await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL held old page images
             size_after = await self._size()
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):

@@ -23,6 +23,7 @@ from llmring.cli import output
 from llmring.cli.context import settings
 
 if TYPE_CHECKING:
+    from llmring.conversation import PriorTurns
     from llmring.schemas import LLMRequest, LLMResponse
     from llmring.service import LLMRing
 
@@ -41,11 +42,14 @@ class AskOptions:
     no_log: bool = False
     cache: bool = False
     ttl: int | None = None
+    timeout: float | None = None  # seconds for the whole call, retries and a stream's body included
     reasoning: str | None = None
     no_log_content: bool = False
     prompt_cache: str | None = None
     schema: str | None = None
     tags: dict[str, str] | None = None
+    # Issue 17: the conversation this prompt is a turn of (its earlier turns are sent); None: none.
+    conversation: PriorTurns | None = None
 
 
 ModelOpt = Annotated[
@@ -65,6 +69,12 @@ NoLogContentOpt = Annotated[
 ]
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", min=0.001, metavar="SECONDS", help="Give up after this long (the whole call, retries included)."
+    ),
 ]
 RetriesOpt = Annotated[
     int | None,
@@ -135,8 +145,10 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         elif temperature > 0.1:
             raise ConfigurationError("--cache needs a deterministic request: use -t 0 (at most 0.1)")
         cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
-    messages = [Message(role="system", content=options.system)] if options.system else []
-    messages.append(Message(role="user", content=content))
+    earlier = options.conversation.messages if options.conversation is not None else []
+    if options.system:  # -s on a continued conversation replaces its system prompt
+        earlier = [Message(role="system", content=options.system)] + [m for m in earlier if m.role != "system"]
+    messages = [*earlier, Message(role="user", content=content)]
     reasoning: Any = options.reasoning  # a level's name or a budget's digits; LLMRequest checks it
     if isinstance(reasoning, str) and reasoning.strip().isdigit():
         reasoning = int(reasoning)
@@ -194,6 +206,13 @@ def _print_usage(usage: dict[str, Any], cached: bool) -> None:
     )
 
 
+def _print_conversation(options: AskOptions, usage: dict[str, Any]) -> None:
+    if options.conversation is not None and options.conversation.calls:
+        from llmring.cli.conversation import print_conversation_usage
+
+        print_conversation_usage(options.conversation, usage)
+
+
 @contextmanager
 def _held_warnings() -> Iterator[list[str]]:
     """Keep the service's warnings instead of printing them (the command says it in one line)."""
@@ -223,6 +242,8 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     cli = settings(ctx)
     config = cli.config()
     limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
+    if options.timeout is not None:  # --timeout bounds the whole call, retries included
+        limits.update(timeout=options.timeout, deadline=options.timeout)
     if options.no_log:
         return LLMRing(enable_db_logging=False, config=config, **limits)
     target = cli.target()
@@ -262,6 +283,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     request = build_request(options, content)
     schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
+    conversation_id = options.conversation.conversation_id if options.conversation is not None else None
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
@@ -270,10 +292,10 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         _cancel_on_sigterm()
         try:
             if not stream:
-                response = await ring.chat(request, response_model=schema)
+                response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
             else:
                 usage: dict[str, Any] = {}
-                async for chunk in ring.chat_stream(request):
+                async for chunk in ring.chat_stream(request, conversation_id=conversation_id):
                     if chunk.delta:
                         typer.echo(inert(chunk.delta, multiline=True), nl=False)
                         sys.stdout.flush()
@@ -282,6 +304,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 typer.echo("")
                 if options.usage:
                     _print_usage(usage, cached=False)
+                    _print_conversation(options, usage)
         finally:
             await ring.close()
         return (response, *_unwritten(ring))
@@ -302,6 +325,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             typer.echo(inert(response.content, multiline=True) if terminal else response.content)
         if options.usage:
             _print_usage(response.usage, cached=response.cached)
+            _print_conversation(options, response.usage)
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
         output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
