@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigurationError": "llmring.errors",
     "MissingAPIKeyError": "llmring.errors",
     "InvalidRequestError": "llmring.errors",
+    "UnpricedModelError": "llmring.errors",
     "ModelNotFoundError": "llmring.errors",
     "RegistryError": "llmring.errors",
     "FileInputError": "llmring.errors",
@@ -94,6 +95,7 @@ __all__ = [
     "StreamChunk",
     "StreamClosedEarly",
     "StructuredOutputError",
+    "UnpricedModelError",
     "UnsupportedFeatureError",
     "UsageStats",
     "__version__",
@@ -130,6 +132,7 @@ if TYPE_CHECKING:
         ResponseFormatError,
         StreamClosedEarly,
         StructuredOutputError,
+        UnpricedModelError,
         UnsupportedFeatureError,
     )
     from llmring.estimate import Estimate

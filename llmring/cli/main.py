@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "tui",
     "db_commands",
     "config_cmd",
+    "registry_cmd",
+    "reprice_cmd",
     "aliases",
     "budget",
     "estimate",
@@ -49,6 +51,8 @@ HELP_ORDER = (
     "tui",
     "init-db",
     "json-refresh",
+    "registry",
+    "reprice",
     "config",
 )
 
