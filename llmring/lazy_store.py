@@ -63,8 +63,9 @@ def _hold(lazy: LazyStore) -> None:
         register(_write_at_exit)
 
 
-# How long a call waits for a cold store to open before going ahead without it (its rows wait).
-COLD_OPEN_WAIT = 0.5
+# How long a call waits for a cold store to open before going ahead without it (its rows wait):
+# long enough for any open on a loaded machine, short beside another process's lock.
+COLD_OPEN_WAIT = 2.0
 # How long ``durability="sync"`` waits for a call's row before the call raises.
 SYNC_TIMEOUT = 30.0
 # How long the exit path may spend on one ring's rows: an exit must never hang on a database.

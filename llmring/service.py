@@ -204,7 +204,7 @@ class LLMRing:
         if enable_db_logging:
             from llmring.budget_guard import BudgetGuard
 
-            self._guard = BudgetGuard(budgets or (), self._open_store)
+            self._guard = BudgetGuard(budgets or (), self._store_without_waiting)
         elif budgets:
             raise ConfigurationError("budgets need the call log: drop enable_db_logging=False to use them")
         self._providers: dict[str, BaseProvider] = dict(providers or {})
@@ -749,6 +749,17 @@ class LLMRing:
         if self._lazy_store is None:
             raise ConfigurationError("database logging is off for this LLMRing (enable_db_logging=False)")
         return await self._lazy_store.open()
+
+    async def _store_without_waiting(self) -> Store:
+        """The store for a call's own reads (budgets): a cold one behind another process's lock
+        is waited for at most ``COLD_OPEN_WAIT`` seconds in all, then this raises."""
+        from llmring.lazy_store import COLD_OPEN_WAIT
+
+        assert self._lazy_store is not None
+        store = await self._lazy_store.open_or_none(wait=COLD_OPEN_WAIT)
+        if store is None:
+            raise DatabaseError("the database is still opening (another process may hold its lock)")
+        return store
 
     async def _cache_backend(self) -> ResponseCache:
         if self._cache is not None:

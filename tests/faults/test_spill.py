@@ -146,11 +146,13 @@ async def test_a_cold_file_locked_by_another_process_does_not_hold_calls(
     other.execute("BEGIN EXCLUSIVE")  # the file does not even have a schema yet
     caplog.set_level(logging.WARNING)
     ring = LLMRingSQLite(path)
+    took = []
     try:
         for i in range(3):
             started = time.monotonic()
             await ring.chat(request(f"call {i}", temperature=0, cache={"enabled": True}))
-            assert time.monotonic() - started < 1.5
+            took.append(time.monotonic() - started)
+        assert took[0] < 4 and max(took[1:]) < 1  # COLD_OPEN_WAIT (2 s) at most, and once
     finally:
         other.execute("COMMIT")
         other.close()
