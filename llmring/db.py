@@ -26,12 +26,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._postgres import bootstrap, codec, queries, usage
+from llmring._postgres import bootstrap, codec, forget, queries, search, usage
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
+from llmring._store.filters import like_pattern
 from llmring._store.sync import plan_sync
 from llmring._store.values import dump_json
 from llmring.capture import captured_call
@@ -301,8 +302,12 @@ class LLMDatabase(StoreBase):
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
-        sql, params = queries.calls_query(filters, limit, offset)
         db = await self._manager_ready()
+        driven = False
+        if filters.search:  # few matches: find them through the indexes (llmring._postgres.search)
+            count_sql, count_params = search.count_query(filters.search, like_pattern(filters.search))
+            driven = int(await db.fetch_value(count_sql, *count_params)) <= search.DRIVEN_LIMIT
+        sql, params = queries.calls_query(filters, limit, offset, driven=driven)
         return [codec.call_from_row(row) for row in await db.fetch_all(sql, *params)]
 
     @translate_errors
@@ -332,6 +337,39 @@ class LLMDatabase(StoreBase):
         for row in await db.fetch_all(queries.CONTENT_OF, list(dict.fromkeys(record_ids))):
             found.setdefault(row["record_id"], []).append((row["kind"], row["text"], row["extra"]))
         return {record_id: captured_call(parts) for record_id, parts in found.items()}
+
+    @translate_errors
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
+        db = await self._manager_ready()
+        where = "conversation_id IS NOT NULL" + (" AND origin = $1" if origin is not None else "")
+        sql = (
+            f"SELECT conversation_id FROM {{{{tables.llm_api_calls}}}} WHERE {where}"
+            " ORDER BY called_at DESC, id DESC LIMIT 1"
+        )
+        value = await db.fetch_value(sql, *(() if origin is None else (origin,)))
+        return None if value is None else str(value)
+
+    @translate_errors
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove what these rows captured (the rows stay; pieces other calls share stay);
+        returns how many had content."""
+        db = await self._manager_ready()
+        async with db.transaction() as tx:
+            gone = await tx.fetch_one(forget.FORGET_ROWS, list(dict.fromkeys(record_ids)))
+            if gone is None or not gone["forgotten"]:
+                return 0
+            await tx.execute(forget.DELETE_UNUSED_OF, list(gone["pieces"]))
+            return int(gone["forgotten"])
+
+    @translate_errors
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before``; returns how many had content."""
+        db = await self._manager_ready()
+        async with db.transaction() as tx:
+            forgotten = int(await tx.fetch_value(forget.FORGET_OLDER, codec.utc(before)))
+            await tx.execute(forget.DELETE_UNUSED)
+            return forgotten
 
     @translate_errors
     async def count_calls(self) -> int:

@@ -17,14 +17,14 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmring import schemas
-from llmring._sqlite import codec, queries, usage
+from llmring._sqlite import codec, forget, queries, search, usage
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._store import totals
@@ -334,7 +334,11 @@ class SQLiteDatabase(StoreBase):
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
-        sql, params = queries.calls_query(filters, limit, offset)
+        driven = False
+        if filters.search:  # few matches: find them through the indexes (llmring._sqlite.search)
+            count_sql, count_params = search.count_query(filters.search)
+            driven = (await self._fetchall(count_sql, count_params))[0][0] <= search.DRIVEN_LIMIT
+        sql, params = queries.calls_query(filters, limit, offset, driven=driven)
         return [codec.call_from_row(row) for row in await self._fetchall(sql, params)]
 
     @translate_errors
@@ -362,6 +366,42 @@ class SQLiteDatabase(StoreBase):
             for row in await self._fetchall(queries.content_query(len(chunk)), chunk):
                 found.setdefault(row[0], []).append((row[1], row[2], row[3]))
         return {record_id: captured_call(parts) for record_id, parts in found.items()}
+
+    @translate_errors
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
+        where = "conversation_id IS NOT NULL" + (" AND origin = ?" if origin is not None else "")
+        rows = await self._fetchall(
+            f"SELECT conversation_id FROM llm_api_calls WHERE {where} ORDER BY called_at DESC, id DESC LIMIT 1",
+            () if origin is None else (origin,),
+        )
+        return str(rows[0][0]) if rows else None
+
+    @translate_errors
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove what these rows captured (the rows stay; pieces other calls share stay); returns
+        how many had content. The text is overwritten in the file, not just unlinked."""
+        return await self._forgetting(lambda conn: forget.forget_rows(conn, record_ids))
+
+    @translate_errors
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before``; returns how many had content."""
+        return await self._forgetting(lambda conn: forget.forget_older(conn, codec.ts(before)))
+
+    async def _forgetting(self, step: Callable[[aiosqlite.Connection], Awaitable[int]]) -> int:
+        conn = await self._db()
+        await conn.execute("PRAGMA secure_delete = ON")  # zero what is deleted, not just free it
+        try:
+            async with self._transaction() as tx:
+                forgotten = await step(tx)
+                if forgotten:
+                    await forget.rewrite_index(tx)
+            if forgotten:
+                async with self._write_lock:
+                    await forget.checkpoint(conn)
+        finally:
+            await conn.execute("PRAGMA secure_delete = OFF")
+        return forgotten
 
     @translate_errors
     async def count_calls(self) -> int:

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
     from llmring.capture import Capture
     from llmring.config import Config
+    from llmring.conversation import Conversation
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -201,6 +202,7 @@ class LLMRing:
         id_at_origin: str | None = None,
         *,
         response_model: type[BaseModel] | dict[str, Any] | None = None,
+        conversation_id: str | None = None,
     ) -> LLMResponse:
         """Send ``request`` to its model (or its alias's chain) and return the response, priced and logged.
 
@@ -211,7 +213,8 @@ class LLMRing:
         With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
         structured output is asked for and ``response.parsed`` is the validated answer; an answer
         that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
-        was logged and priced (``llmring.structured``).
+        was logged and priced (``llmring.structured``). ``conversation_id`` logs the call as a turn
+        of that conversation (``llmring.conversation``).
         """
         schema: OutputSchema | None = None
         if response_model is not None:
@@ -221,11 +224,11 @@ class LLMRing:
             request = with_schema(request, schema)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return await self._chat_chain(request.model, chain, request, id_at_origin, schema)
+            return await self._chat_chain(request.model, chain, request, id_at_origin, schema, conversation_id)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
-        log = self._recorder(route, sent, id_at_origin, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id)
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
 
     async def _chat_hop(
@@ -280,13 +283,16 @@ class LLMRing:
         request: LLMRequest,
         id_at_origin: str | None,
         schema: OutputSchema | None,
+        conversation_id: str | None = None,
     ) -> LLMResponse:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
-            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=False, last=last)
+            provider, sent, log = self._start_hop(
+                hops, route, request, id_at_origin, log, stream=False, last=last, conversation_id=conversation_id
+            )
             if provider is None or sent is None:
                 continue
             try:
@@ -304,8 +310,11 @@ class LLMRing:
             return response
         raise hops.exhausted()
 
-    def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncGenerator[StreamChunk, None]:
-        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
+    def chat_stream(
+        self, request: LLMRequest, id_at_origin: str | None = None, *, conversation_id: str | None = None
+    ) -> AsyncGenerator[StreamChunk, None]:
+        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost (``conversation_id``
+        as for ``chat``).
 
         Time to first token is logged. A caller that stops reading early gets an error row
         (``StreamClosedEarly``) so the call is not lost from the log. Through an alias, a hop
@@ -315,18 +324,25 @@ class LLMRing:
         """
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return self._stream_chain(request.model, chain, request, id_at_origin)
-        return self._stream_hop(request, id_at_origin)
+            return self._stream_chain(request.model, chain, request, id_at_origin, conversation_id)
+        return self._stream_hop(request, id_at_origin, conversation_id=conversation_id)
 
     async def _stream_chain(
-        self, alias: str, chain: tuple[str, ...], request: LLMRequest, id_at_origin: str | None
+        self,
+        alias: str,
+        chain: tuple[str, ...],
+        request: LLMRequest,
+        id_at_origin: str | None,
+        conversation_id: str | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
-            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=True, last=last)
+            provider, sent, log = self._start_hop(
+                hops, route, request, id_at_origin, log, stream=True, last=last, conversation_id=conversation_id
+            )
             if provider is None or sent is None:
                 continue
             try:
@@ -352,6 +368,7 @@ class LLMRing:
         hop: tuple[Route, BaseProvider, LLMRequest, CallRecorder] | None = None,
         *,
         last: bool = True,
+        conversation_id: str | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
         its route, provider, the request it is sent and the call's recorder)."""
@@ -359,7 +376,7 @@ class LLMRing:
             route = await self._route(request.model)
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
-            log = self._recorder(route, sent, id_at_origin, stream=True)
+            log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id)
         else:
             route, provider, sent, log = hop
         key: str | None = None
@@ -442,6 +459,7 @@ class LLMRing:
         *,
         stream: bool,
         last: bool,
+        conversation_id: str | None = None,
     ) -> tuple[BaseProvider | None, LLMRequest | None, CallRecorder]:
         """The next hop's provider, what it is sent, and the call's recorder (made at the first hop).
 
@@ -461,7 +479,7 @@ class LLMRing:
             except (MissingAPIKeyError, UnsupportedFeatureError) as exc:
                 skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
         if log is None:
-            log = self._recorder(route, sent or request, id_at_origin, stream=stream)
+            log = self._recorder(route, sent or request, id_at_origin, stream=stream, conversation_id=conversation_id)
             log.alias = hops.alias
         elif sent is not None:
             log.request = sent
@@ -473,6 +491,14 @@ class LLMRing:
         hops.skipped(route, reason, skipped)
         return None, None, log
 
+    def conversation(self, model: str, *, system: str | None = None, **options: Any) -> Conversation:
+        """A new ``Conversation`` with ``model``: its ``send(text)`` keeps the turns and logs each
+        call under the conversation's id (``options``: ``LLMRequest`` fields, or ``conversation_id``
+        and ``messages`` to go on with one; see ``llmring.conversation``)."""
+        from llmring.conversation import Conversation
+
+        return Conversation(self, model, system=system, **options)
+
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
         """The route's provider, checked for its API key: a missing key is a configuration error,
@@ -482,7 +508,15 @@ class LLMRing:
             provider.require_api_key()
         return provider
 
-    def _recorder(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallRecorder:
+    def _recorder(
+        self,
+        route: Route,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        *,
+        stream: bool,
+        conversation_id: str | None = None,
+    ) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
         return CallRecorder(
             origin=self.origin,
@@ -493,6 +527,7 @@ class LLMRing:
             sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
             capture=self._capture,
+            conversation_id=conversation_id,
         )
 
     @staticmethod

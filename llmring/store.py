@@ -32,8 +32,9 @@ CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 class CallFilters:
     """Which call-log rows a listing returns (None: not filtered on that).
 
-    ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
-    of ``provider:model``, origin, user or error message, or words (in that order) of a captured
+    ``model`` is ``provider:model`` or a bare model name; ``conversation_id`` the calls of one
+    conversation (issue 17); ``search`` a case-insensitive substring of ``provider:model``,
+    origin, user or (on failed rows) error message, or words (in that order) of a captured
     prompt or answer (full-text: SQLite FTS5, PostgreSQL GIN); ``since`` an inclusive lower bound on
     ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
     (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
@@ -53,6 +54,7 @@ class CallFilters:
     before: tuple[datetime, str] | None = None
     order_by: CallOrder = "time"
     ascending: bool = False
+    conversation_id: str | None = None  # issue 17: the calls of one conversation
 
     def __post_init__(self) -> None:
         from llmring.errors import ConfigurationError
@@ -226,6 +228,21 @@ class Store(Protocol):
 
     async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
         """The captured content of each of ``record_ids`` that has some, by id."""
+        ...
+
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The ``conversation_id`` of the most recent call in a conversation (from ``origin``, if
+        given), or None when no call was in one."""
+        ...
+
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove the captured content of ``record_ids`` (their rows, tokens and cost stay, and so
+        do pieces that other calls share); returns how many of them had content."""
+        ...
+
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before`` (and drop pieces no call
+        uses any more); returns how many rows had content."""
         ...
 
     # -- response cache ---------------------------------------------------------------------

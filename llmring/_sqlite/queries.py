@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from llmring._sqlite import codec
+from llmring._sqlite import codec, search
 from llmring._store.content import fts_phrase
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
@@ -33,13 +34,6 @@ LINK_CONTENT = (
 )
 
 
-# Rows whose captured prompt or answer holds the search words (in order), through the FTS5 index.
-MATCH_CONTENT = (
-    "id IN (SELECT l.record_id FROM llm_call_content AS l WHERE l.content_id IN"
-    " (SELECT rowid FROM llm_content_fts WHERE llm_content_fts MATCH {query}))"
-)
-
-
 def content_query(count: int) -> str:
     """The captured pieces of ``count`` rows (``?`` each), in order: record id, kind, text, extra."""
     return (
@@ -49,24 +43,31 @@ def content_query(count: int) -> str:
     )
 
 
-def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:
-    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise)."""
+def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool = False) -> tuple[str, list[Any]]:
+    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise).
+
+    With a search, ``driven`` finds the matching rows through indexes first (few matches; see
+    ``llmring._sqlite.search``), else each row is tested as the log is read in order.
+    """
     params: list[Any] = []
 
     def param(value: Any) -> str:
         params.append(value)
         return "?"
 
+    source = "SELECT * FROM llm_api_calls"
+    if filters.search and driven:
+        source, params = search.driven_prefix(filters.search)
+        filters = replace(filters, search=None)
     # SQLite's LIKE ignores ASCII case already.
     clauses = where_clauses(
         filters,
         param,
         codec.ts,
         contains="{column} LIKE {pattern} ESCAPE '\\'",
-        content_match=(MATCH_CONTENT, fts_phrase),
+        content_match=(search.SCAN_CONTENT, fts_phrase),
     )
     sql = (
-        f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
-        f" {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"
+        f"{source} WHERE {' AND '.join(clauses) or '1'} {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"
     )
     return sql, [*params, limit, offset]

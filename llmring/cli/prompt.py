@@ -23,6 +23,7 @@ from llmring.cli import output
 from llmring.cli.context import settings
 
 if TYPE_CHECKING:
+    from llmring.conversation import PriorTurns
     from llmring.schemas import LLMRequest, LLMResponse
     from llmring.service import LLMRing
 
@@ -46,6 +47,8 @@ class AskOptions:
     no_log_content: bool = False
     prompt_cache: str | None = None
     schema: str | None = None
+    # Issue 17: the conversation this prompt is a turn of (its earlier turns are sent); None: none.
+    conversation: PriorTurns | None = None
 
 
 ModelOpt = Annotated[
@@ -137,8 +140,10 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         elif temperature > 0.1:
             raise ConfigurationError("--cache needs a deterministic request: use -t 0 (at most 0.1)")
         cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
-    messages = [Message(role="system", content=options.system)] if options.system else []
-    messages.append(Message(role="user", content=content))
+    earlier = options.conversation.messages if options.conversation is not None else []
+    if options.system:  # -s on a continued conversation replaces its system prompt
+        earlier = [Message(role="system", content=options.system)] + [m for m in earlier if m.role != "system"]
+    messages = [*earlier, Message(role="user", content=content)]
     reasoning: Any = options.reasoning  # a level's name or a budget's digits; LLMRequest checks it
     if isinstance(reasoning, str) and reasoning.strip().isdigit():
         reasoning = int(reasoning)
@@ -193,6 +198,13 @@ def _print_usage(usage: dict[str, Any], cached: bool) -> None:
         f"Tokens: {usage.get('prompt_tokens', 0):,} input ({'; '.join(prompt_cache)}), "
         f"{usage.get('completion_tokens', 0):,} output | Cost: {spent}{extra}"
     )
+
+
+def _print_conversation(options: AskOptions, usage: dict[str, Any]) -> None:
+    if options.conversation is not None and options.conversation.calls:
+        from llmring.cli.conversation import print_conversation_usage
+
+        print_conversation_usage(options.conversation, usage)
 
 
 @contextmanager
@@ -265,6 +277,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     request = build_request(options, content)
     schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
+    conversation_id = options.conversation.conversation_id if options.conversation is not None else None
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
@@ -273,10 +286,10 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         _cancel_on_sigterm()
         try:
             if not stream:
-                response = await ring.chat(request, response_model=schema)
+                response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
             else:
                 usage: dict[str, Any] = {}
-                async for chunk in ring.chat_stream(request):
+                async for chunk in ring.chat_stream(request, conversation_id=conversation_id):
                     if chunk.delta:
                         typer.echo(inert(chunk.delta, multiline=True), nl=False)
                         sys.stdout.flush()
@@ -285,6 +298,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 typer.echo("")
                 if options.usage:
                     _print_usage(usage, cached=False)
+                    _print_conversation(options, usage)
         finally:
             await ring.close()
         return (response, *_unwritten(ring))
@@ -305,6 +319,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             typer.echo(inert(response.content, multiline=True) if terminal else response.content)
         if options.usage:
             _print_usage(response.usage, cached=response.cached)
+            _print_conversation(options, response.usage)
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
         output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
