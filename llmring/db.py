@@ -33,6 +33,7 @@ from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
 from llmring._store.filters import like_pattern
+from llmring._store.registry_upgrade import bring_up_bundled
 from llmring._store.sync import plan_sync
 from llmring._store.values import dump_json
 from llmring.capture import captured_call
@@ -42,8 +43,9 @@ if TYPE_CHECKING:
     from pgdbm import AsyncDatabaseManager
 
     from llmring.capture import CapturedCall
+    from llmring.reprice import Repricing
     from llmring.schemas import CallRecord, LLMModel, UsageStats
-    from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
+    from llmring.store import BreakdownKey, CallFilters, RegistryVersion, SyncReport, UsageBreakdownRow
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
@@ -140,6 +142,8 @@ class LLMDatabase(StoreBase):
                     await self._disconnect()
                 raise
             self._ready = True
+            applied = list(self.applied_migrations or [])
+        await bring_up_bundled(self, applied)
 
     @translate_errors
     async def _bootstrap(self) -> None:
@@ -182,12 +186,18 @@ class LLMDatabase(StoreBase):
 
     @translate_errors
     async def sync_models(
-        self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
+        self,
+        models: Sequence[LLMModel],
+        providers: Sequence[str],
+        *,
+        dry_run: bool = False,
+        versions: Sequence[RegistryVersion] = (),
     ) -> SyncReport:
         """Upsert ``models`` and retire the active models of ``providers`` not among them.
 
-        All in one transaction (serialised with other syncs of this schema). A retired model
-        that comes back is reactivated and counted as updated. ``dry_run`` changes nothing.
+        All in one transaction (serialised with other syncs of this schema), ``versions``
+        recorded in it. A retired model that comes back is reactivated and counted as updated.
+        ``dry_run`` changes nothing.
         """
         db = await self._manager_ready()
         now = schemas.utc_now()
@@ -207,7 +217,64 @@ class LLMDatabase(StoreBase):
                 )
             if plan.retires:
                 await tx.executemany(queries.RETIRE_MODEL, [(now, row_id) for row_id in plan.retires])
+            if versions:
+                await tx.executemany(
+                    queries.UPSERT_REGISTRY_VERSION,
+                    [(v.provider, v.version, v.updated, v.source, now) for v in versions],
+                )
         return plan.report
+
+    @translate_errors
+    async def registry_versions(self) -> dict[str, RegistryVersion]:
+        """The recorded registry version of each provider."""
+        from llmring.registry import RegistryVersion
+
+        db = await self._manager_ready()
+        rows = await db.fetch_all("SELECT * FROM {{tables.llm_registry_versions}} ORDER BY provider")
+        return {
+            row["provider"]: RegistryVersion(
+                provider=row["provider"],
+                version=row["version"],
+                updated=row["updated"],
+                source=row["source"],
+                applied_at=row["applied_at"],
+            )
+            for row in rows
+        }
+
+    # -- reprice (issue 12) -------------------------------------------------------------------
+    @translate_errors
+    async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
+        """Successful, non-cache-hit calls from ``since`` on that have no cost (any cost: ``force``)."""
+        db = await self._manager_ready()
+        rows = await db.fetch_all(queries.CALLS_TO_REPRICE, since, force)
+        return [codec.call_from_row(row) for row in rows]
+
+    @translate_errors
+    async def reprice_calls(self, changes: Sequence[Repricing]) -> int:
+        """Write ``changes`` and their deltas to both rollups in one transaction; a row whose cost
+        changed since it was read is skipped. Returns how many rows were written."""
+        if not changes:
+            return 0
+        db = await self._manager_ready()
+        written = 0
+        async with db.transaction() as tx:
+            for change in changes:
+                old, new = codec.call_rows([change.old, change.new])
+                values = [new[i] for i in queries.REPRICE_POSITIONS]
+                status = await tx.execute(queries.REPRICE_CALL, *values, change.old.id, old[queries.COST_POSITION])
+                if not str(status).endswith(" 1"):
+                    continue
+                written += 1
+                record = change.old
+                day = codec.utc(record.called_at).date()
+                keys = {
+                    "llm_usage_daily": (record.origin, record.id_at_origin, day, record.provider, record.model_name),
+                    "llm_usage_daily_origin": (record.origin, day, record.provider, record.model_name),
+                }
+                for sql, key in zip(queries.REPRICE_ROLLUPS, keys.values(), strict=True):
+                    await tx.execute(sql, change.cost_delta, change.unpriced_delta, *key)
+        return written
 
     # -- call log -----------------------------------------------------------------------------
     @translate_errors

@@ -31,6 +31,7 @@ from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
+from llmring._store.registry_upgrade import bring_up_bundled
 from llmring._store.sync import plan_sync
 from llmring.capture import captured_call
 
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
     import aiosqlite
 
     from llmring.capture import CapturedCall
+    from llmring.reprice import Repricing
     from llmring.schemas import CallRecord, LLMModel, UsageStats
-    from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
+    from llmring.store import BreakdownKey, CallFilters, RegistryVersion, SyncReport, UsageBreakdownRow
 
 T = TypeVar("T")
 
@@ -81,32 +83,37 @@ class SQLiteDatabase(StoreBase):
         async with self._init_lock:
             if self._conn is not None:
                 return
-            import aiosqlite
+            await self._open()
+        await bring_up_bundled(self, self.applied_migrations)
 
-            uri = self.db_path.startswith("file:")
-            if not uri and self.db_path != ":memory:":
-                Path(self.db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            pending = aiosqlite.connect(
-                self.db_path if uri else str(Path(self.db_path).expanduser()),
-                isolation_level=None,  # no implicit transactions: every write says BEGIN IMMEDIATE
-                uri=uri,
-                timeout=self.busy_timeout_ms / 1000,
-                # Only the worker thread uses it, unless that thread died (see ``close``).
-                check_same_thread=False,
-            )
-            _daemonize(pending)
-            try:
-                conn = await pending
-            except BaseException:
-                await _join_worker(pending)
-                raise
-            try:
-                await self._configure(conn)
-                self.applied_migrations = await apply_migrations(conn)
-            except BaseException:
-                await conn.close()
-                raise
-            self._conn = conn
+    async def _open(self) -> None:
+        """Connect, configure and migrate (under the init lock)."""
+        import aiosqlite
+
+        uri = self.db_path.startswith("file:")
+        if not uri and self.db_path != ":memory:":
+            Path(self.db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        pending = aiosqlite.connect(
+            self.db_path if uri else str(Path(self.db_path).expanduser()),
+            isolation_level=None,  # no implicit transactions: every write says BEGIN IMMEDIATE
+            uri=uri,
+            timeout=self.busy_timeout_ms / 1000,
+            # Only the worker thread uses it, unless that thread died (see ``close``).
+            check_same_thread=False,
+        )
+        _daemonize(pending)
+        try:
+            conn = await pending
+        except BaseException:
+            await _join_worker(pending)
+            raise
+        try:
+            await self._configure(conn)
+            self.applied_migrations = await apply_migrations(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
         codec.bind_none_fast()
@@ -242,12 +249,18 @@ class SQLiteDatabase(StoreBase):
 
     @translate_errors
     async def sync_models(
-        self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
+        self,
+        models: Sequence[LLMModel],
+        providers: Sequence[str],
+        *,
+        dry_run: bool = False,
+        versions: Sequence[RegistryVersion] = (),
     ) -> SyncReport:
         """Upsert ``models`` and retire the active models of ``providers`` not among them.
 
-        All in one transaction. A retired model that comes back is reactivated and counted as
-        updated. With ``dry_run`` the report is computed and nothing changes.
+        All in one transaction, ``versions`` recorded in it. A retired model that comes back is
+        reactivated and counted as updated. With ``dry_run`` the report is computed and nothing
+        changes.
         """
         now = codec.ts(schemas.utc_now())
         async with self._transaction() as conn:
@@ -260,7 +273,55 @@ class SQLiteDatabase(StoreBase):
                 updates = [(*codec.model_data(m), now, row_id) for row_id, m in plan.updates]
                 await conn.executemany(queries.UPDATE_MODEL, updates)
                 await conn.executemany(queries.RETIRE_MODEL, [(now, now, row_id) for row_id in plan.retires])
+                await conn.executemany(
+                    queries.UPSERT_REGISTRY_VERSION,
+                    [(v.provider, v.version, v.updated, v.source, now) for v in versions],
+                )
         return plan.report
+
+    @translate_errors
+    async def registry_versions(self) -> dict[str, RegistryVersion]:
+        """The recorded registry version of each provider."""
+        from llmring.registry import RegistryVersion
+
+        rows = await self._fetchall("SELECT * FROM llm_registry_versions ORDER BY provider")
+        return {
+            row["provider"]: RegistryVersion(
+                provider=row["provider"],
+                version=row["version"],
+                updated=row["updated"],
+                source=row["source"],
+                applied_at=codec.parse_ts(row["applied_at"]),
+            )
+            for row in rows
+        }
+
+    # -- reprice (issue 12) -------------------------------------------------------------------
+    @translate_errors
+    async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
+        """Successful, non-cache-hit calls from ``since`` on that have no cost (any cost: ``force``)."""
+        start = codec.ts(since) if since is not None else ""
+        rows = await self._fetchall(queries.CALLS_TO_REPRICE, (start, int(force)))
+        return [codec.call_from_row(row) for row in rows]
+
+    @translate_errors
+    async def reprice_calls(self, changes: Sequence[Repricing]) -> int:
+        """Write ``changes`` and their rollup deltas in one transaction; a row whose cost changed
+        since it was read is skipped. Returns how many rows were written."""
+        written = 0
+        async with self._transaction() as conn:
+            for change in changes:
+                old, new = codec.call_row(change.old), codec.call_row(change.new)
+                values = [new[i] for i in queries.REPRICE_POSITIONS]
+                cursor = await conn.execute(queries.REPRICE_CALL, (*values, change.old.id, old[queries.COST_POSITION]))
+                if cursor.rowcount != 1:
+                    continue
+                written += 1
+                record = change.old
+                delta = int(new[queries.COST_POSITION] or 0) - int(old[queries.COST_POSITION] or 0)
+                key = (record.origin, record.id_at_origin, codec.ts(record.called_at)[:10], record.provider)
+                await conn.execute(queries.REPRICE_ROLLUP, (delta, change.unpriced_delta, *key, record.model_name))
+        return written
 
     # -- call log -----------------------------------------------------------------------------
     @translate_errors

@@ -5,7 +5,8 @@
     LLMRingError
     ├── ConfigurationError            bad settings or arguments (exit code 2 in the CLI)
     │   ├── MissingAPIKeyError        a provider key is not set (names the env var)
-    │   └── InvalidRequestError       a Message/LLMRequest field is invalid (also a ValueError)
+    │   ├── InvalidRequestError       a Message/LLMRequest field is invalid (also a ValueError)
+    │   └── UnpricedModelError        strict_cost is on and the model has no price (never sent)
     ├── ModelNotFoundError            unknown model or provider (lists close matches)
     ├── RegistryError                 a registry JSON file is malformed (names file, model, field)
     ├── FileInputError                a file given to file_utils is missing, unsupported or too big
@@ -142,6 +143,15 @@ class InvalidRequestError(ConfigurationError, ValueError):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
+
+
+class UnpricedModelError(ConfigurationError):
+    """``LLMRing(strict_cost=True)`` (or ``LLMRING_STRICT_COST=1``) refused a model whose calls it
+    could not price; nothing was sent. ``model`` is ``provider:model_name``."""
+
+    def __init__(self, message: str, model: str) -> None:
+        super().__init__(message)
+        self.model = model
 
 
 class ModelNotFoundError(LLMRingError):

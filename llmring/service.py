@@ -43,7 +43,7 @@ from llmring.cache import (
 )
 from llmring.call_log import CallRecorder
 from llmring.controls import attach, bundled_entry, plan
-from llmring.cost import CostResult, compute_cost
+from llmring.cost import CostResult, compute_cost, price_for, unpriced_reason
 from llmring.errors import (
     ConfigurationError,
     ContextLengthExceededError,
@@ -52,6 +52,7 @@ from llmring.errors import (
     ModelNotFoundError,
     StreamClosedEarly,
     StructuredOutputError,
+    UnpricedModelError,
     UnsupportedFeatureError,
 )
 from llmring.fallback import Hops, estimate_tokens, moves_on, window_problem
@@ -110,6 +111,10 @@ class LLMRing:
     keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
     as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
     that logs its users' prompts must choose to.
+
+    ``strict_cost=True`` refuses, before anything is sent, a model whose calls cannot be priced
+    (not in the registry, or without prices there) with ``UnpricedModelError``; the default is
+    the ``LLMRING_STRICT_COST`` environment variable (``1``/``true``/``yes``/``on``), else off.
     """
 
     def __init__(
@@ -132,10 +137,11 @@ class LLMRing:
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
+        strict_cost: bool | None = None,
     ) -> None:
         from llmring.config import Config, load_config, store_target
         from llmring.fallback import check_aliases
-        from llmring.settings import resolve_database
+        from llmring.settings import resolve_database, strict_cost_default
 
         if database is not None and (db_connection_string or db_manager is not None):
             raise ConfigurationError("give LLMRing one of database=, db_connection_string= or db_manager=")
@@ -147,6 +153,7 @@ class LLMRing:
             settings = load_config(config) if config else Config()
         self.config = settings
         self.origin = origin or settings.get("origin") or "llmring"
+        self.strict_cost = strict_cost_default() if strict_cost is None else strict_cost
         self.enable_db_logging = enable_db_logging
         self.max_retries: int = settings.get("retries") if max_retries is None else max_retries
         self.timeout: float = settings.get("timeout") if timeout is None else timeout
@@ -226,6 +233,8 @@ class LLMRing:
         if chain is not None:
             return await self._chat_chain(request.model, chain, request, id_at_origin, schema, conversation_id)
         route = await self._route(request.model)
+        if self.strict_cost:
+            self._require_price(route)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
         log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id)
@@ -374,6 +383,8 @@ class LLMRing:
         its route, provider, the request it is sent and the call's recorder)."""
         if hop is None:
             route = await self._route(request.model)
+            if self.strict_cost:
+                self._require_price(route)
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
             log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id)
@@ -474,9 +485,11 @@ class LLMRing:
             skipped = ContextLengthExceededError(reason, provider=route.provider)
         else:
             try:
+                if self.strict_cost:
+                    self._require_price(route)  # strict_cost passes over a hop it could not price
                 provider = self._ready_provider(route)
                 sent = self._checked(route, request, stream=stream)
-            except (MissingAPIKeyError, UnsupportedFeatureError) as exc:
+            except (MissingAPIKeyError, UnsupportedFeatureError, UnpricedModelError) as exc:
                 skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
         if log is None:
             log = self._recorder(route, sent or request, id_at_origin, stream=stream, conversation_id=conversation_id)
@@ -543,6 +556,28 @@ class LLMRing:
             route = route if known is None else Route(route.provider, route.model_name, known)
         check_capabilities(route, request, stream=stream)
         return attach(request, plan(request, route.provider, route.model_name, route.model))
+
+    @staticmethod
+    def _require_price(route: Route) -> None:
+        """``strict_cost``: refuse a model whose calls could not be priced (nothing is sent or logged)."""
+        model = route.model
+        if model is not None and model.price_periods:  # the clock is read only when prices are dated
+            model = price_for(model, utc_now())
+        why = unpriced_reason(model, route.provider, route.model_name)
+        if why is not None:
+            raise UnpricedModelError(
+                f"{why}: refused before sending (strict_cost); run `llmring registry update`, "
+                "or price it in a registry file loaded with `llmring json-refresh --models-dir DIR`",
+                model=route.key,
+            )
+
+    async def unpriced_reason(self, model: str) -> str | None:
+        """Why calls to ``model`` would be logged unpriced ("openai:gpt-9 is not in the registry"),
+        or None when the registry prices them (see ``llmring.cost.unpriced_reason``)."""
+        if model in self.aliases:
+            return None  # each hop of an alias is priced by its own entry (its row says which)
+        route = await self._route(model)
+        return unpriced_reason(price_for(route.model, utc_now()), route.provider, route.model_name)
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:

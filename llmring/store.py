@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_chec
 
 from pydantic import BaseModel, Field
 
+from llmring.registry import RegistryVersion
 from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     from llmring.capture import CapturedCall
+    from llmring.reprice import Repricing
     from llmring.settings import DatabaseTarget
+
+__all__ = ["RegistryVersion"]  # defined with the registry; stores take and return it
 
 BreakdownKey = Literal["model", "provider", "origin", "day"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
@@ -140,13 +144,36 @@ class Store(Protocol):
         ...
 
     async def sync_models(
-        self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
+        self,
+        models: Sequence[LLMModel],
+        providers: Sequence[str],
+        *,
+        dry_run: bool = False,
+        versions: Sequence[RegistryVersion] = (),
     ) -> SyncReport:
         """Upsert ``models`` and retire the models of ``providers`` that are not in it.
 
         One transaction: either everything changes or nothing does. A retired model that
-        reappears is reactivated (counted as updated).
+        reappears is reactivated (counted as updated). ``versions`` are recorded in the same
+        transaction (one row per provider, replacing the one before).
         """
+        ...
+
+    async def registry_versions(self) -> dict[str, RegistryVersion]:
+        """The recorded registry version of each provider (none for a provider never synced
+        with one)."""
+        ...
+
+    # -- reprice (issue 12) -----------------------------------------------------------------
+    async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
+        """Successful, non-cache-hit calls from ``since`` on with no cost (with ``force``: all of
+        them), oldest first."""
+        ...
+
+    async def reprice_calls(self, changes: Sequence[Repricing]) -> int:
+        """Write the new cost fields of ``changes`` and fold their deltas into the daily rollups,
+        all in one transaction; a row whose cost changed since it was read is skipped. Returns
+        the number of rows written."""
         ...
 
     # -- call log ---------------------------------------------------------------------------

@@ -280,6 +280,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     conversation_id = options.conversation.conversation_id if options.conversation is not None else None
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
 
+    unpriced: list[str] = []
+
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options)
         response = None
@@ -287,6 +289,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         try:
             if not stream:
                 response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
+                if response.usage.get("cost") is None and not response.cached:
+                    unpriced.append(await ring.unpriced_reason(request.model) or "")
             else:
                 usage: dict[str, Any] = {}
                 async for chunk in ring.chat_stream(request, conversation_id=conversation_id):
@@ -299,6 +303,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 if options.usage:
                     _print_usage(usage, cached=False)
                     _print_conversation(options, usage)
+                if usage.get("cost") is None:
+                    unpriced.append(await ring.unpriced_reason(request.model) or "")
         finally:
             await ring.close()
         return (response, *_unwritten(ring))
@@ -320,6 +326,9 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         if options.usage:
             _print_usage(response.usage, cached=response.cached)
             _print_conversation(options, response.usage)
+    if unpriced and unpriced[0]:
+        # Only a model the registry cannot price (an unpriced audio dimension shows in -u and the log).
+        output.note(f"{unpriced[0]}: cost not counted; `llmring registry update` may know it")
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
         output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
