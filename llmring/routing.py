@@ -141,9 +141,14 @@ def _part_types(request: LLMRequest) -> set[str]:
     return types
 
 
+def _wants_schema(request: LLMRequest) -> bool:
+    fmt = request.response_format
+    return fmt is not None and fmt.get("type") == "json_schema"
+
+
 def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = False) -> None:
     """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs,
-    streaming, caching the answers of a model that takes no temperature). Only cheap, certain
+    streaming, a JSON schema, caching the answers of a model that takes no temperature). Only cheap, certain
     checks: a model the registry does not know is never refused.
     """
     model = route.model
@@ -157,6 +162,13 @@ def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = Fals
         )
     if stream and not model.supports_streaming:
         raise UnsupportedFeatureError(f"{route.key} does not support streaming", provider=route.provider)
+    if not model.supports_structured_output and route.provider != "anthropic" and _wants_schema(request):
+        # Claude answers a schema through a forced tool; the others answer a 400.
+        raise UnsupportedFeatureError(
+            f"{route.key} does not support structured output (a JSON schema): use a model that does"
+            " (`llmring models list`) or json_response",
+            provider=route.provider,
+        )
     if request.tools and not model.supports_function_calling:
         raise UnsupportedFeatureError(f"{route.key} does not support tools (function calling)", provider=route.provider)
     parts = _part_types(request) if any(isinstance(m.content, list) for m in request.messages) else set()

@@ -246,7 +246,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         ring = _open_ring(ctx, options)
         response = None
         try:
-            if not stream:
+            # Streaming is this command's choice, not the user's: a model that cannot stream waits.
+            if not stream or not await ring.can_stream(request.model):
                 response = await ring.chat(request, response_model=schema)
             else:
                 usage: dict[str, Any] = {}

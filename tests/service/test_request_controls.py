@@ -137,3 +137,53 @@ def test_bad_reasoning_values_are_one_line_errors(bad: object) -> None:
     with pytest.raises(InvalidRequestError) as caught:
         request(model="gpt-5-mini", reasoning=bad)
     assert "reasoning" in str(caught.value) and "\n" not in str(caught.value)
+
+
+TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+
+
+@pytest.mark.parametrize(
+    ("model", "kw", "stream", "why"),
+    [
+        ("gpt-5-pro", {}, True, "openai:gpt-5-pro does not support streaming"),
+        ("gpt-5.5-cyber", {"tools": [TOOL]}, False, "openai:gpt-5.5-cyber does not support tools"),
+        (
+            "o3-mini",
+            {
+                "messages": [
+                    Message(
+                        role="user", content=[{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]
+                    )
+                ]
+            },
+            False,
+            "openai:o3-mini does not accept images",
+        ),
+        (
+            "gpt-4-turbo",
+            {"response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {}}}},
+            False,
+            "openai:gpt-4-turbo does not support structured output",
+        ),
+    ],
+)
+async def test_what_a_model_cannot_take_is_refused_unsent_unlogged(
+    ring: LLMRingSQLite,
+    openai_fake: OpenAIFake,
+    db_path: Path,
+    model: str,
+    kw: dict[str, object],
+    stream: bool,
+    why: str,
+) -> None:
+    # Issue 14 item 5: refused in one line before sending, never sent to come back as a 400, and
+    # not logged as a provider call.
+    asked = request(model=model).model_copy(update=kw)
+    with pytest.raises(UnsupportedFeatureError, match=why) as caught:
+        if stream:
+            [c async for c in ring.chat_stream(asked)]
+        else:
+            await ring.chat(asked)
+    assert "\n" not in str(caught.value)
+    await ring.flush()
+    assert openai_fake.requests == [] and rows(db_path) == []
