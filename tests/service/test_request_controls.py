@@ -20,7 +20,7 @@ from llmring.errors import UnsupportedFeatureError
 from llmring.registry import find_bundled
 from llmring.schemas import LLMRequest, Message
 from llmring.service_sqlite import LLMRingSQLite
-from tests.fakes import google_fake
+from tests.fakes import anthropic_fake, google_fake
 from tests.fakes.openai_fake import OpenAIFake
 from tests.service.conftest import request, rows
 
@@ -30,6 +30,16 @@ def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[google_fake.GoogleFake]:
     fake = google_fake.GoogleFake().start()
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"{fake.base_url}/v1beta")
     monkeypatch.setenv("GEMINI_API_KEY", google_fake.API_KEY)
+    yield fake
+    fake.stop()
+    assert not fake.violations, fake.violations
+
+
+@pytest.fixture
+def claude(monkeypatch: pytest.MonkeyPatch) -> Iterator[anthropic_fake.AnthropicFake]:
+    fake = anthropic_fake.AnthropicFake().start()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", anthropic_fake.API_KEY)
     yield fake
     fake.stop()
     assert not fake.violations, fake.violations
@@ -187,3 +197,25 @@ async def test_what_a_model_cannot_take_is_refused_unsent_unlogged(
     assert "\n" not in str(caught.value)
     await ring.flush()
     assert openai_fake.requests == [] and rows(db_path) == []
+
+
+async def test_claude_is_sent_temperature_or_top_p_never_both(
+    claude: anthropic_fake.AnthropicFake, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Claude Sonnet 4.5 and later answer temperature with top_p by a 400 ("`temperature` and
+    # `top_p` cannot both be specified for this model"); Anthropic asks for one or the other on
+    # every model. temperature is kept, top_p dropped with one warning.
+    both = LLMRequest(
+        model="claude-sonnet-4-6", messages=[Message(role="user", content="Hi")], temperature=0.2, top_p=0.9
+    )
+    async with LLMRingSQLite(db_path) as ring:
+        with caplog.at_level(logging.WARNING, logger="llmring"):
+            await ring.chat(both)
+        await ring.chat(both.model_copy(update={"temperature": None}))
+        await ring.flush()
+    first, second = (r.json for r in claude.requests)
+    assert (first["temperature"], "top_p" in first) == (0.2, False)
+    assert (second["top_p"], "temperature" in second) == (0.9, False)  # one of them alone is sent
+    [warning] = [r.getMessage() for r in caplog.records if "top_p" in r.getMessage()]
+    assert warning == "llmring: anthropic:claude-sonnet-4-6 takes temperature or top_p, not both: top_p not sent"
+    assert [r["temperature"] for r in rows(db_path)] == [0.2, None]
