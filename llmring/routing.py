@@ -133,6 +133,11 @@ def resolve(model_string: str, known_models: Iterable[LLMModel]) -> Route:
     )
 
 
+# Providers that answer a max_tokens above the model's output cap with a 400 (Gemini and Ollama
+# stop at the cap by themselves).
+_OUTPUT_CAP_ENFORCED = frozenset({"openai", "anthropic"})
+
+
 def _part_types(request: LLMRequest) -> set[str]:
     types: set[str] = set()
     for message in request.messages:
@@ -148,8 +153,9 @@ def _wants_schema(request: LLMRequest) -> bool:
 
 def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = False) -> None:
     """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs,
-    streaming, a JSON schema, caching the answers of a model that takes no temperature). Only cheap, certain
-    checks: a model the registry does not know is never refused.
+    streaming, a JSON schema, more output tokens than its cap, caching the answers of a model that
+    takes no temperature). Only cheap, certain checks: a model the registry does not know is never
+    refused.
     """
     model = route.model
     if model is None:
@@ -158,6 +164,12 @@ def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = Fals
         raise UnsupportedFeatureError(
             f"{route.key} takes no temperature, so its answers are not deterministic: do not cache them"
             " (drop --cache / cache)",
+            provider=route.provider,
+        )
+    cap = model.max_output_tokens
+    if cap and request.max_tokens and request.max_tokens > cap and route.provider in _OUTPUT_CAP_ENFORCED:
+        raise UnsupportedFeatureError(
+            f"{route.key} writes at most {cap:,} output tokens: lower max_tokens ({request.max_tokens:,})",
             provider=route.provider,
         )
     if stream and not model.supports_streaming:

@@ -196,3 +196,41 @@ async def test_anthropic_places_no_one_hour_breakpoint_after_an_explicit_five_mi
         ("system", {"type": "ephemeral", "ttl": "1h"}),
         ("user", five),
     ]
+
+
+async def test_gemini_implicit_cache_read_is_priced_as_computed_by_hand(
+    tmp_path: Path, google_provider: GoogleProvider, google_fake_server: GoogleFake
+) -> None:
+    # Gemini caches repeated prefixes by itself and reports cachedContentTokenCount; those tokens
+    # are priced at the cached rate and counted once in the prompt.
+    model = bundled_entry("google", "gemini-2.5-flash-lite")
+    assert model is not None and model.dollars_per_million_tokens_cached_input is not None
+    per_token = {
+        name: getattr(model, f"dollars_per_million_tokens_{name}") / Decimal(1_000_000)
+        for name in ("input", "output", "cached_input")
+    }
+    first = ask("gemini-2.5-flash-lite", prompt_cache="5m")
+    ring = LLMRingSQLite(tmp_path / "calls.db", origin="tests", providers={"google": google_provider})
+    try:
+        answer = await ring.chat(first)
+        follow_up = first.model_copy(
+            update={
+                "messages": [
+                    *first.messages,
+                    Message(role="assistant", content=answer.content),
+                    Message(role="user", content="Q2"),
+                ]
+            }
+        )
+        read = (await ring.chat(follow_up)).usage
+    finally:
+        await ring.close()
+    assert answer.usage["cached_tokens"] == 0 and read["cached_tokens"] > 2000
+    assert read["cache_write_5m_tokens"] == read["cache_write_1h_tokens"] == 0  # nothing is billed to write
+    fresh = read["prompt_tokens"] - read["cached_tokens"]
+    assert read["cost"] == (
+        fresh * per_token["input"]
+        + read["cached_tokens"] * per_token["cached_input"]
+        + read["completion_tokens"] * per_token["output"]
+    )
+    assert read["prompt_cache_savings"] == read["cached_tokens"] * (per_token["input"] - per_token["cached_input"])

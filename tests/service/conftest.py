@@ -22,14 +22,20 @@ def _openai_server() -> Iterator[OpenAIFake]:
 
 
 @pytest.fixture
-def openai_fake(_openai_server: OpenAIFake, monkeypatch: pytest.MonkeyPatch) -> OpenAIFake:
-    """The OpenAI fake, reset for this test; OPENAI_BASE_URL and OPENAI_API_KEY point at it."""
+def openai_fake(_openai_server: OpenAIFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIFake]:
+    """The OpenAI fake, reset for this test; OPENAI_BASE_URL and OPENAI_API_KEY point at it. At
+    teardown every request llmring sent (and every reply the fake made up) must satisfy the
+    contract (spec + SDK types), as in the provider tests; replies a test scripts with
+    ``enqueue`` may be broken on purpose."""
     fake = _openai_server
     fake.reset()
     fake.api_key = API_KEY
     monkeypatch.setenv("OPENAI_BASE_URL", f"{fake.base_url}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    return fake
+    yield fake
+    problems = [p for p in fake.contract_problems() if not p.startswith("enqueued: ")]
+    fake.reset()
+    assert not problems, "OpenAI contract violations:\n" + "\n".join(problems)
 
 
 @pytest.fixture

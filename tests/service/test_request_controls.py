@@ -219,3 +219,30 @@ async def test_claude_is_sent_temperature_or_top_p_never_both(
     [warning] = [r.getMessage() for r in caplog.records if "top_p" in r.getMessage()]
     assert warning == "llmring: anthropic:claude-sonnet-4-6 takes temperature or top_p, not both: top_p not sent"
     assert [r["temperature"] for r in rows(db_path)] == [0.2, None]
+
+
+@pytest.mark.parametrize(("model", "cap"), [("gpt-4o-mini", 16384), ("gpt-5-pro", 272000)])
+async def test_max_tokens_above_the_models_output_cap_is_refused_unsent_unlogged(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path, model: str, cap: int
+) -> None:
+    # OpenAI and Anthropic answer a max_tokens above the model's output cap with a 400.
+    with pytest.raises(UnsupportedFeatureError) as caught:
+        await ring.chat(request(model=model, max_tokens=cap + 1))
+    assert str(caught.value) == (f"openai:{model} writes at most {cap:,} output tokens: lower max_tokens ({cap + 1:,})")
+    await ring.flush()
+    assert openai_fake.requests == [] and rows(db_path) == []
+    await ring.chat(request(model=model, max_tokens=cap))  # the cap itself is fine
+    assert len(openai_fake.requests) == 1
+
+
+async def test_max_tokens_above_claudes_output_cap_is_refused(
+    claude: anthropic_fake.AnthropicFake, db_path: Path
+) -> None:
+    asked = LLMRequest(
+        model="claude-haiku-4-5-20251001", messages=[Message(role="user", content="Hi")], max_tokens=64001
+    )
+    async with LLMRingSQLite(db_path) as ring:
+        with pytest.raises(UnsupportedFeatureError, match=r"writes at most 64,000 output tokens"):
+            await ring.chat(asked)
+        await ring.flush()
+    assert claude.requests == [] and rows(db_path) == []
