@@ -209,13 +209,11 @@ def test_a_model_schema_is_built_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "model", "priced"),
+    ("name", "model"),
     [
-        ("anthropic", "claude-sonnet-4-6", True),  # native output_config.format
-        # A forced tool: only retired Claude models lack native output, and routing prices
-        # active models only, so this row is logged unpriced.
-        ("anthropic", "claude-3-7-sonnet-20250219", False),
-        ("google", "gemini-3-flash-preview", True),
+        ("anthropic", "claude-sonnet-4-6"),  # native output_config.format
+        ("anthropic", "claude-3-7-sonnet-20250219"),  # a forced tool (retired, still priced)
+        ("google", "gemini-3-flash-preview"),
     ],
 )
 async def test_an_answer_that_does_not_validate_on_claude_and_gemini_is_logged_and_priced(
@@ -225,7 +223,6 @@ async def test_an_answer_that_does_not_validate_on_claude_and_gemini_is_logged_a
     monkeypatch: pytest.MonkeyPatch,
     name: str,
     model: str,
-    priced: bool,
 ) -> None:
     monkeypatch.setattr(google_fake, "MODELS", google_fake.MODELS | {"gemini-3-flash-preview"})
     provider: BaseProvider = anthropic_provider if name == "anthropic" else google_provider
@@ -239,8 +236,7 @@ async def test_an_answer_that_does_not_validate_on_claude_and_gemini_is_logged_a
     assert error.response is not None and error.response.content == error.raw_text
     [row] = rows(tmp_path / "calls.db")
     assert row["status"] == "success" and row["completion_tokens"] > 0
-    if priced:
-        assert error.response.cost is not None and error.response.cost > 0 and row["estimated_cost_pico"] > 0
+    assert error.response.cost is not None and error.response.cost > 0 and row["estimated_cost_pico"] > 0
 
 
 @pytest.mark.parametrize("model", ["gpt-4-turbo", "gpt-3.5-turbo", "gpt-5.4-pro"])
