@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderUnavailableError": "llmring.errors",
     "ProviderConnectionError": "llmring.errors",
     "ResponseFormatError": "llmring.errors",
+    "FallbackError": "llmring.errors",
     "StreamClosedEarly": "llmring.errors",
 }
 
@@ -60,6 +61,7 @@ __all__ = [
     "ContentFilteredError",
     "ContextLengthExceededError",
     "DatabaseError",
+    "FallbackError",
     "FileInputError",
     "InvalidRequestError",
     "LLMDatabase",

@@ -78,6 +78,8 @@ class CallRecorder:
     started: float = field(default_factory=time.perf_counter)
     attempts: int = 0
     first_token_at: float | None = None
+    alias: str | None = None  # set, with ``hop``, for a call through an alias (one recorder per call)
+    hop: int | None = None
     # Issue 17: what the final row captures (None: content is not logged) and its conversation.
     capture: Capture | None = None
     conversation_id: str | None = None
@@ -100,6 +102,8 @@ class CallRecorder:
             json_mode=json_mode,
             response_format=request.response_format,
             request_metadata=clean_metadata(request.metadata),
+            alias=self.alias,
+            hop=self.hop,
             reasoning=None if request.reasoning is None else str(request.reasoning),
             conversation_id=self.conversation_id,
             **fields,
@@ -193,12 +197,19 @@ class CallRecorder:
         )
         self.sink(self._with_content(record, text, tool_calls))
 
-    def failure(self, error: BaseException) -> None:
-        """Log the outcome of a call that failed, with its redacted message."""
+    def next_hop(self, provider: str, model_name: str) -> None:
+        """The alias's next model: the rows that follow are that hop's."""
+        self.provider, self.model_name = provider, model_name
+        self.hop = (self.hop or 0) + 1
+
+    def failure(self, error: BaseException, *, final: bool = True) -> None:
+        """Log a failed call (``final=False``: a failed hop the call moved on from), with its
+        redacted message."""
         if self.sink is None:
             return
         message = str(error) or type(error).__name__
         record = self._record(
+            final=final,
             status=status_of(error),
             error_type=type(error).__name__,
             error_message=redact(message),

@@ -24,8 +24,9 @@
         ├── ProviderTimeoutError      the request timed out (408 or client timeout)
         ├── ProviderUnavailableError  5xx / Anthropic 529 overloaded
         ├── ProviderConnectionError   could not connect, or the connection dropped mid-stream
-        └── ResponseFormatError       the provider sent something we cannot parse
-            └── StructuredOutputError the answer does not validate against response_model
+        ├── ResponseFormatError       the provider sent something we cannot parse
+        │   └── StructuredOutputError the answer does not validate against response_model
+        └── FallbackError             every model of an alias failed (lists each hop and why)
 
 Every ``ProviderError`` carries ``provider``, ``status_code``, ``error_code`` (the provider's own
 error type/code) and ``request_id``. Messages never contain API keys: ``redact`` scrubs them.
@@ -257,6 +258,21 @@ class ProviderConnectionError(ProviderError):
 
 class ResponseFormatError(ProviderError):
     """The provider's answer could not be parsed."""
+
+
+class FallbackError(ProviderError):
+    """Every model of an alias's chain failed or was passed over; the message lists each hop and
+    why, ``hops`` holds ``(model, reason)`` pairs and ``errors`` the exceptions, in order."""
+
+    def __init__(self, alias: str, hops: list[tuple[str, str]], errors: list[BaseException], waited: float) -> None:
+        listed = "; ".join(f"{model}: {reason}" for model, reason in hops)
+        super().__init__(f"every model of alias {alias!r} failed after {waited:.1f} s: {listed}")
+        self.alias = alias
+        self.hops = hops
+        self.errors = errors
+        self.waited = waited
+        last = errors[-1] if errors else None
+        self.status_code = getattr(last, "status_code", None)
 
 
 class StreamClosedEarly(LLMRingError):

@@ -580,6 +580,10 @@ class CallRecord(BaseModel):
 
     # -- issue 17 (capture): the conversation a call belongs to (None: not in one) ---------------
     conversation_id: str | None = None
+    # Issue 15 (aliases and fallback): the alias the caller named and which model of its chain
+    # this row is (1 = the first); both None for a call that named a model.
+    alias: str | None = None
+    hop: int | None = None
 
     @model_validator(mode="after")
     def _default_call_id(self) -> CallRecord:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
@@ -44,11 +45,15 @@ from llmring.controls import attach, bundled_entry, plan
 from llmring.cost import CostResult, compute_cost
 from llmring.errors import (
     ConfigurationError,
+    ContextLengthExceededError,
+    LLMRingError,
+    MissingAPIKeyError,
     ModelNotFoundError,
     StreamClosedEarly,
     StructuredOutputError,
     UnsupportedFeatureError,
 )
+from llmring.fallback import Hops, estimate_tokens, moves_on, window_problem
 from llmring.routing import Route, check_capabilities, resolve
 from llmring.schemas import PROVIDERS, LLMModel, UsageStats, utc_now
 
@@ -57,6 +62,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from llmring.capture import Capture
+    from llmring.config import Config
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.providers.base import BaseProvider
@@ -81,6 +87,12 @@ class LLMRing:
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
 
+    ``aliases`` maps a name to a model or a fallback chain of models (``llmring.fallback``); a
+    request may name an alias wherever it names a model. Arguments not given come from the
+    ``llmring.toml`` settings (``config``: a ``Config``, a file path, or False for none; by default
+    the files ``llmring.config`` finds): its ``[aliases]``, ``origin``, ``timeout``, ``retries``
+    and ``database`` (after ``LLMRING_SQLITE_DB`` / ``DATABASE_URL``).
+
     ``log_content=True`` also logs what each call asked and answered (messages, tool
     definitions, the answer, its tool calls and parsed JSON; see ``llmring.capture``), with API
     keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
@@ -92,30 +104,44 @@ class LLMRing:
         self,
         db_connection_string: str | None = None,
         db_manager: Any = None,
-        origin: str = "llmring",
+        origin: str | None = None,
         enable_db_logging: bool = True,
         *,
         database: DatabaseTarget | None = None,
         providers: dict[str, BaseProvider] | None = None,
         http_client: httpx.AsyncClient | None = None,
-        max_retries: int = 2,
-        timeout: float = 60,
+        max_retries: int | None = None,
+        timeout: float | None = None,
         cache: ResponseCache | None = None,
+        aliases: Mapping[str, str | Sequence[str]] | None = None,
+        config: Config | str | os.PathLike[str] | bool | None = None,
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
     ) -> None:
+        from llmring.config import Config, load_config, store_target
+        from llmring.fallback import check_aliases
         from llmring.settings import resolve_database
 
         if database is not None and (db_connection_string or db_manager is not None):
             raise ConfigurationError("give LLMRing one of database=, db_connection_string= or db_manager=")
-        self.origin = origin
+        if isinstance(config, Config):
+            settings = config
+        elif config is None or config is True:
+            settings = load_config()
+        else:
+            settings = load_config(config) if config else Config()
+        self.config = settings
+        self.origin = origin or settings.get("origin") or "llmring"
         self.enable_db_logging = enable_db_logging
-        self.max_retries = max_retries
-        self.timeout = timeout
+        self.max_retries: int = settings.get("retries") if max_retries is None else max_retries
+        self.timeout: float = settings.get("timeout") if timeout is None else timeout
+        self.aliases: dict[str, tuple[str, ...]] = {**settings.aliases, **check_aliases(aliases)}
         self._db_manager = db_manager
         self._target: DatabaseTarget | None = None
         if enable_db_logging and db_manager is None:
+            if database is None and not db_connection_string:
+                database = store_target(settings)[0]
             self._target = database or resolve_database(database_url=db_connection_string)
         self._lazy_store: LazyStore | None = None
         if enable_db_logging:
@@ -158,10 +184,11 @@ class LLMRing:
         *,
         response_model: type[BaseModel] | dict[str, Any] | None = None,
     ) -> LLMResponse:
-        """Send ``request`` to its model and return the response, priced and logged.
+        """Send ``request`` to its model (or its alias's chain) and return the response, priced and logged.
 
         ``response.usage["cost"]`` is the Decimal cost (None when the model is unpriced);
-        ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id``.
+        ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id`` (and ``alias``
+        and ``hop`` when an alias answered).
 
         With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
         structured output is asked for and ``response.parsed`` is the validated answer; an answer
@@ -174,10 +201,27 @@ class LLMRing:
 
             schema = output_schema(response_model)
             request = with_schema(request, schema)
+        chain = self.aliases.get(request.model)
+        if chain is not None:
+            return await self._chat_chain(request.model, chain, request, id_at_origin, schema)
         route = await self._route(request.model)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
         log = self._recorder(route, sent, id_at_origin, stream=False)
+        return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
+
+    async def _chat_hop(
+        self,
+        route: Route,
+        provider: BaseProvider,
+        request: LLMRequest,
+        sent: LLMRequest,
+        log: CallRecorder,
+        schema: OutputSchema | None,
+        *,
+        last: bool,
+    ) -> LLMResponse:
+        """One model's attempt at the call (all of it for a plain call; one hop of an alias's)."""
         key: str | None = None
         try:
             if is_cacheable(request):
@@ -193,7 +237,7 @@ class LLMRing:
             raise  # a cache hit whose answer does not validate: its row is written already
         except _CALL_ERRORS as exc:
             if not isinstance(exc, _UNSENT):
-                log.failure(exc)
+                log.failure(exc, final=last or not moves_on(exc))
             raise
         cost = self._price(route, response.usage)
         log.success(
@@ -211,16 +255,95 @@ class LLMRing:
             await self._cache_set(key, to_cache_entry(response), ttl_for(request))
         return response
 
-    async def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncIterator[StreamChunk]:
+    async def _chat_chain(
+        self,
+        alias: str,
+        chain: tuple[str, ...],
+        request: LLMRequest,
+        id_at_origin: str | None,
+        schema: OutputSchema | None,
+    ) -> LLMResponse:
+        hops = Hops(alias, estimate_tokens(request))
+        routes = await self._chain_routes(alias, chain)
+        log: CallRecorder | None = None
+        for index, route in enumerate(routes):
+            last = index == len(routes) - 1
+            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=False, last=last)
+            if provider is None or sent is None:
+                continue
+            try:
+                response = await self._chat_hop(route, provider, request, sent, log, schema, last=last)
+            except StructuredOutputError:
+                raise  # the model answered: another would be a second, billed answer
+            except _CALL_ERRORS as exc:
+                error = hops.failed(route, exc)
+                if last or not moves_on(exc):
+                    if error is exc:
+                        raise
+                    raise error from exc
+                continue
+            response.metadata.update(alias=alias, hop=log.hop)
+            return response
+        raise hops.exhausted()
+
+    def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncGenerator[StreamChunk, None]:
         """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
 
         Time to first token is logged. A caller that stops reading early gets an error row
-        (``StreamClosedEarly``) so the call is not lost from the log.
+        (``StreamClosedEarly``) so the call is not lost from the log. Through an alias, a hop
+        that fails before its first token falls over to the next model unseen; after it, the
+        error is raised. (A plain function returning the stream, so a plain call's chunks pass
+        through one generator, not two.)
         """
-        route = await self._route(request.model)
-        provider = self._ready_provider(route)
-        sent = self._checked(route, request, stream=True)
-        log = self._recorder(route, sent, id_at_origin, stream=True)
+        chain = self.aliases.get(request.model)
+        if chain is not None:
+            return self._stream_chain(request.model, chain, request, id_at_origin)
+        return self._stream_hop(request, id_at_origin)
+
+    async def _stream_chain(
+        self, alias: str, chain: tuple[str, ...], request: LLMRequest, id_at_origin: str | None
+    ) -> AsyncGenerator[StreamChunk, None]:
+        hops = Hops(alias, estimate_tokens(request))
+        routes = await self._chain_routes(alias, chain)
+        log: CallRecorder | None = None
+        for index, route in enumerate(routes):
+            last = index == len(routes) - 1
+            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=True, last=last)
+            if provider is None or sent is None:
+                continue
+            try:
+                hop = self._stream_hop(request, id_at_origin, (route, provider, sent, log), last=last)
+                async with contextlib.aclosing(hop) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
+                return
+            except _CALL_ERRORS as exc:
+                if log.first_token_at is not None:
+                    raise  # the caller has part of an answer: another model cannot continue it
+                error = hops.failed(route, exc)
+                if last or not moves_on(exc):
+                    if error is exc:
+                        raise
+                    raise error from exc
+        raise hops.exhausted()
+
+    async def _stream_hop(
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        hop: tuple[Route, BaseProvider, LLMRequest, CallRecorder] | None = None,
+        *,
+        last: bool = True,
+    ) -> AsyncGenerator[StreamChunk, None]:
+        """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
+        its route, provider, the request it is sent and the call's recorder)."""
+        if hop is None:
+            route = await self._route(request.model)
+            provider = self._ready_provider(route)
+            sent = self._checked(route, request, stream=True)
+            log = self._recorder(route, sent, id_at_origin, stream=True)
+        else:
+            route, provider, sent, log = hop
         key: str | None = None
         try:
             entry = None
@@ -228,7 +351,7 @@ class LLMRing:
                 key = cache_key(route.provider, route.model_name, request)
                 entry = await self._cache_get(key)
         except _CALL_ERRORS as exc:
-            log.failure(exc)
+            log.failure(exc, final=last or not moves_on(exc))
             raise
         if entry is not None:
             log.mark_first_token()
@@ -271,13 +394,66 @@ class LLMRing:
             raise
         except _CALL_ERRORS as exc:
             if not finished and not isinstance(exc, _UNSENT):
-                log.failure(exc)
+                # Before the first token, an alias's next model may take over.
+                log.failure(exc, final=last or log.first_token_at is not None or not moves_on(exc))
             raise
         if not finished:
             # The provider reported no usage: the call worked, but its cost is unknown.
             text, calls = assembler.answer() if assembler is not None else (None, None)
             unknown = CostResult(total=None)
             log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
+
+    # -- aliases ----------------------------------------------------------------------------------
+    async def _chain_routes(self, alias: str, chain: tuple[str, ...]) -> list[Route]:
+        """Every model of the chain routed before anything is sent (a typo fails the call at once)."""
+        routes = []
+        for model in chain:
+            try:
+                routes.append(await self._route(model))
+            except ModelNotFoundError as exc:
+                raise ModelNotFoundError(f"alias {alias!r}: {exc.message}") from None
+        return routes
+
+    def _start_hop(
+        self,
+        hops: Hops,
+        route: Route,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        log: CallRecorder | None,
+        *,
+        stream: bool,
+        last: bool,
+    ) -> tuple[BaseProvider | None, LLMRequest | None, CallRecorder]:
+        """The next hop's provider, what it is sent, and the call's recorder (made at the first hop).
+
+        A model the prompt cannot fit, that cannot do what was asked, or whose provider has no key
+        is passed over (None, None) with a row saying why: nothing was sent to it.
+        """
+        reason = window_problem(route, request, hops.tokens, hops.exceeded)
+        skipped: LLMRingError | None = None
+        sent: LLMRequest | None = None
+        provider: BaseProvider | None = None
+        if reason is not None:
+            skipped = ContextLengthExceededError(reason, provider=route.provider)
+        else:
+            try:
+                provider = self._ready_provider(route)
+                sent = self._checked(route, request, stream=stream)
+            except (MissingAPIKeyError, UnsupportedFeatureError) as exc:
+                skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
+        if log is None:
+            log = self._recorder(route, sent or request, id_at_origin, stream=stream)
+            log.alias = hops.alias
+        elif sent is not None:
+            log.request = sent
+        log.next_hop(route.provider, route.model_name)
+        if skipped is None:
+            return provider, sent, log
+        assert reason is not None
+        log.failure(skipped, final=last)
+        hops.skipped(route, reason, skipped)
+        return None, None, log
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:

@@ -41,6 +41,7 @@ _CALL_TYPES: dict[str, str] = {
     "cache_hit": "bool",
     "cache_savings": "numeric",
     "called_at": "timestamptz",
+    "hop": "int4",
 }
 
 # Rollup column -> aggregate over inserted/scanned llm_api_calls rows. The same meaning as

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from llmring.cli.context import settings
 from llmring.cli.prompt import (
     AskOptions,
     CacheOpt,
@@ -27,6 +28,7 @@ from llmring.cli.prompt import (
     NoStreamOpt,
     PromptCacheOpt,
     ReasoningOpt,
+    RetriesOpt,
     SchemaOpt,
     SystemOpt,
     TempOpt,
@@ -66,6 +68,7 @@ def ask(
     no_log_content: NoLogContentOpt = False,
     prompt_cache: PromptCacheOpt = None,
     schema: SchemaOpt = None,
+    retries: RetriesOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
@@ -74,6 +77,7 @@ def ask(
     from llmring.errors import ConfigurationError
 
     model = model_or_default(ctx, model)
+    settings(ctx).config().override("retries", retries, "--retries")
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
     if not text:

@@ -21,12 +21,13 @@ import typer
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "config_cmd")
+COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "config_cmd", "aliases")
 HELP_ORDER = (
     "ask",
     "analyze-image",
     "analyze-file",
     "models",
+    "aliases",
     "calls",
     "stats",
     "tui",

@@ -283,6 +283,35 @@ def info_pairs(m: LLMModel) -> list[tuple[str, str]]:
     return pairs
 
 
+@models_app.command("default", cls=LLMRingCommand, short_help="Show or set the default model.")
+def default_model(
+    ctx: typer.Context,
+    model: Annotated[
+        str | None, typer.Argument(metavar="MODEL", help="A model or an alias to make the default.")
+    ] = None,
+) -> None:
+    """Show the default model (used when -m is not given) and where it is set, or set it to MODEL
+    in the --config file, else the user's llmring.toml."""
+    from llmring.cli.aliases import check_models
+    from llmring.config import editable_config_file
+    from llmring.config_edit import set_key
+
+    config = settings(ctx).config()
+    if model is None:
+        current = config.default_model
+        if current is None:
+            from llmring.cli.output import note
+
+            note("No default model: set one with `llmring models default MODEL`")
+            return
+        typer.echo(f"{current}  ({config.source('default_model')})")
+        return
+    check_models([model], config.aliases)
+    path = editable_config_file(settings(ctx).config_path)
+    set_key(path, "default_model", model)
+    typer.echo(f"default_model = {model}  ({path})")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``models`` group to the app."""
     app.add_typer(models_app, name="models", short_help="Browse the model registry: prices and capabilities.")

@@ -65,6 +65,10 @@ NoLogContentOpt = Annotated[
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
 ]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option("--retries", min=0, max=20, metavar="N", help="Retries after a retryable failure (default 2)."),
+]
 TtlOpt = Annotated[int | None, typer.Option("--ttl", min=1, metavar="SECONDS", help="Cache lifetime (default 3600).")]
 ReasoningOpt = Annotated[
     str | None,
@@ -214,12 +218,12 @@ def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
     config = cli.config()
     limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
     if options.no_log:
-        return LLMRing(enable_db_logging=False, **limits)
+        return LLMRing(enable_db_logging=False, config=config, **limits)
     target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
     # The CLI is the user's own terminal: it logs what was asked and answered unless told not to.
     log_content = not options.no_log_content and bool(config.get("log_content"))
-    return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, **limits)
+    return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, config=config, **limits)
 
 
 def _unwritten(ring: LLMRing) -> tuple[int, str | None]:

@@ -214,6 +214,11 @@ COMMANDS = [
     ["config"],
     ["config", "show"],
     ["config", "path"],
+    ["aliases"],
+    ["aliases", "list"],
+    ["aliases", "set"],
+    ["aliases", "rm"],
+    ["models", "default"],
 ]
 
 
@@ -235,6 +240,7 @@ def test_help_lists_commands_in_order_with_completion() -> None:
         "analyze-image",
         "analyze-file",
         "models",
+        "aliases",
         "calls",
         "stats",
         "tui",

@@ -66,6 +66,7 @@ EXPECTED_COLUMNS["llm_models"] += [
     "aliases", "price_periods", "successor",
 ]  # fmt: skip
 EXPECTED_COLUMNS["llm_registry_versions"] = ["provider", "version", "updated", "source", "applied_at"]
+EXPECTED_COLUMNS["llm_api_calls"] += ["alias", "hop"]  # 003 (issue 15)
 EXPECTED_COLUMNS["llm_api_calls"] += ["reasoning"]  # 004 (issue 14)
 EXPECTED_COLUMNS["llm_api_calls"] += ["conversation_id"]  # 006 (issue 17)
 
@@ -76,6 +77,7 @@ EXPECTED_INDEXES = {
     "idx_llm_api_calls_status": ["status", "called_at"],
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
+    "idx_llm_api_calls_alias": ["alias", "called_at"],  # 003 (issue 15)
     "idx_llm_api_calls_conversation": ["conversation_id", "called_at"],  # 006 (issue 17)
     "idx_llm_call_content_content": ["content_id"],
 }
