@@ -47,6 +47,7 @@ class AskOptions:
     no_log_content: bool = False
     prompt_cache: str | None = None
     schema: str | None = None
+    tags: dict[str, str] | None = None
     # Issue 17: the conversation this prompt is a turn of (its earlier turns are sent); None: none.
     conversation: PriorTurns | None = None
 
@@ -88,6 +89,10 @@ ReasoningOpt = Annotated[
         metavar="LEVEL|N",
         help="Reasoning: none, minimal, low, medium, high, xhigh, max, or a token budget (what the model accepts).",
     ),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="KEY=VALUE", help="Tag the call (repeatable): stats --by tag:KEY, calls --tag."),
 ]
 
 
@@ -155,6 +160,7 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         cache=cache,
         reasoning=reasoning,
         prompt_cache=options.prompt_cache,  # type: ignore[arg-type]  # LLMRequest checks it
+        metadata={"tags": options.tags} if options.tags else None,
     )
 
 
