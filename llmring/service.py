@@ -889,6 +889,13 @@ class LLMRing:
             raise ModelNotFoundError(f"{route.key} is not in the model registry")
         return route.model
 
+    async def can_stream(self, model: str) -> bool:
+        """False when the registry says ``model`` cannot stream (``chat_stream`` refuses it), retired
+        models included; True for a model the registry does not know."""
+        route = await self._route(model)
+        entry = route.model or bundled_entry(route.provider, route.model_name)
+        return entry is None or entry.supports_streaming
+
     async def get_usage_stats(self, id_at_origin: str | None = None, days: int | None = 30) -> UsageStats:
         """Totals for this origin (and user, if given) over the last ``days`` days."""
         store = await self._query_store()

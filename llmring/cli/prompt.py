@@ -295,7 +295,8 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         response = None
         _cancel_on_sigterm()
         try:
-            if not stream:
+            # Streaming is this command's choice, not the user's: a model that cannot stream waits.
+            if not stream or not await ring.can_stream(request.model):
                 response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
                 if response.usage.get("cost") is None and not response.cached:
                     unpriced.append(await ring.unpriced_reason(request.model) or "")
