@@ -174,6 +174,7 @@ class InjectedFaults(FakeProvider):
             self.plan = {call.number: call for call in plan if call.provider == self.provider}
             self.seen: Counter[int] = Counter()
             self.injected: Counter[str] = Counter()
+            self.reused: list[str] = []
 
     def handle(self, request: RecordedRequest) -> Reply:
         self._checking.on = self.checked(request)
@@ -205,14 +206,18 @@ class InjectedFaults(FakeProvider):
         if self.checked(request):
             super().inspect(request, reply.original if isinstance(reply, CutReply) else reply)
 
-    @staticmethod
-    def _write(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
-        """The fake's answer, except a ``HELD`` one: nothing, until the client hangs up."""
+    def _write(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:  # type: ignore[override]
+        """The fake's answer, except a ``HELD`` one: nothing, until the client hangs up. A client
+        that sends another request on that connection instead has reused a connection whose
+        answer is still to come (it could read that answer as the new one's): a problem."""
         if reply.delay != HELD:
             FakeProvider._write(handler, reply)
             return
         handler.close_connection = True
-        _wait_for_hang_up(handler.connection, HOLD_AT_MOST)
+        sent = _wait_for_hang_up(handler.connection, HOLD_AT_MOST)
+        if sent:
+            with self._lock:
+                self.reused.append(f"a request on a connection still owed a held answer: {sent[:60]!r}")
 
     def check_reply(self, reply: Reply) -> list[str]:
         """OpenAI's and Ollama's reply check, run from their ``handle`` (skipped when unsampled)."""
@@ -244,13 +249,18 @@ class InjectedFaults(FakeProvider):
         return fault
 
 
-def _wait_for_hang_up(connection: socket.socket, at_most: float) -> None:
-    """Return once the client closed ``connection`` (or sent anything), or after ``at_most`` s."""
+def _wait_for_hang_up(connection: socket.socket, at_most: float) -> bytes:
+    """Wait until the client closes ``connection`` (b"") or sends something (the bytes), at most
+    ``at_most`` seconds (b"")."""
     deadline = time.monotonic() + at_most
     while time.monotonic() < deadline:
         readable, _, _ = select.select([connection], [], [], 1.0)
         if readable:
-            return
+            try:
+                return connection.recv(4096, socket.MSG_PEEK)
+            except OSError:
+                return b""
+    return b""
 
 
 class FaultyOpenAI(InjectedFaults, OpenAIFake):
@@ -322,7 +332,7 @@ def what_fakes_saw(fakes: dict[str, InjectedFaults]) -> FakesSaw:
     for name, fake in fakes.items():
         attempts.update(n for n in map(call_number, fake.requests) if n is not None)
         injected.update(fake.injected)
-        contract += [f"{name}: {p}" for p in fake.contract_problems()]
+        contract += [f"{name}: {p}" for p in [*fake.contract_problems(), *fake.reused]]
     return FakesSaw(attempts, injected, contract)
 
 
