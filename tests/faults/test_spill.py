@@ -22,6 +22,7 @@ from llmring.service_sqlite import LLMRingSQLite
 from llmring.settings import DatabaseTarget
 from llmring.spill import replay, spill, spill_dir
 from tests.fakes.openai_fake import OpenAIFake
+from tests.faults.db_fault_helpers import eventually
 from tests.service.conftest import _openai_server, openai_fake, request, rows  # noqa: F401
 
 
@@ -50,10 +51,9 @@ async def test_the_queue_is_bounded_spills_and_is_replayed_on_next_open(
     assert ring.writer is not None
     caplog.set_level(logging.WARNING)
     ids = [(await ring.chat(request("first"))).metadata["call_id"]]
-    for _ in range(100):  # the bound holds once the database has failed (a slow one is not spilled)
-        if ring.writer.write_failures:
-            break
-        await asyncio.sleep(0.02)
+    # The bound holds once the database has failed (a slow one is not spilled): wait for that, as
+    # long as a loaded machine takes (it is usually at once).
+    await eventually(lambda: ring.writer is not None and ring.writer.write_failures > 0, timeout=20)
     for i in range(11):
         response = await ring.chat(request(f"call {i}"))
         ids.append(response.metadata["call_id"])
