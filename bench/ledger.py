@@ -166,14 +166,25 @@ def prune_bench(rows: int) -> None:
         size = db.stat().st_size
         code = "from llmring.cli.main import run; run()"
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        args = [sys.executable, "-c", code, "--sqlite", str(db), "calls", "prune", "--older-than", "30d"]
+        cli = [sys.executable, "-c", code, "--sqlite", str(db)]
+
+        def totals() -> str:
+            done = subprocess.run(
+                [*cli, "stats", "--days", "0", "--json"], capture_output=True, text=True, check=True, env=env
+            )
+            return done.stdout
+
+        before = totals()
         started = time.perf_counter()
-        done = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
+        done = subprocess.run(
+            [*cli, "calls", "prune", "--older-than", "30d"], capture_output=True, text=True, check=True, env=env
+        )
         seconds = time.perf_counter() - started
         print(f"  {done.stdout.strip()}")
         print(
             f"  {seconds:.1f} s ({rows / 2 / seconds:,.0f} rows/s);"
-            f" file {size / 2**20:.0f} -> {db.stat().st_size / 2**20:.0f} MiB"
+            f" file {size / 2**20:.0f} -> {db.stat().st_size / 2**20:.0f} MiB;"
+            f" stats --days 0 --json {'identical' if totals() == before else 'CHANGED'} before and after"
         )
 
 
