@@ -17,6 +17,7 @@ is checked against a fresh read before it is refused.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -89,6 +90,29 @@ class SeenUse:
             self.version, self.uses = version, {}
         for key, (spent, in_flight) in zip(keys, found, strict=True):
             self.uses[key] = [spent, in_flight + held]
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_pico(limit: Decimal) -> int:
+    return to_pico(limit) or 0
+
+
+_expiry_seen: tuple[datetime, int, str] | None = None
+
+
+def _expiry(now: datetime, hold_seconds: int) -> str:
+    """When a hold taken ``now`` expires, as stored text: ``now + hold_seconds`` rounded up to the
+    whole second, so the text is formatted once a second rather than once a call."""
+    global _expiry_seen
+    if not now.microsecond:
+        return ts(now + timedelta(seconds=hold_seconds))  # already whole
+    second = now.replace(microsecond=0)
+    seen = _expiry_seen
+    if seen is not None and seen[0] == second and seen[1] == hold_seconds:
+        return seen[2]
+    text = ts(second + timedelta(seconds=hold_seconds + 1))
+    _expiry_seen = (second, hold_seconds, text)
+    return text
 
 
 def _budget_from_row(row: sqlite3.Row) -> Budget:
@@ -183,8 +207,8 @@ class SQLiteBudgets:
         pico = to_pico(amount)
         assert pico is not None
         keys = [(budget.id, budget.period_start(now).isoformat()) for budget in budgets]
-        limits = [to_pico(budget.limit) or 0 for budget in budgets]
-        expires = ts(now + timedelta(seconds=hold_seconds))
+        limits = [_limit_pico(budget.limit) for budget in budgets]
+        expires = _expiry(now, hold_seconds)
         holds = [(budget_id, call_id, pico, expires) for budget_id, _ in keys]
         args = (budgets, now, keys, limits, pico, holds)
         await self._db()  # initialised (migrated) before a second connection opens the file

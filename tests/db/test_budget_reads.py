@@ -96,3 +96,19 @@ async def test_a_new_period_reads_afresh(two: tuple[SQLiteDatabase, SQLiteDataba
     clock.advance(days=1)
     uses = await a.reserve_budgets([budget], "c2", D("0.9"))
     assert (uses[0].spent, uses[0].in_flight) == (D("0"), D("0"))
+
+
+def test_a_hold_expires_no_sooner_than_asked_and_at_most_a_second_later() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from llmring._sqlite.budgets import _expiry
+    from llmring._sqlite.codec import parse_ts
+
+    start = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
+    for micros in (0, 1, 250_000, 999_999, 0, 500_000, 1, 0):
+        for hold in (60, 900):
+            now = start + timedelta(microseconds=micros)
+            expires = parse_ts(_expiry(now, hold))
+            assert expires is not None
+            assert now + timedelta(seconds=hold) <= expires < now + timedelta(seconds=hold + 1), (micros, hold)
+    assert _expiry(start + timedelta(seconds=1, microseconds=5), 60) == "2026-03-10T15:31:02.000000Z"
