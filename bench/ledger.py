@@ -184,8 +184,12 @@ def prune_bench(rows: int) -> None:
         )
         seconds = time.perf_counter() - started
         print(f"  {done.stdout.strip()}")
+        import re
+
+        found = re.search(r"Pruned ([\d,]+) calls", done.stdout)
+        pruned = int(found.group(1).replace(",", "")) if found else rows / 2
         print(
-            f"  {seconds:.1f} s ({rows / 2 / seconds:,.0f} rows/s);"
+            f"  {seconds:.1f} s ({pruned / seconds:,.0f} rows/s);"
             f" file {size / 2**20:.0f} -> {db.stat().st_size / 2**20:.0f} MiB;"
             f" stats --days 0 --json {'identical' if totals() == before else 'CHANGED'} before and after"
         )
