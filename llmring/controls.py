@@ -1,6 +1,6 @@
 """How one request's controls reach its model, decided from the registry before anything is sent.
 
-Issue 14. ``plan(request, provider, model)`` reads the model's registry entry (``llmring.registry``
+Issue 14. ``plan(request, provider, model)`` reads the model's registry entry (``llmring.registry_file``
 documents the fields) and returns a ``Plan`` that the provider turns into wire fields:
 
 * **Reasoning.** ``request.reasoning`` is a level (``none``, ``minimal``, ``low``, ``medium``,
