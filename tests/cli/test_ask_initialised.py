@@ -132,3 +132,16 @@ def test_a_prompt_below_the_cache_minimum_gets_no_breakpoint(initialised: list[s
     r = ask(initialised, "-m", "anthropic:claude-sonnet-4-6", "--prompt-cache", "5m", "-s", "Be brief.", "x")
     assert r.exit_code == 0, r.output
     assert "cache_control" not in json.dumps(claude.last_body)
+
+
+def test_models_info_shows_how_a_stored_model_is_driven(initialised: list[str]) -> None:
+    r = CliRunner().invoke(app, [*initialised, "models", "info", "openai:gpt-5.5-pro"])
+    assert r.exit_code == 0, r.output
+    lines = {line.split("  ", 1)[0]: line.split("  ", 1)[-1].strip() for line in r.stdout.splitlines()}
+    assert lines["Reasoning (-r)"] == "medium, high, xhigh"
+    assert lines["Structured output"] == "no"
+    assert lines["API"] == "Responses only"
+    assert lines["Prompt cache from"] == "1,024 tokens"
+    r = CliRunner().invoke(app, [*initialised, "models", "info", "anthropic:claude-sonnet-4-6"])
+    assert "Reasoning (-r)      none, low, medium, high, max, or a token budget 1024-127999" in r.stdout
+    assert "Structured output   native" in r.stdout
