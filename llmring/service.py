@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from llmring.config import Config
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
+    from llmring.progress import ProgressHook, ProgressKind
     from llmring.providers.base import BaseProvider
     from llmring.schemas import CallRecord, LLMRequest, LLMResponse, StreamChunk
     from llmring.settings import DatabaseTarget
@@ -98,6 +99,9 @@ class LLMRing:
     keys and anything matching ``redact_patterns`` replaced by ``***``. Attachments are logged
     as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
     that logs its users' prompts must choose to.
+
+    ``progress`` is told what each call is doing while its caller waits (``llmring.progress``:
+    waiting for a model, retrying after a delay, falling back to an alias's next model).
     """
 
     def __init__(
@@ -118,6 +122,7 @@ class LLMRing:
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
+        progress: ProgressHook | None = None,
     ) -> None:
         from llmring.config import Config, load_config, store_target
         from llmring.fallback import check_aliases
@@ -154,6 +159,7 @@ class LLMRing:
         self._cache: ResponseCache | None = cache
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
+        self.progress = progress
         self.log_content = log_content and enable_db_logging
         self._capture: Capture | None = None
         if self.log_content:
@@ -208,6 +214,8 @@ class LLMRing:
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
         log = self._recorder(route, sent, id_at_origin, stream=False)
+        if self.progress is not None:
+            self._waiting(log, provider)
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
 
     async def _chat_hop(
@@ -342,6 +350,8 @@ class LLMRing:
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
             log = self._recorder(route, sent, id_at_origin, stream=True)
+            if self.progress is not None:
+                self._waiting(log, provider)
         else:
             route, provider, sent, log = hop
         key: str | None = None
@@ -449,11 +459,25 @@ class LLMRing:
             log.request = sent
         log.next_hop(route.provider, route.model_name)
         if skipped is None:
+            assert provider is not None
+            if self.progress is not None:
+                before = hops.listed[-1] if hops.listed else None
+                self._waiting(log, provider, *(("falling_back", f"{before[0]} {before[1]}") if before else ()))
             return provider, sent, log
         assert reason is not None
         log.failure(skipped, final=last)
         hops.skipped(route, reason, skipped)
         return None, None, log
+
+    def _waiting(
+        self, log: CallRecorder, provider: BaseProvider, kind: ProgressKind = "waiting", why: str = ""
+    ) -> None:
+        """Tell the progress hook the call now waits for ``log``'s model (and its retries, too)."""
+        from llmring.progress import Progress
+
+        assert self.progress is not None
+        log.progress, log.retries = self.progress, provider.max_retries
+        self.progress(Progress(kind, f"{log.provider}:{log.model_name}", why))
 
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:

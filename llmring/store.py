@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from llmring.capture import CapturedCall
     from llmring.settings import DatabaseTarget
 
-BreakdownKey = Literal["model", "provider", "origin", "day"]
+BreakdownKey = Literal["model", "provider", "origin", "day", "alias"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
 CallOrder = Literal["time", "cost", "tokens", "latency", "model", "status", "origin"]
 CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
@@ -175,8 +175,8 @@ class Store(Protocol):
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals grouped by model (``provider:model``), provider, origin or day (YYYY-MM-DD);
-        the window as for ``get_usage_stats``."""
+        """Totals grouped by model (``provider:model``), provider, origin, day (YYYY-MM-DD) or
+        alias (``(no alias)`` for calls that named a model); the window as for ``get_usage_stats``."""
         ...
 
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from llmring._sqlite.codec import ts
-from llmring._store.values import from_pico
+from llmring._store.values import NO_ALIAS, from_pico
 
 # Rollup column -> aggregate over llm_api_calls rows.
 AGGREGATES: dict[str, str] = {
@@ -89,6 +89,8 @@ class Window:
 
 def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
     """SQL (and its parameters) for per-key totals over ``window``: rollup plus first-day scan."""
+    if by == "alias":
+        return alias_query(window)
     rollup_key, scan_key = _KEYS[by]
     filters = window.filters()
     if window.since is None:
@@ -108,6 +110,20 @@ def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
             FROM llm_api_calls WHERE {scan_where} GROUP BY k
         ) GROUP BY k
     """
+    return sql, window.params
+
+
+def alias_query(window: Window) -> tuple[str, dict[str, Any]]:
+    """Per-alias totals over ``window`` (calls that named a model: ``NO_ALIAS``), scanned from the
+    call log: the rollups have no alias column. Each hop of an alias's call is a row, so the failed
+    hops' tokens and cost count, and the call once (its final row)."""
+    clauses = window.filters()
+    if window.since is not None:
+        clauses.append("called_at >= :since")
+        window.params["since"] = ts(window.since)
+    where = " AND ".join(clauses) or "1"
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in AGGREGATES.items())
+    sql = f"SELECT COALESCE(alias, '{NO_ALIAS}') AS k, {columns} FROM llm_api_calls WHERE {where} GROUP BY k"
     return sql, window.params
 
 

@@ -6,7 +6,8 @@ The answer goes to stdout: streamed when stdout is a terminal, with its control 
 visible (newlines and tabs kept), so a reply cannot retitle the window or write the clipboard;
 whole and byte for byte when piped. Usage with ``-u`` goes to stderr. The call is logged unless
 ``--no-log``; a row that could not be written is one line on stderr and exit status 1 (the answer
-is still printed), instead of the service's retry warnings.
+is still printed), instead of the service's retry warnings. While it waits, a spinner on a
+terminal's stderr says for what (``llmring.cli.waits``); a call that fails says how long it waited.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from llmring.cli import output
 from llmring.cli.context import settings
 
 if TYPE_CHECKING:
+    from llmring.cli.waits import CallWaits
     from llmring.schemas import LLMRequest, LLMResponse
     from llmring.service import LLMRing
 
@@ -211,12 +213,12 @@ def _held_warnings() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
-def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
+def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits) -> LLMRing:
     from llmring.service import LLMRing
 
     cli = settings(ctx)
     config = cli.config()
-    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
+    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries"), "progress": waits}
     if options.no_log:
         return LLMRing(enable_db_logging=False, config=config, **limits)
     target = cli.target()
@@ -239,22 +241,26 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     """Send one prompt with ``options`` and print the answer (the body of every prompt command)."""
     import asyncio
 
+    from llmring.cli.waits import WAIT_ERRORS, CallWaits, spinner_wanted
     from llmring.formatting import inert
 
     request = build_request(options, content)
     schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
+    waits = CallWaits(show=spinner_wanted(options.as_json))
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
-        ring = _open_ring(ctx, options)
+        ring = _open_ring(ctx, options, waits)
         response = None
         try:
             if not stream:
                 response = await ring.chat(request, response_model=schema)
+                waits.stop()
             else:
                 usage: dict[str, Any] = {}
                 async for chunk in ring.chat_stream(request):
+                    waits.stop()
                     if chunk.delta:
                         typer.echo(inert(chunk.delta, multiline=True), nl=False)
                         sys.stdout.flush()
@@ -264,11 +270,17 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 if options.usage:
                     _print_usage(usage, cached=False)
         finally:
+            waits.stop()
             await ring.close()
         return (response, *_unwritten(ring))
 
     with _held_warnings() as held:
-        response, unwritten, cause = asyncio.run(main())
+        try:
+            response, unwritten, cause = asyncio.run(main())
+        except WAIT_ERRORS as exc:
+            # The provider's message names one attempt's limit; say what the whole call waited.
+            output.error(f"{exc.message or type(exc).__name__} ({waits.gave_up()})")
+            raise typer.Exit(1) from None
     if response is not None:
         if options.as_json:
             output.print_json(response.model_dump())

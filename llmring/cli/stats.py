@@ -1,9 +1,10 @@
-"""``llmring stats``: usage totals and a breakdown by model, provider, day or origin.
+"""``llmring stats``: usage totals and a breakdown by model, provider, day, origin or alias.
 
 ::
 
     llmring stats                   # last 30 days, by model
     llmring stats --days 7 --by day --origin my-app --json
+    llmring stats --by alias        # per alias (every hop's cost), then (no alias)
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ class GroupBy(StrEnum):
     provider = "provider"
     day = "day"
     origin = "origin"
+    alias = "alias"
 
 
 def stats(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", "-d", metavar="N", help="Look back N days (0: all time).")] = 30,
     by: Annotated[
-        GroupBy, typer.Option("--by", metavar="[model|provider|day|origin]", help="Break the totals down by this.")
+        GroupBy,
+        typer.Option("--by", metavar="[model|provider|day|origin|alias]", help="Break the totals down by this."),
     ] = GroupBy.model,
     origin: Annotated[
         str | None, typer.Option("--origin", metavar="NAME", help="Only calls from this application.")

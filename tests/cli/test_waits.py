@@ -1,0 +1,74 @@
+"""Visible, bounded waits (issue 15): a spinner on a terminal's stderr saying what ``ask`` waits for,
+nothing extra when piped or with ``--json``, and the whole wait in a failed call's error line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from llmring.cli.main import app
+from tests.cli.pty_run import run_on_pty
+from tests.fakes.openai_fake import OpenAIFake, rate_limit_reply, server_error_reply
+
+# What moves the cursor or erases: only a spinner (or a hostile reply) would send it.
+CURSOR_CONTROL = re.compile(rb"\x1b\[[0-9;?]*[A-HJKSTfhl]")
+
+
+def alias_config(tmp_path: Path) -> Path:
+    config = tmp_path / "c.toml"
+    config.write_text(f'database = "{tmp_path / "x.db"}"\n[aliases]\nfast = ["gpt-4o-mini", "gpt-4o"]\n')
+    return config
+
+
+def test_a_terminal_sees_the_wait_retry_and_fallback_then_only_the_answer(
+    tmp_path: Path, openai_fake: OpenAIFake
+) -> None:
+    slow_limit = rate_limit_reply(retry_after="120")  # longer than any retry: the alias falls back
+    slow_limit.delay = 0.8
+    overloaded = server_error_reply(503, **{"retry-after": "1"})
+    overloaded.delay = 0.4
+    openai_fake.enqueue(slow_limit, overloaded)
+    code, output = run_on_pty(["--config", str(alias_config(tmp_path)), "ask", "-m", "fast", "hi"], columns=200)
+    text = output.decode()
+    assert code == 0, text
+    assert "waiting for openai:gpt-4o-mini..." in text
+    assert "falling back to openai:gpt-4o (openai:gpt-4o-mini rate limited (429, retry after 120 s))" in text
+    assert "openai:gpt-4o unavailable (503), retrying in 1 s (1/2)" in text
+    # The spinner is erased before the answer: the answer is the last thing on the screen.
+    assert text.rstrip().endswith("Echo: hi"), text[-300:]
+    assert len(openai_fake.requests) == 3
+
+
+def test_a_quick_answer_on_a_terminal_draws_no_spinner(tmp_path: Path, openai_fake: OpenAIFake) -> None:
+    code, output = run_on_pty(["--sqlite", str(tmp_path / "q.db"), "ask", "-m", "gpt-4o-mini", "hi"])
+    assert code == 0, output
+    assert b"waiting" not in output and not CURSOR_CONTROL.search(output), output
+
+
+def test_json_on_a_terminal_is_only_the_json(tmp_path: Path, openai_fake: OpenAIFake) -> None:
+    openai_fake.delay_next = 0.6
+    code, output = run_on_pty(["--sqlite", str(tmp_path / "j.db"), "ask", "--json", "-m", "gpt-4o-mini", "hi"])
+    assert code == 0, output
+    assert b"waiting" not in output and not CURSOR_CONTROL.search(output), output
+    assert output.lstrip().startswith(b"{")
+
+
+def test_piped_output_is_the_answer_and_a_failure_one_line_with_the_whole_wait(
+    tmp_path: Path, openai_fake: OpenAIFake
+) -> None:
+    openai_fake.delay_next = 0.4
+    openai_fake.enqueue(rate_limit_reply(retry_after="0.2"))
+    ok = CliRunner().invoke(app, ["--sqlite", str(tmp_path / "p.db"), "ask", "-m", "gpt-4o-mini", "hi"])
+    assert ok.exit_code == 0, ok.output
+    assert (ok.stdout, ok.stderr) == ("Echo: hi\n", "")
+
+    openai_fake.enqueue(*(rate_limit_reply(retry_after="0.2") for _ in range(3)))
+    failed = CliRunner().invoke(app, ["--sqlite", str(tmp_path / "p.db"), "ask", "-m", "gpt-4o-mini", "hi"])
+    assert failed.exit_code == 1 and failed.stdout == ""
+    line = failed.stderr
+    assert line.count("\n") == 1 and line.startswith("Error: "), line
+    waited = re.search(r"\(gave up after (\d+\.\d) s, 3 attempts\)$", line.strip())
+    assert waited is not None, line
+    assert float(waited.group(1)) >= 0.4  # two retries, 0.2 s apart: the real wait, not one attempt's
