@@ -185,6 +185,7 @@ class CallRecorder:
             rate_snapshot=cost.rate_snapshot or None,
             dollars_per_million_tokens_input_used=cost.input_rate,
             dollars_per_million_tokens_output_used=cost.output_rate,
+            priced_as=cost.priced_as,
             response_time_ms=self.elapsed_ms(),
             time_to_first_token_ms=self._ttft_ms(),
             request_id=request_id,

@@ -69,6 +69,14 @@ def _database(value: Any) -> str:
     return text
 
 
+def _on_off(value: Any) -> bool:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _count(value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
@@ -112,6 +120,7 @@ SCHEMA: dict[str, Key] = {
         Key("origin", _text, "the origin recorded on every logged call (default: llmring; llmring-cli in the CLI)"),
         Key("timeout", _seconds, "seconds to wait for one provider attempt", default=60.0, env=("LLMRING_TIMEOUT",)),
         Key("retries", _count, "retries after a retryable failure", default=2, env=("LLMRING_RETRIES",)),
+        Key("log_content", _on_off, "log prompts and answers of CLI calls", default=True, env=("LLMRING_LOG_CONTENT",)),
     )
 }
 ALIASES = "aliases"  # the [aliases] table: name = model or [models...]

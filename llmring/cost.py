@@ -5,16 +5,28 @@ Prices are dollars per million tokens (``LLMModel.dollars_per_million_tokens_*``
 
 The bill, component by component (``Usage`` holds normalised counts, see ``schemas.Usage``):
 
-* ``input``: uncached prompt tokens, ``prompt - cached - cache_write_5m - cache_write_1h``, at
+* ``input``: uncached text prompt tokens, ``prompt - cached - cache writes - uncached audio``, at
   the input rate.
-* ``cached_input``: cache reads at the cached-input rate. Without one, the input rate (the call
-  is then billed as if nothing was cached, an over- rather than an under-estimate).
-* ``cache_write_5m`` / ``cache_write_1h``: Anthropic prompt-cache writes at their rates. Only
-  Anthropic reports writes, so a missing rate falls back to Anthropic's published multipliers of
-  the input rate: 1.25x for 5-minute writes and 2x for 1-hour writes.
+* ``input_audio``: uncached audio prompt tokens (Gemini ``promptTokensDetails``, OpenAI
+  ``prompt_tokens_details.audio_tokens``) at the audio input rate. Without one the call is
+  unpriced: audio is never billed at the text rate (2.5 Flash audio costs 3.3x its text).
+* ``cached_input``: cache reads of text at the cached-input rate. Without one, the input rate (the
+  call is then billed as if nothing was cached, an over- rather than an under-estimate).
+* ``cached_input_audio``: cache reads of audio at the cached audio rate, else the audio rate.
+* ``cache_write_5m`` / ``cache_write_1h``: Anthropic prompt-cache writes at their rates. A missing
+  rate falls back to Anthropic's published multipliers of the input rate: 1.25x for 5-minute
+  writes and 2x for 1-hour writes.
+* ``cache_write`` / ``cache_write_12h``: OpenAI cache writes (gpt-5.6 and gpt-6 families bill them
+  at 1.25x input, 12-hour writes at 2.5x). A model without a ``cache_write`` rate bills writes at
+  its input rate (OpenAI charged no write premium before gpt-5.6); 12-hour writes without a
+  ``cache_write_12h`` rate make the call unpriced (Anthropic's 2x is not OpenAI's 2.5x).
 * ``reasoning``: reasoning/thinking tokens at the reasoning rate when the model has one;
   otherwise they stay inside ``output`` (that is how OpenAI, Anthropic and Gemini bill them).
 * ``output``: the remaining completion tokens at the output rate.
+
+Prices by date: ``compute_cost`` prices with the model's fields as given. A model with
+``price_periods`` is first resolved with ``price_for(model, called_at)`` (``LLMModel.priced_at``),
+and ``rate_snapshot["period"]`` says which prices were used ("base" or the period's start day).
 
 Long context (Anthropic 1M-context Sonnet, Gemini 2.5 Pro): when the prompt exceeds
 ``long_context_threshold_tokens`` the WHOLE request is billed at the long-context rates, not just
@@ -30,11 +42,13 @@ Ollama runs locally and is always free: cost 0 even for a model the registry doe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from llmring.schemas import LLMModel, Usage
 
 MILLION = Decimal(1_000_000)
@@ -57,6 +71,7 @@ class CostResult:
     rate_snapshot: dict[str, str | int | None] = field(default_factory=dict)
     input_rate: Decimal | None = None
     output_rate: Decimal | None = None
+    priced_as: str | None = None  # the registry entry that priced the call (``provider:model_name``)
 
     @property
     def unpriced(self) -> bool:
@@ -88,12 +103,16 @@ class _Rates:
     cached_input: Decimal | None
     cache_write_5m: Decimal | None
     cache_write_1h: Decimal | None
+    cache_write: Decimal | None
+    cache_write_12h: Decimal | None
+    input_audio: Decimal | None
+    cached_input_audio: Decimal | None
     reasoning: Decimal | None
     snapshot: dict[str, str | int | None]
 
     def for_component(self, name: str) -> Decimal | None:
         """The rate of one bill component (``COMPONENTS``)."""
-        return self.input if name == "input" else getattr(self, name)
+        return getattr(self, name)
 
 
 # (id(model), long context?) -> (model, rates). Holding the model keeps its id from being reused.
@@ -121,6 +140,9 @@ def _rates(model: LLMModel, long_context: bool) -> _Rates:
     cached = model.dollars_per_million_tokens_cached_input
     write_5m = model.dollars_per_million_tokens_cache_write_5m
     write_1h = model.dollars_per_million_tokens_cache_write_1h
+    write = model.dollars_per_million_tokens_cache_write
+    audio = _scaled(model.dollars_per_million_tokens_input_audio, in_factor)
+    cached_audio = model.dollars_per_million_tokens_cached_input_audio
     rates = _Rates(
         input=in_rate,
         output=out_rate,
@@ -131,6 +153,10 @@ def _rates(model: LLMModel, long_context: bool) -> _Rates:
         cache_write_1h=(
             _scaled(write_1h, in_factor) if write_1h is not None else _scaled(in_rate, CACHE_WRITE_1H_MULTIPLIER)
         ),
+        cache_write=_scaled(write, in_factor) if write is not None else in_rate,
+        cache_write_12h=_scaled(model.dollars_per_million_tokens_cache_write_12h, in_factor),
+        input_audio=audio,
+        cached_input_audio=_scaled(cached_audio, in_factor) if cached_audio is not None else audio,
         reasoning=_scaled(model.dollars_per_million_tokens_reasoning, out_factor),
         snapshot={},
     )
@@ -144,6 +170,13 @@ def _rates(model: LLMModel, long_context: bool) -> _Rates:
         reasoning=_fmt(rates.reasoning),
         long_context_threshold_tokens=model.long_context_threshold_tokens,
     )
+    # The issue-12 dimensions are written only when the model has them, so rows of other models
+    # stay as they were; a call that bills one at a fallback rate adds it (see compute_cost).
+    for name in ("cache_write", "cache_write_12h", "input_audio", "cached_input_audio"):
+        if getattr(model, f"dollars_per_million_tokens_{name}") is not None:
+            rates.snapshot[name] = _fmt(getattr(rates, name))
+    if model.price_period is not None:
+        rates.snapshot["period"] = model.price_period
     if len(_RATES) >= _RATES_MAX:
         _RATES.clear()
     _RATES[key] = (model, rates)
@@ -151,14 +184,27 @@ def _rates(model: LLMModel, long_context: bool) -> _Rates:
 
 
 # The components of a bill, in the order they are computed and shown.
-COMPONENTS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "output")
+COMPONENTS = (
+    "input",
+    "input_audio",
+    "cached_input",
+    "cached_input_audio",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_write",
+    "cache_write_12h",
+    "reasoning",
+    "output",
+)
 
 
 def billed_tokens(usage: Usage | Mapping[str, Any], *, has_reasoning_rate: bool) -> dict[str, int]:
     """How many tokens each bill component covers (``COMPONENTS`` order), never below zero.
 
-    ``input`` is the prompt minus cache reads and writes; reasoning tokens are a component of their
-    own only when the model has a reasoning rate, otherwise they stay inside ``output``.
+    ``input`` is the prompt minus cache reads, cache writes and uncached audio; reasoning tokens
+    are a component of their own only when the model has a reasoning rate, otherwise they stay
+    inside ``output``. Sub-counts are clamped to their totals (12-hour writes to all OpenAI
+    writes, cached audio to the audio and to all cache reads).
     """
     counts = _counts(usage)
     prompt = int(counts.get("prompt_tokens") or 0)
@@ -166,12 +212,20 @@ def billed_tokens(usage: Usage | Mapping[str, Any], *, has_reasoning_rate: bool)
     cached = int(counts.get("cached_tokens") or 0)
     write_5m = int(counts.get("cache_write_5m_tokens") or 0)
     write_1h = int(counts.get("cache_write_1h_tokens") or 0)
+    write = int(counts.get("cache_write_tokens") or 0)
+    write_12h = min(int(counts.get("cache_write_12h_tokens") or 0), write)
+    audio = int(counts.get("audio_tokens") or 0)
+    cached_audio = min(int(counts.get("cached_audio_tokens") or 0), audio, cached)
     reasoning = min(int(counts.get("reasoning_tokens") or 0), completion) if has_reasoning_rate else 0
     return {
-        "input": max(prompt - cached - write_5m - write_1h, 0),
-        "cached_input": cached,
+        "input": max(prompt - cached - write_5m - write_1h - write - (audio - cached_audio), 0),
+        "input_audio": max(audio - cached_audio, 0),
+        "cached_input": max(cached - cached_audio, 0),
+        "cached_input_audio": max(cached_audio, 0),
         "cache_write_5m": write_5m,
         "cache_write_1h": write_1h,
+        "cache_write": max(write - write_12h, 0),
+        "cache_write_12h": max(write_12h, 0),
         "reasoning": max(reasoning, 0),
         "output": max(completion - max(reasoning, 0), 0),
     }
@@ -181,18 +235,30 @@ def _counts(usage: Usage | Mapping[str, Any]) -> Mapping[str, Any]:
     return usage if isinstance(usage, Mapping) else usage.model_dump()
 
 
+def price_for(model: LLMModel | None, called_at: datetime) -> LLMModel | None:
+    """``model`` with the prices in force at ``called_at`` (its dated ``price_periods`` resolved)."""
+    return model.priced_at(called_at) if model is not None and model.price_periods else model
+
+
 def compute_cost(
-    model: LLMModel | None, usage: Usage | Mapping[str, Any], *, provider: str | None = None
+    model: LLMModel | None,
+    usage: Usage | Mapping[str, Any],
+    *,
+    provider: str | None = None,
+    called_at: datetime | None = None,
 ) -> CostResult:
     """Price ``usage`` (a ``Usage`` or the usage dict a response carries) with ``model``'s rates
-    (see the module docstring for every rule)."""
+    (see the module docstring for every rule); with ``called_at``, at the prices in force then."""
+    if called_at is not None:
+        model = price_for(model, called_at)
     provider = model.provider if model is not None else provider
     if provider in FREE_PROVIDERS:
-        return FREE
+        return FREE if model is None else _free(model)
     if model is None:
         return CostResult(total=None, rate_snapshot={"tier": "unknown-model"})
+    key = model.key
     if model.dollars_per_million_tokens_input is None and model.dollars_per_million_tokens_output is None:
-        return CostResult(total=None, rate_snapshot={"tier": "unpriced"})
+        return CostResult(total=None, rate_snapshot={"tier": "unpriced"}, priced_as=key)
     counts = _counts(usage)
     threshold = model.long_context_threshold_tokens
     r = _rates(model, threshold is not None and int(counts.get("prompt_tokens") or 0) > threshold)
@@ -204,10 +270,32 @@ def compute_cost(
             continue
         rate = r.for_component(name)
         if rate is None:
-            return CostResult(total=None, rate_snapshot=snapshot, input_rate=r.input, output_rate=r.output)
+            snapshot["unpriced"] = name  # the dimension without a rate
+            return CostResult(
+                total=None, rate_snapshot=snapshot, input_rate=r.input, output_rate=r.output, priced_as=key
+            )
+        if name not in snapshot:  # billed at a fallback rate: the row says which
+            snapshot[name] = _fmt(rate)
         amount = Decimal(tokens) * rate / MILLION
         breakdown[name] = format(amount, "f")
         total += amount
     return CostResult(
-        total=total, breakdown=breakdown, rate_snapshot=snapshot, input_rate=r.input, output_rate=r.output
+        total=total,
+        breakdown=breakdown,
+        rate_snapshot=snapshot,
+        input_rate=r.input,
+        output_rate=r.output,
+        priced_as=key,
     )
+
+
+_FREE_BY_KEY: dict[str, CostResult] = {}
+
+
+def _free(model: LLMModel) -> CostResult:
+    found = _FREE_BY_KEY.get(model.key)
+    if found is None:
+        if len(_FREE_BY_KEY) >= _RATES_MAX:
+            _FREE_BY_KEY.clear()
+        found = _FREE_BY_KEY[model.key] = replace(FREE, priced_as=model.key)
+    return found

@@ -17,11 +17,11 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmring import schemas
 from llmring._sqlite import codec, queries, usage
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from llmring.capture import CapturedCall
     from llmring.schemas import CallRecord, LLMModel, UsageStats
     from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
+
+T = TypeVar("T")
 
 
 class SQLiteDatabase(StoreBase):
@@ -156,18 +158,51 @@ class SQLiteDatabase(StoreBase):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction whose body runs on the event loop.
+
+        On any exception, cancellation included, ROLLBACK is always sent: aiosqlite runs
+        statements in order on its thread, so a BEGIN still queued when the caller was cancelled
+        runs first and is then rolled back (checking ``in_transaction`` here would read it too
+        early and leave the connection inside a transaction for good). "No transaction is
+        active" from that ROLLBACK is fine.
+        """
         conn = await self._db()
         async with self._write_lock:
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:
                 # Also after a failed COMMIT (disk full), so the connection is usable again.
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        await conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.execute("ROLLBACK")
                 raise
+
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` inside one ``BEGIN IMMEDIATE`` transaction, wholly on aiosqlite's thread.
+
+        Nothing of it waits for the event loop, so SQLite's file lock is held only for the
+        statements themselves (another process waiting in its busy handler gets it soon even
+        when this loop is busy) and cancelling the caller cannot cut the transaction in half:
+        once queued it commits or rolls back as a unit.
+        """
+        conn = await self._db()
+
+        def run() -> T:
+            raw = conn._conn  # the sqlite3 connection aiosqlite's thread owns
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(raw)
+                raw.execute("COMMIT")
+            except BaseException:
+                if raw.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        raw.execute("ROLLBACK")
+                raise
+            return result
+
+        async with self._write_lock:
+            return await conn._execute(run)
 
     # -- registry -----------------------------------------------------------------------------
     @translate_errors
@@ -177,8 +212,9 @@ class SQLiteDatabase(StoreBase):
         if provider is not None:
             clauses.append("provider = ?")
             params.append(provider)
-        if active_only:
-            clauses.append("inactive_from IS NULL")
+        if active_only:  # a retirement date may be announced ahead: active until then
+            clauses.append("(inactive_from IS NULL OR inactive_from > ?)")
+            params.append(codec.ts(schemas.utc_now()))
         where = " AND ".join(clauses) or "1"
         rows = await self._fetchall(f"SELECT * FROM llm_models WHERE {where} ORDER BY provider, model_name", params)
         return [codec.model_from_row(row) for row in rows]
@@ -220,26 +256,26 @@ class SQLiteDatabase(StoreBase):
         if not records:
             return 0
         rows = [codec.call_row(record) for record in records]
-        async with self._transaction() as conn:
-            async with conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM llm_api_calls") as cur:
-                row = await cur.fetchone()
-            last_rowid = row[0] if row else 0
-            await conn.executemany(queries.INSERT_CALL, rows)
-            await conn.execute(usage.ROLLUP_UPSERT, (last_rowid,))
-            content = content_rows(records)
+        content = content_rows(records)
+
+        def insert(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM llm_api_calls").fetchone()
+            conn.executemany(queries.INSERT_CALL, rows)
+            conn.execute(usage.ROLLUP_UPSERT, (row[0] if row else 0,))
             if content is not None:
-                await self._write_content(conn, content)
-        return len(rows)
+                self._write_content(conn, content)
+            return len(rows)
+
+        return await self._write(insert)
 
     @staticmethod
-    async def _write_content(conn: aiosqlite.Connection, content: ContentRows) -> None:
+    def _write_content(conn: sqlite3.Connection, content: ContentRows) -> None:
         """New pieces (indexed for search in one statement), then each row's links to them."""
-        async with conn.execute(queries.LAST_CONTENT_ID) as cur:
-            row = await cur.fetchone()
+        row = conn.execute(queries.LAST_CONTENT_ID).fetchone()
         last_id = row[0] if row else 0
-        await conn.executemany(queries.INSERT_CONTENT, content.pieces)
-        await conn.execute(queries.INDEX_CONTENT, (last_id,))
-        await conn.executemany(queries.LINK_CONTENT, content.links)
+        conn.executemany(queries.INSERT_CONTENT, content.pieces)
+        conn.execute(queries.INDEX_CONTENT, (last_id,))
+        conn.executemany(queries.LINK_CONTENT, content.links)
 
     async def _grouped(
         self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
@@ -335,23 +371,23 @@ class SQLiteDatabase(StoreBase):
         """Store ``value`` (JSON; Decimals become strings) under ``key`` for ``ttl_seconds``."""
         check_ttl(ttl_seconds)
         now = schemas.utc_now()
-        async with self._transaction() as conn:
-            await conn.execute(
+        values = (key, codec.dump_json(value), codec.ts(now), codec.ts(now + timedelta(seconds=ttl_seconds)))
+        await self._write(
+            lambda conn: conn.execute(
                 "INSERT INTO llm_response_cache (key, value, created_at, expires_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
                 " created_at = excluded.created_at, expires_at = excluded.expires_at",
-                (key, codec.dump_json(value), codec.ts(now), codec.ts(now + timedelta(seconds=ttl_seconds))),
+                values,
             )
+        )
 
     @translate_errors
     async def cache_purge_expired(self) -> int:
         """Delete expired entries; returns how many went."""
         now = codec.ts(schemas.utc_now())
-        async with (
-            self._transaction() as conn,
-            conn.execute("DELETE FROM llm_response_cache WHERE expires_at <= ?", (now,)) as cur,
-        ):
-            return cur.rowcount
+        return await self._write(
+            lambda conn: conn.execute("DELETE FROM llm_response_cache WHERE expires_at <= ?", (now,)).rowcount
+        )
 
 
 async def _join_worker(pending: aiosqlite.Connection) -> None:

@@ -146,7 +146,13 @@ class FileInputError(LLMRingError):
 
 
 class DatabaseError(LLMRingError):
-    """The store could not be reached or written."""
+    """The store could not be reached or written.
+
+    ``busy`` is True when another connection held the database's lock for longer than the busy
+    timeout: nothing is wrong, waiting is the remedy (the log writer retries without a warning).
+    """
+
+    busy: bool = False
 
 
 class ProviderError(LLMRingError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -59,6 +60,10 @@ class BackgroundWriter:
         self.written = 0
         self.write_failures = 0
         self.last_error: BaseException | None = None
+        # Busy database (another process writing): waited for silently up to busy_warn_after s.
+        self.busy_warn_after = 30.0
+        self.last_busy: BaseException | None = None
+        self._busy_since: float | None = None
 
     @property
     def unwritten(self) -> int:
@@ -102,16 +107,30 @@ class BackgroundWriter:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.write_failures += 1
-                self.last_error = exc
-                if self.write_failures == 1 or self.write_failures % 20 == 0:
-                    logger.warning(
-                        "llmring: could not write %d call-log row(s), will retry: %s", len(self._pending), exc
-                    )
+                self._failed(exc)
                 await self._back_off(delay)
                 delay = min(delay * 2, self.retry_max)
                 continue
             delay = self.retry_initial
+            self._busy_since = None
+
+    def _failed(self, exc: Exception) -> None:
+        """Count a failed write and warn about it, except while another process holds the lock.
+
+        A lock held by another writer (``DatabaseError.busy``) is a turn to wait for, not a fault:
+        it is retried silently unless it lasts longer than ``busy_warn_after`` seconds.
+        """
+        if getattr(exc, "busy", False):
+            now = time.monotonic()
+            if self._busy_since is None:
+                self._busy_since = now
+            self.last_busy = exc
+            if now - self._busy_since < self.busy_warn_after:
+                return
+        self.write_failures += 1
+        self.last_error = exc
+        if self.write_failures == 1 or self.write_failures % 20 == 0:
+            logger.warning("llmring: could not write %d call-log row(s), will retry: %s", len(self._pending), exc)
 
     async def _back_off(self, delay: float) -> None:
         """Wait ``delay`` seconds before the next try, or less when ``flush`` asks for one now
@@ -205,5 +224,9 @@ class BackgroundWriter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if left:
-            logger.warning("llmring: %d call-log row(s) could not be written (last error: %s)", left, self.last_error)
+            logger.warning(
+                "llmring: %d call-log row(s) could not be written (last error: %s)",
+                left,
+                self.last_error or self.last_busy or "none: the close timeout passed first",
+            )
         return left

@@ -6,9 +6,13 @@ Rules, in order (never "the first registered provider"):
    ``llama3.2:latest``. The provider must be one of ``schemas.PROVIDERS``.
 2. A bare name is inferred from its prefix: ``gpt-``, ``chatgpt-``, ``o1``/``o3``/``o4`` (alone or
    followed by ``-``) -> openai; ``claude`` -> anthropic; ``gemini`` -> google.
-3. Otherwise the registry is searched for that exact name across providers (so ``llama3.2``
+3. Otherwise the registry is searched for that exact name (or alias) across providers (so ``llama3.2``
    finds Ollama). A bare Ollama tag such as ``llama3.2:latest`` is looked up by its base name.
 4. Otherwise ``ModelNotFoundError`` with close matches from the registry.
+
+Wherever a name is matched against the registry, an entry's ``aliases`` (dated snapshots,
+``-latest`` and no-date names) match too, its own name first: the route keeps the name the caller
+sent (that is what the provider receives) and its ``model`` is the entry that prices it.
 
 A model with a known provider but absent from the registry is still routed (``model=None``), and
 its calls are logged as unpriced. ``check_capabilities`` then refuses, before anything is sent,
@@ -68,7 +72,10 @@ def split_model(text: str) -> tuple[str | None, str]:
 
 
 def _lookup(models: list[LLMModel], provider: str, name: str) -> LLMModel | None:
+    """The entry named ``name`` or, failing that, listing it among its ``aliases``."""
     found = [m for m in models if m.provider == provider and m.model_name == name]
+    if not found:
+        found = [m for m in models if m.provider == provider and name in m.aliases]
     if not found and provider == "ollama" and name.endswith(":latest"):
         # Ollama's ":latest" tag is the same model as the bare name.
         return _lookup(models, provider, name.removesuffix(":latest"))
@@ -118,7 +125,7 @@ def resolve(model_string: str, known_models: Iterable[LLMModel]) -> Route:
     if provider_guess is not None:
         return Route(provider_guess, text, _lookup(models, provider_guess, text))
 
-    matches = [m for m in models if m.model_name == text]
+    matches = [m for m in models if m.model_name == text] or [m for m in models if text in m.aliases]
     providers = sorted({m.provider for m in matches})
     if len(providers) == 1:
         return Route(providers[0], text, _lookup(models, providers[0], text))

@@ -233,6 +233,13 @@ class Usage(BaseModel):
     cache_write_5m_tokens: int = 0
     cache_write_1h_tokens: int = 0
     reasoning_tokens: int = 0
+    # Issue 12: OpenAI cache writes (all TTLs; ``cache_write_12h_tokens`` is the 12-hour part of
+    # them) and audio prompt tokens (``cached_audio_tokens`` is the cached part of them), all
+    # inside ``prompt_tokens`` like the counts above.
+    cache_write_tokens: int = 0
+    cache_write_12h_tokens: int = 0
+    audio_tokens: int = 0
+    cached_audio_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -255,6 +262,10 @@ def usage_dict(
     cache_write_5m_tokens: int = 0,
     cache_write_1h_tokens: int = 0,
     reasoning_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    cache_write_12h_tokens: int = 0,
+    audio_tokens: int = 0,
+    cached_audio_tokens: int = 0,
 ) -> dict[str, int]:
     """``Usage(...).as_dict()`` without building a model, for counts already made whole ints.
 
@@ -268,6 +279,10 @@ def usage_dict(
         "cache_write_5m_tokens": cache_write_5m_tokens,
         "cache_write_1h_tokens": cache_write_1h_tokens,
         "reasoning_tokens": reasoning_tokens,
+        "cache_write_tokens": cache_write_tokens,
+        "cache_write_12h_tokens": cache_write_12h_tokens,
+        "audio_tokens": audio_tokens,
+        "cached_audio_tokens": cached_audio_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
     }
 
@@ -552,6 +567,17 @@ class CallRecord(BaseModel):
     called_at: datetime = Field(default_factory=utc_now)
     # Issue 14 (request controls): the reasoning setting sent (a level's name or a budget's digits).
     reasoning: str | None = None
+    # Issue 12 (pricing): the token counts added with Usage's issue-12 fields; ``priced_as``, the
+    # registry entry that priced the call (``provider:model_name``, which differs from the row's
+    # model when an alias was sent); ``repriced_from``, the cost and rate snapshot a forced
+    # ``llmring reprice`` replaced.
+    cache_write_tokens: int = 0
+    cache_write_12h_tokens: int = 0
+    audio_tokens: int = 0
+    cached_audio_tokens: int = 0
+    priced_as: str | None = None
+    repriced_from: dict[str, Any] | None = None
+
     # -- issue 17 (capture): the conversation a call belongs to (None: not in one) ---------------
     conversation_id: str | None = None
     # Issue 15 (aliases and fallback): the alias the caller named and which model of its chain

@@ -55,7 +55,7 @@ from llmring.errors import (
 )
 from llmring.fallback import Hops, estimate_tokens, moves_on, window_problem
 from llmring.routing import Route, check_capabilities, resolve
-from llmring.schemas import PROVIDERS, LLMModel, UsageStats
+from llmring.schemas import PROVIDERS, LLMModel, UsageStats, utc_now
 
 if TYPE_CHECKING:
     import httpx
@@ -519,7 +519,8 @@ class LLMRing:
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:
         if usage is None:
             return CostResult(total=None)
-        return compute_cost(route.model, usage, provider=route.provider)
+        # Priced with the prices in force now, the moment the call's row is stamped with.
+        return compute_cost(route.model, usage, provider=route.provider, called_at=utc_now())
 
     @staticmethod
     def _attach_cost(response: LLMResponse, route: Route, cost: CostResult, call_id: str) -> None:
@@ -605,7 +606,8 @@ class LLMRing:
                 logger.warning("llmring: could not read the model registry from the database: %s", exc)
                 store = None
         if not models:
-            models = list(bundled_models())
+            # Retired entries too (old names still price) and their dated prices, resolved per call.
+            models = list(bundled_models(include_retired=True, price_history=True))
         if store is not None or not self.enable_db_logging:
             self._models = models  # a failing store is asked again next time
         return models

@@ -33,7 +33,8 @@ class CallFilters:
     """Which call-log rows a listing returns (None: not filtered on that).
 
     ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
-    of ``provider:model``, origin, user or error message; ``since`` an inclusive lower bound on
+    of ``provider:model``, origin, user or error message, or words (in that order) of a captured
+    prompt or answer (full-text: SQLite FTS5, PostgreSQL GIN); ``since`` an inclusive lower bound on
     ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
     (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
     latency, model, status or origin (then user), descending unless ``ascending``; rows without

@@ -194,6 +194,11 @@ RATE_LABELS = {
     "cached_input": "Cached input",
     "cache_write_5m": "Cache write 5m",
     "cache_write_1h": "Cache write 1h",
+    "cache_write": "Cache write",
+    "cache_write_12h": "Cache write 12h",
+    "input_audio": "Audio input",
+    "cached_input_audio": "Cached audio",
+    "period": "Price period",
     "reasoning": "Reasoning",
     "long_context_threshold_tokens": "Long ctx above",
 }
@@ -209,8 +214,12 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
     """A ``CallDetails`` for ``record``: what matters first (model, time, status, cost), then the
     request, tokens, cost with its rates, and the error. All logged text is made inert."""
     status = record.status.replace("_", " ") + (f": {record.error_type}" if record.error_type else "")
+    # An alias or dated snapshot is priced as its registry entry: say which (issue 12).
+    key = f"{record.provider}:{record.model_name}"
+    priced_as = (("Priced as", record.priced_as),) if record.priced_as and record.priced_as != key else ()
     summary = (
-        ("Model", f"{record.provider}:{record.model_name}{fmt.via_alias(record)}"),
+        ("Model", f"{key}{fmt.via_alias(record)}"),
+        *priced_as,
         ("Time", f"{fmt.call_time(record, tz)} {fmt.zone_name(tz, record.called_at)}"),
         ("Status", status),
         ("Cost", cost_label(record)),
@@ -238,6 +247,16 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
         ("  cached read", fmt.count(record.cached_tokens)),
         ("  cache write 5m", fmt.count(record.cache_write_5m_tokens)),
         ("  cache write 1h", fmt.count(record.cache_write_1h_tokens)),
+        *(
+            (label, fmt.count(value))
+            for label, value in (
+                ("  cache write", record.cache_write_tokens),
+                ("  cache write 12h", record.cache_write_12h_tokens),
+                ("  audio", record.audio_tokens),
+                ("  cached audio", record.cached_audio_tokens),
+            )
+            if value
+        ),
         ("Completion", fmt.count(record.completion_tokens)),
         ("  reasoning", fmt.count(record.reasoning_tokens)),
         ("Total", fmt.count(record.total_tokens)),
@@ -260,7 +279,10 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
         for name, amount in (record.cost_breakdown or {}).items()
     )
     rates = tuple(
-        (RATE_LABELS.get(name, fmt.inert(name)), fmt.inert(str(value)) if name == "tier" else _rate_text(value))
+        (
+            RATE_LABELS.get(name, fmt.inert(name)),
+            fmt.inert(str(value)) if name in ("tier", "period") else _rate_text(value),
+        )
         for name, value in snapshot.items()
     )
     error: tuple[tuple[str, str], ...] = ()

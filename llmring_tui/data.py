@@ -65,7 +65,8 @@ class DashboardData:
     async def models(self, include_inactive: bool) -> views.ModelsView:
         """The registry (retired models too when ``include_inactive``)."""
         store = await self.store()
-        models = await store.list_models(active_only=not include_inactive)
+        now = self._clock()  # dated prices shown as they are today
+        models = [m.priced_at(now) for m in await store.list_models(active_only=not include_inactive)]
         return views.ModelsView(rows=tuple(views.model_row(m) for m in models), include_inactive=include_inactive)
 
     async def calls(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmring._store.salvage import salvage_call
-from llmring._store.values import CALL_JSON_FIELDS, MODEL_DATA_FIELDS, dump_json, exact_money
+from llmring._store.values import CALL_JSON_FIELDS, MODEL_DATA_FIELDS, MODEL_JSON_FIELDS, dump_json, exact_money
 from llmring.schemas import CallRecord, LLMModel
 
 CALL_FIELDS: tuple[str, ...] = tuple(CallRecord.model_fields)
@@ -82,10 +82,16 @@ def call_from_row(row: Mapping[str, Any]) -> CallRecord:
 
 
 def model_from_row(row: Mapping[str, Any]) -> LLMModel:
-    """An ``LLMModel`` from an llm_models row."""
-    return LLMModel.model_validate(dict(row))
+    """An ``LLMModel`` from an llm_models row (JSONB arrives as text)."""
+    data = dict(row)
+    for name in MODEL_JSON_FIELDS:
+        data[name] = json.loads(data[name]) if data[name] is not None else []
+    return LLMModel.model_validate(data)
 
 
 def model_data(model: LLMModel) -> tuple[Any, ...]:
     """The ``MODEL_DATA_FIELDS`` of ``model`` as column values (Decimals and bools as they are)."""
-    return tuple(getattr(model, name) for name in MODEL_DATA_FIELDS)
+    return tuple(
+        dump_json(getattr(model, name)) if name in MODEL_JSON_FIELDS else getattr(model, name)
+        for name in MODEL_DATA_FIELDS
+    )

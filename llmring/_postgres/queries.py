@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from llmring import schemas
 from llmring._postgres import codec
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
@@ -24,6 +25,10 @@ _CALL_TYPES: dict[str, str] = {
     "cache_write_5m_tokens": "int4",
     "cache_write_1h_tokens": "int4",
     "reasoning_tokens": "int4",
+    "cache_write_tokens": "int4",
+    "cache_write_12h_tokens": "int4",
+    "audio_tokens": "int4",
+    "cached_audio_tokens": "int4",
     "estimated_cost": "numeric",
     "dollars_per_million_tokens_input_used": "numeric",
     "dollars_per_million_tokens_output_used": "numeric",
@@ -54,7 +59,7 @@ AGGREGATES: dict[str, str] = {
     "completion_tokens": "SUM(completion_tokens)::bigint",
     "cached_tokens": "SUM(cached_tokens)::bigint",
     "reasoning_tokens": "SUM(reasoning_tokens)::bigint",
-    "cache_write_tokens": "SUM(cache_write_5m_tokens + cache_write_1h_tokens)::bigint",
+    "cache_write_tokens": "SUM(cache_write_5m_tokens + cache_write_1h_tokens + cache_write_tokens)::bigint",
     "cost": "SUM(COALESCE(estimated_cost, 0))",
     "cache_savings": "SUM(COALESCE(cache_savings, 0))",
     "latency_ms_sum": "COALESCE(SUM(response_time_ms) FILTER (WHERE final), 0)::bigint",
@@ -70,7 +75,7 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
 _ROLLUP_INPUTS = (
     "origin", "id_at_origin", "called_at", "provider", "model_name", "final", "status", "cache_hit",
     "estimated_cost", "cache_savings", "response_time_ms", "prompt_tokens", "completion_tokens",
-    "cached_tokens", "reasoning_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+    "cached_tokens", "reasoning_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_write_tokens",
 )  # fmt: skip
 UTC_DAY = "(called_at AT TIME ZONE 'UTC')::date"
 _JSON_CAST = codec.CALL_JSON_FIELDS
@@ -128,6 +133,13 @@ LINK_CONTENT = """
     SELECT u.record_id, u.position, c.id FROM unnest($1::text[], $2::int4[], $3::text[]) AS u(record_id, position, hash)
     JOIN {{tables.llm_content}} AS c ON c.hash = u.hash
 """
+# Rows whose captured prompt or answer holds the search words (in order), through the GIN index
+# (the expression and the kind test are the index's own, so the planner can use it).
+MATCH_CONTENT = (
+    "id IN (SELECT l.record_id FROM {{{{tables.llm_call_content}}}} AS l JOIN {{{{tables.llm_content}}}} AS c"
+    " ON c.id = l.content_id WHERE c.kind <> 'tools'"
+    " AND to_tsvector('simple'::regconfig, left(c.text, 100000)) @@ phraseto_tsquery('simple', {query}))"
+)
 CONTENT_OF = """
     SELECT l.record_id, c.kind, c.text, c.extra::text AS extra
     FROM {{tables.llm_call_content}} AS l JOIN {{tables.llm_content}} AS c ON c.id = l.content_id
@@ -142,7 +154,7 @@ INSERT_MODEL = (
 )
 UPDATE_MODEL = (
     f"UPDATE {{{{tables.llm_models}}}} SET {', '.join(f'{c} = ${i}' for i, c in enumerate(_MODEL_COLS, 1))},"
-    f" inactive_from = NULL, updated_at = ${len(_MODEL_COLS) + 1} WHERE id = ${len(_MODEL_COLS) + 2}"
+    f" updated_at = ${len(_MODEL_COLS) + 1} WHERE id = ${len(_MODEL_COLS) + 2}"
 )
 RETIRE_MODEL = "UPDATE {{tables.llm_models}} SET inactive_from = $1, updated_at = $1 WHERE id = $2"
 
@@ -150,12 +162,14 @@ RETIRE_MODEL = "UPDATE {{tables.llm_models}} SET inactive_from = $1, updated_at 
 def models_query(provider: str | None, active_only: bool) -> tuple[str, list[Any]]:
     """SQL and parameters for ``list_models``, in byte order as SQLite sorts (the database's
     collation might not be "C")."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if provider is not None:
         params.append(provider)
         clauses.append("provider = $1")
-    if active_only:
-        clauses.append("inactive_from IS NULL")
+    if active_only:  # a retirement date may be announced ahead: active until then
+        params.append(schemas.utc_now())  # looked up per call: a test clock applies
+        clauses.append(f"(inactive_from IS NULL OR inactive_from > ${len(params)})")
     where = " AND ".join(clauses) or "TRUE"
     sql = f'SELECT * FROM {{{{tables.llm_models}}}} WHERE {where} ORDER BY provider COLLATE "C", model_name COLLATE "C"'
     return sql, params
@@ -173,7 +187,9 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
         return f"${len(params)}"
 
     # Backslash is PostgreSQL's default LIKE escape.
-    clauses = where_clauses(filters, arg, codec.utc, contains="{column} ILIKE {pattern}")
+    clauses = where_clauses(
+        filters, arg, codec.utc, contains="{column} ILIKE {pattern}", content_match=(MATCH_CONTENT, str)
+    )
     where = " AND ".join(clauses) or "TRUE"
     order = order_clause(filters, "estimated_cost", text_collation=' COLLATE "C"')
     sql = f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}"

@@ -22,6 +22,7 @@ from llmring._store.values import (
     CALL_JSON_FIELDS,
     MODEL_BOOL_FIELDS,
     MODEL_DATA_FIELDS,
+    MODEL_JSON_FIELDS,
     MODEL_PRICE_FIELDS,
     dump_json,
     from_pico,
@@ -86,6 +87,10 @@ def model_data(model: LLMModel) -> tuple[Any, ...]:
             value = price_text(value)
         elif name in MODEL_BOOL_FIELDS:
             value = int(value)
+        elif name in MODEL_JSON_FIELDS:
+            value = dump_json(value)
+        elif name == "inactive_from" and value is not None:
+            value = ts(value)
         values.append(value)
     return tuple(values)
 
@@ -98,6 +103,8 @@ def model_from_row(row: sqlite3.Row) -> LLMModel:
         data[name] = bool(data[name])
     for name in _TS_MODEL_FIELDS:
         data[name] = parse_ts(data[name])
+    for name in MODEL_JSON_FIELDS:
+        data[name] = load_json(data[name]) or []
     return LLMModel.model_validate(data)
 
 

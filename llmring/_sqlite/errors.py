@@ -50,6 +50,8 @@ def translate_errors(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P,
             return await method(*args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
             path = getattr(args[0], "db_path", "?")
-            raise DatabaseError(f"SQLite database {path}: {describe(exc)}") from exc
+            error = DatabaseError(f"SQLite database {path}: {describe(exc)}")
+            error.busy = isinstance(exc, sqlite3.Error) and is_busy(exc)
+            raise error from exc
 
     return wrapper

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llmring._sqlite import codec
+from llmring._store.content import fts_phrase
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
 
@@ -16,9 +17,7 @@ INSERT_MODEL = (
     f"INSERT INTO llm_models (provider, model_name, {', '.join(_COLS)}, created_at, updated_at)"
     f" VALUES ({', '.join('?' * (len(_COLS) + 4))})"
 )
-UPDATE_MODEL = (
-    f"UPDATE llm_models SET {', '.join(f'{c} = ?' for c in _COLS)}, inactive_from = NULL, updated_at = ? WHERE id = ?"
-)
+UPDATE_MODEL = f"UPDATE llm_models SET {', '.join(f'{c} = ?' for c in _COLS)}, updated_at = ? WHERE id = ?"
 RETIRE_MODEL = "UPDATE llm_models SET inactive_from = ?, updated_at = ? WHERE id = ?"
 INSERT_CALL = (
     f"INSERT INTO llm_api_calls ({', '.join(codec.CALL_COLUMNS)}) VALUES ({', '.join('?' * len(codec.CALL_COLUMNS))})"
@@ -31,6 +30,13 @@ INDEX_CONTENT = (
 )
 LINK_CONTENT = (
     "INSERT INTO llm_call_content (record_id, position, content_id) SELECT ?, ?, id FROM llm_content WHERE hash = ?"
+)
+
+
+# Rows whose captured prompt or answer holds the search words (in order), through the FTS5 index.
+MATCH_CONTENT = (
+    "id IN (SELECT l.record_id FROM llm_call_content AS l WHERE l.content_id IN"
+    " (SELECT rowid FROM llm_content_fts WHERE llm_content_fts MATCH {query}))"
 )
 
 
@@ -52,7 +58,13 @@ def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, lis
         return "?"
 
     # SQLite's LIKE ignores ASCII case already.
-    clauses = where_clauses(filters, param, codec.ts, contains="{column} LIKE {pattern} ESCAPE '\\'")
+    clauses = where_clauses(
+        filters,
+        param,
+        codec.ts,
+        contains="{column} LIKE {pattern} ESCAPE '\\'",
+        content_match=(MATCH_CONTENT, fts_phrase),
+    )
     sql = (
         f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
         f" {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"

@@ -37,7 +37,7 @@ AGGREGATES: dict[str, str] = {
     "completion_tokens": "SUM(completion_tokens)",
     "cached_tokens": "SUM(cached_tokens)",
     "reasoning_tokens": "SUM(reasoning_tokens)",
-    "cache_write_tokens": "SUM(cache_write_5m_tokens + cache_write_1h_tokens)",
+    "cache_write_tokens": "SUM(cache_write_5m_tokens + cache_write_1h_tokens + cache_write_tokens)",
     "cost_pico": "SUM(COALESCE(estimated_cost_pico, 0))",
     "cache_savings_pico": "SUM(COALESCE(cache_savings_pico, 0))",
     "latency_ms_sum": "SUM(CASE WHEN final AND response_time_ms IS NOT NULL THEN response_time_ms ELSE 0 END)",

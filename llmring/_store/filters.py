@@ -21,13 +21,19 @@ _SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin", "error
 
 
 def where_clauses(
-    filters: CallFilters, param: Callable[[Any], str], stored_time: Callable[[datetime], Any], contains: str
+    filters: CallFilters,
+    param: Callable[[Any], str],
+    stored_time: Callable[[datetime], Any],
+    contains: str,
+    content_match: tuple[str, Callable[[str], Any]] | None = None,
 ) -> list[str]:
     """The clauses to AND together (empty: no filter).
 
     ``param(value)`` records a value and returns its placeholder; ``stored_time`` turns a datetime
     into what the ``called_at`` column holds; ``contains`` is a case-insensitive LIKE with
     ``{column}`` and ``{pattern}`` slots, backslash escaping ``%``, ``_`` and itself.
+    ``content_match`` (issue 17) is the store's full-text test of captured prompts and answers:
+    a clause with a ``{query}`` slot and how the search text becomes its value.
     """
     clauses: list[str] = []
     if filters.origin is not None:
@@ -48,7 +54,10 @@ def where_clauses(
         clauses.append(f"called_at >= {param(stored_time(filters.since))}")
     if filters.search:
         escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches = (contains.format(column=column, pattern=param(f"%{escaped}%")) for column in _SEARCHED)
+        matches = [contains.format(column=column, pattern=param(f"%{escaped}%")) for column in _SEARCHED]
+        if content_match is not None:
+            clause, value = content_match
+            matches.append(clause.format(query=param(value(filters.search))))
         clauses.append(f"({' OR '.join(matches)})")
     if filters.before is not None:
         moment, call_id = filters.before

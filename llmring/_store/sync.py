@@ -49,15 +49,19 @@ def plan_sync(
         if found is None:
             plan.report.inserted.append(model.key)
             plan.inserts.append(model)
-        elif found[1].inactive_from is not None or changed(found[1], model):
-            plan.report.updated.append(model.key)
+        elif changed(found[1], model):  # retirement dates included: a retired model can come back
+            # A model the registry now dates as retired is reported as retired (and written with
+            # that date); any other change, a comeback included, as updated.
+            newly_retired = found[1].is_active and not model.is_active
+            (plan.report.retired if newly_retired else plan.report.updated).append(model.key)
             plan.updates.append((found[0], model))
         else:
             plan.report.unchanged.append(model.key)
     for key, (row_id, model) in sorted(stored.items()):
-        if key[0] in providers and key not in wanted and model.inactive_from is None:
+        if key[0] in providers and key not in wanted and model.is_active:
             plan.report.retired.append(model.key)
             plan.retires.append(row_id)
+    plan.report.retired.sort()
     return plan
 
 

@@ -75,7 +75,9 @@ def load_json(text: str | None) -> Any:
 
 
 # The CallRecord fields stored as JSON.
-CALL_JSON_FIELDS = frozenset({"cost_breakdown", "rate_snapshot", "tools_used", "response_format", "request_metadata"})
+CALL_JSON_FIELDS = frozenset(
+    {"cost_breakdown", "rate_snapshot", "tools_used", "response_format", "request_metadata", "repriced_from"}
+)
 
 # -- registry rows -------------------------------------------------------------------------------
 
@@ -98,7 +100,14 @@ MODEL_PRICE_FIELDS = (
     "dollars_per_million_tokens_reasoning",
     "dollars_per_million_tokens_input_long_context",
     "dollars_per_million_tokens_output_long_context",
+    # migration 002 (issue 12)
+    "dollars_per_million_tokens_cache_write",
+    "dollars_per_million_tokens_cache_write_12h",
+    "dollars_per_million_tokens_input_audio",
+    "dollars_per_million_tokens_cached_input_audio",
 )
+# Registry columns holding JSON text: the aliases list and the dated price periods (issue 12).
+MODEL_JSON_FIELDS = ("aliases", "price_periods")
 MODEL_DATA_FIELDS = (
     "display_name",
     "description",
@@ -108,7 +117,12 @@ MODEL_DATA_FIELDS = (
     "tool_call_format",
     *MODEL_PRICE_FIELDS[:6],
     "long_context_threshold_tokens",
-    *MODEL_PRICE_FIELDS[6:],
+    *MODEL_PRICE_FIELDS[6:8],
     "source",
     "as_of",
+    # migration 002 (issue 12): a sync writes the retirement date as the registry gives it
+    *MODEL_PRICE_FIELDS[8:],
+    *MODEL_JSON_FIELDS,
+    "successor",
+    "inactive_from",
 )

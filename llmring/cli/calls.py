@@ -4,7 +4,7 @@
 
     llmring calls -n 20 --status error --since 7d
     llmring calls --model openai:gpt-4o-mini --user alice --json
-    llmring calls --search "x-api-key"           # model, origin, user or error message
+    llmring calls --search "x-api-key"           # model, origin, user, error, prompt or answer
     llmring calls --format tsv | cut -f1,5       # time and cost, for a spreadsheet
 """
 
@@ -66,7 +66,10 @@ def calls(
     search: Annotated[
         str | None,
         typer.Option(
-            "--search", "-s", metavar="TEXT", help="Only calls whose model, origin, user or error contains TEXT."
+            "--search",
+            "-s",
+            metavar="TEXT",
+            help="Only calls whose model, origin, user or error contains TEXT, or whose prompt or answer has it.",
         ),
     ] = None,
     content: Annotated[

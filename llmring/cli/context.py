@@ -201,6 +201,6 @@ async def seed_if_empty(store: Store) -> SyncReport | None:
         return None
     from llmring.registry import load_registry
 
-    registry = load_registry()
+    registry = load_registry(include_retired=True, price_history=True)
     models = [m for provider_models in registry.values() for m in provider_models]
     return await store.sync_models(models, list(registry))

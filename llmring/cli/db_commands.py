@@ -110,7 +110,9 @@ def _load(providers: list[str] | None, models_dir: Path | None) -> tuple[list[LL
     for name in providers or ():
         if root.is_dir() and not (root / f"{name}.json").is_file():
             raise RegistryError(f"{source / f'{name}.json'}: no such registry file", file=str(source))
-    registry = load_registry(models_dir, providers)
+    # Retired entries too (with their retirement dates) and dated prices: calls are priced at
+    # their own time, and old names still price.
+    registry = load_registry(models_dir, providers, include_retired=True, price_history=True)
     models = [m for provider_models in registry.values() for m in provider_models]
     return models, list(registry), source
 

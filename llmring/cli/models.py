@@ -39,7 +39,10 @@ async def _load_models(ctx: typer.Context, store: Store, provider: str | None, a
 
         where = settings(ctx).target().describe()
         note(f"Initialised {where} with {len(seeded.inserted)} models from the bundled registry")
-    return await store.list_models(provider, active_only=active_only)
+    from llmring.schemas import utc_now
+
+    now = utc_now()  # dated prices shown as they are today
+    return [m.priced_at(now) for m in await store.list_models(provider, active_only=active_only)]
 
 
 def registry_models(ctx: typer.Context, provider: str | None, *, active_only: bool) -> list[LLMModel]:
@@ -230,10 +233,11 @@ def find_model(known: list[LLMModel], name: str) -> LLMModel:
 
     from llmring.errors import ModelNotFoundError
     from llmring.routing import resolve
+    from llmring.schemas import utc_now
 
     route = resolve(name, known)
     if route.model is not None:
-        return route.model
+        return route.model.priced_at(utc_now())
     keys = [m.key for m in known]
     suggestions = get_close_matches(route.key, keys, n=3, cutoff=0.6)
     hint = "" if suggestions else ": `llmring models list` shows them all"

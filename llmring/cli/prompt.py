@@ -224,7 +224,7 @@ def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits) -> LLM
     target = cli.target()
     url = target.database_url or f"sqlite:///{target.sqlite_path}"
     # The CLI is the user's own terminal: it logs what was asked and answered unless told not to.
-    log_content = not options.no_log_content
+    log_content = not options.no_log_content and bool(config.get("log_content"))
     return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, config=config, **limits)
 
 

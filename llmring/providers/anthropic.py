@@ -78,11 +78,14 @@ def anthropic_usage(raw: Mapping[str, Any] | None) -> Usage:
     read = token_count(raw.get("cache_read_input_tokens"))
     written = token_count(raw.get("cache_creation_input_tokens"))
     split = raw.get("cache_creation")
+    write_1h = 0
     if isinstance(split, dict):
-        write_5m = token_count(split.get("ephemeral_5m_input_tokens"))
-        write_1h = token_count(split.get("ephemeral_1h_input_tokens"))
-    else:
-        write_5m, write_1h = written, 0  # no TTL split reported: the default TTL is 5 minutes
+        write_1h = min(token_count(split.get("ephemeral_1h_input_tokens")), written)
+    # Writes the split does not account for (no split, an empty one, or one short of the total)
+    # were made at the default TTL, 5 minutes, and are billed at its write rate.
+    write_5m = max(written - write_1h, 0)
+    if isinstance(split, dict):
+        write_5m = max(write_5m, token_count(split.get("ephemeral_5m_input_tokens")))
     thinking = token_count(as_object(raw.get("output_tokens_details")).get("thinking_tokens"))
     return Usage(
         prompt_tokens=fresh + read + written,

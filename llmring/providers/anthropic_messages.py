@@ -233,8 +233,15 @@ def place_cache_breakpoints(body: dict[str, Any], ttl: str, min_tokens: int | No
     for turn in turns:
         if isinstance(turn["content"], str):
             turn["content"] = [{"type": "text", "text": turn["content"]}]
-    blocks = [b for t in turns for b in t["content"]]
-    used = sum("cache_control" in b for b in (*tools, *(system or ()), *blocks))
+    ordered = [*tools, *(system or ()), *(b for t in turns for b in t["content"])]  # the prefix's order
+    used = sum("cache_control" in b for b in ordered)
+    # Anthropic takes 1-hour breakpoints only before any 5-minute one: after the first explicit
+    # 5-minute breakpoint a 1-hour one would be a 400, so none is placed there.
+    last_allowed = len(ordered)
+    if ttl == "1h":
+        short = [i for i, b in enumerate(ordered) if "cache_control" in b and b["cache_control"].get("ttl") != "1h"]
+        last_allowed = short[0] if short else last_allowed
+    position = {id(b): i for i, b in enumerate(ordered)}
     # (block, its prefix in characters) for each candidate, in order of preference.
     tool_chars = sum(map(_chars, tools))
     system_chars = tool_chars + sum(map(_chars, system or ()))
@@ -252,7 +259,12 @@ def place_cache_breakpoints(body: dict[str, Any], ttl: str, min_tokens: int | No
     for block, chars in candidates:
         if used >= MAX_BREAKPOINTS:
             break
-        if "cache_control" in block or chars < floor or block.get("type") in ("thinking", "redacted_thinking"):
+        if (
+            "cache_control" in block
+            or chars < floor
+            or position[id(block)] > last_allowed
+            or block.get("type") in ("thinking", "redacted_thinking")
+        ):
             continue
         block["cache_control"] = dict(control)
         used += 1

@@ -211,6 +211,18 @@ def _merge(target: dict[str, Any], extra: dict[str, Any], provider: str, where: 
             )
 
 
+def prompt_details(details: dict[str, Any]) -> dict[str, int]:
+    """The issue-12 counts of OpenAI's ``prompt_tokens_details`` / ``input_tokens_details``:
+    cache writes (gpt-5.6 and later; ``cache_write_tokens_details.ttl_12h_tokens`` is the 12-hour
+    part) and audio prompt tokens. OpenAI does not say how many cached tokens were audio."""
+    writes = as_object(details.get("cache_write_tokens_details"))
+    return {
+        "cache_write_tokens": token_count(details.get("cache_write_tokens")),
+        "cache_write_12h_tokens": token_count(writes.get("ttl_12h_tokens")),
+        "audio_tokens": token_count(details.get("audio_tokens")),
+    }
+
+
 def prompt_cache_fields(body: dict[str, Any], request: Any, provider: str) -> None:
     """``LLMRequest.prompt_cache`` on an OpenAI body (Chat Completions or Responses).
 

@@ -67,6 +67,19 @@ def google_usage(raw: Mapping[str, Any] | None) -> Usage:
         completion_tokens=token_count(raw.get("candidatesTokenCount")) + thoughts,
         cached_tokens=token_count(raw.get("cachedContentTokenCount")),
         reasoning_tokens=thoughts,
+        audio_tokens=_modality_count(raw.get("promptTokensDetails"), "AUDIO"),
+        cached_audio_tokens=_modality_count(raw.get("cacheTokensDetails"), "AUDIO"),
+    )
+
+
+def _modality_count(details: Any, modality: str) -> int:
+    """The tokens of one modality in a ``[{modality, tokenCount}]`` breakdown (0 when absent)."""
+    if not isinstance(details, list):
+        return 0
+    return sum(
+        token_count(item.get("tokenCount"))
+        for item in details
+        if isinstance(item, dict) and item.get("modality") == modality
     )
 
 

@@ -30,6 +30,7 @@ from llmring.providers.common import (
     normalize_tools,
     openai_tool_call,
     prompt_cache_fields,
+    prompt_details,
     text_of,
     token_count,
     wants_json,
@@ -85,6 +86,7 @@ def chat_usage(raw: Any) -> dict[str, int] | None:
         completion_tokens=token_count(raw.get("completion_tokens")),
         cached_tokens=token_count(prompt.get("cached_tokens")),
         reasoning_tokens=token_count(completion.get("reasoning_tokens")),
+        **prompt_details(prompt),
     )
 
 

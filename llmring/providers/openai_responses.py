@@ -32,6 +32,7 @@ from llmring.providers.common import (
     normalize_tools,
     openai_tool_call,
     prompt_cache_fields,
+    prompt_details,
     text_of,
     token_count,
     tool_choice_mode,
@@ -185,6 +186,7 @@ def response_usage(raw: Any) -> dict[str, int]:
         completion_tokens=token_count(raw.get("output_tokens")),
         cached_tokens=token_count(inp.get("cached_tokens")),
         reasoning_tokens=token_count(out.get("reasoning_tokens")),
+        **prompt_details(inp),
     )
 
 

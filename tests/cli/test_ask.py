@@ -192,3 +192,11 @@ def test_ask_logs_the_prompt_and_answer_unless_told_not_to(openai_fake: OpenAIFa
     assert r.exit_code == 0, r.output
     assert len(rows(db)) == 2
     assert [text for _, text in content_pieces(db) if "mountain" in text] == []
+
+
+def test_the_config_can_turn_content_logging_off(openai_fake: OpenAIFake, db: Path) -> None:
+    r = CliRunner().invoke(
+        app, ["--sqlite", str(db), "ask", "-m", "gpt-4o-mini", "Name a glacier"], env={"LLMRING_LOG_CONTENT": "false"}
+    )
+    assert r.exit_code == 0, r.output
+    assert len(rows(db)) == 1 and content_pieces(db) == set()

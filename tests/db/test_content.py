@@ -89,3 +89,23 @@ async def test_a_failed_batch_leaves_no_content(store: Store) -> None:
         await store.record_api_calls([captured_call("also never stored", "no"), duplicate])
     assert await content_rows(store) == (3, 3)
     assert await store.count_calls() == 1
+
+
+async def test_search_finds_words_of_the_prompt_and_the_answer(store: Store) -> None:
+    from llmring.store import CallFilters
+
+    asked = captured_call("Which river flows through Timbuktu?", "The Niger, mostly.")
+    other = captured_call("Which mountain is highest?", "Everest.")
+    plain = call(error_message="the Niger delta timed out", status="error")
+    await store.record_api_calls([asked, other, plain])
+
+    async def found(text: str) -> set[str]:
+        return {c.id for c in await store.list_calls(CallFilters(search=text))}
+
+    assert await found("timbuktu") == {asked.id}  # a prompt word, any case
+    assert await found("Niger, mostly") == {asked.id}  # an answer's words in order (punctuation aside)
+    assert await found("niger") == {asked.id, plain.id}  # content, or the error message as before
+    assert await found("careful assistant") == {asked.id, other.id}  # the shared system prompt
+    assert await found("mostly niger") == set()  # a phrase, not a bag of words
+    assert await found('" OR * NEAR(') == set()  # query syntax is just text
+    assert await found("%") == set()

@@ -210,7 +210,7 @@ async def test_processes_running_init_db_on_a_fresh_database_at_once(fresh_db: s
     from llmring.registry import bundled_models
 
     async with LLMDatabase(fresh_db) as db:
-        assert len(await db.list_models(active_only=False)) == len(list(bundled_models()))
+        assert len(await db.list_models(active_only=False)) == len(list(bundled_models(include_retired=True)))
 
 
 async def _assert_one_schema_migrated_once(dsn: str) -> None:

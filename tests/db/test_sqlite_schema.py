@@ -44,9 +44,6 @@ EXPECTED_COLUMNS = {
         "dollars_per_million_tokens_output_used", "response_time_ms", "time_to_first_token_ms", "stream",
         "temperature", "max_tokens", "tools_used", "json_mode", "response_format", "cache_hit",
         "cache_savings_pico", "request_id", "request_metadata", "called_at",
-        "alias", "hop",  # 003 (issue 15)
-        "reasoning",  # 004 (issue 14)
-        "conversation_id",  # 006 (issue 17)
     ],
     "llm_usage_daily": [
         "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls", "successes", "errors",
@@ -59,6 +56,19 @@ EXPECTED_COLUMNS = {
     "llm_content": ["id", "hash", "kind", "text", "extra"],
     "llm_call_content": ["record_id", "position", "content_id"],
 }  # fmt: skip
+# Migration 002 (issue 12, pricing).
+EXPECTED_COLUMNS["llm_api_calls"] += [
+    "cache_write_tokens", "cache_write_12h_tokens", "audio_tokens", "cached_audio_tokens", "priced_as", "repriced_from",
+]  # fmt: skip
+EXPECTED_COLUMNS["llm_models"] += [
+    "dollars_per_million_tokens_cache_write", "dollars_per_million_tokens_cache_write_12h",
+    "dollars_per_million_tokens_input_audio", "dollars_per_million_tokens_cached_input_audio",
+    "aliases", "price_periods", "successor",
+]  # fmt: skip
+EXPECTED_COLUMNS["llm_registry_versions"] = ["provider", "version", "updated", "source", "applied_at"]
+EXPECTED_COLUMNS["llm_api_calls"] += ["alias", "hop"]  # 003 (issue 15)
+EXPECTED_COLUMNS["llm_api_calls"] += ["reasoning"]  # 004 (issue 14)
+EXPECTED_COLUMNS["llm_api_calls"] += ["conversation_id"]  # 006 (issue 17)
 
 EXPECTED_INDEXES = {
     "idx_llm_api_calls_recent": ["called_at", "id"],

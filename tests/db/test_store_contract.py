@@ -184,6 +184,44 @@ async def test_prices_round_trip_exactly_zero_stays_zero_and_null_stays_null(sto
     assert report.updated == [] and len(report.unchanged) == 2
 
 
+async def test_issue_12_registry_fields_round_trip_and_a_retirement_date_is_kept(store: Store, clock: Clock) -> None:
+    sol = model(
+        name="gpt-5.6-sol",
+        aliases=["gpt-5.6", "gpt-5.6-sol-2026-06-01"],
+        dollars_per_million_tokens_cache_write=D("6.25"),
+        dollars_per_million_tokens_cache_write_12h=D("12.5"),
+        dollars_per_million_tokens_input_audio=D("40"),
+        dollars_per_million_tokens_cached_input_audio=D("2.5"),
+        price_periods=[{"from": "2026-08-21", "dollars_per_million_tokens_input": "4", "note": "price cut"}],
+        successor="gpt-6",
+        inactive_from=clock.now + timedelta(days=30),  # announced: active until then
+    )
+    await store.sync_models([sol], ["openai"])
+    got = await store.get_model("openai", "gpt-5.6-sol")
+    assert got is not None
+    assert got.model_dump(exclude={"id", "created_at", "updated_at"}) == sol.model_dump(
+        exclude={"id", "created_at", "updated_at"}
+    )
+    assert [m.key for m in await store.list_models(active_only=True)] == ["openai:gpt-5.6-sol"]
+    report = await store.sync_models([sol.model_copy(update={"inactive_from": clock.now - timedelta(days=1)})], [])
+    assert report.retired == ["openai:gpt-5.6-sol"]
+    assert await store.list_models(active_only=True) == []
+
+
+async def test_issue_12_call_fields_round_trip(store: Store, clock: Clock) -> None:
+    record = call(
+        clock,
+        cache_write_tokens=8_000,
+        cache_write_12h_tokens=3_000,
+        audio_tokens=400,
+        cached_audio_tokens=100,
+        priced_as="openai:gpt-5.6-sol",
+        repriced_from={"estimated_cost": None, "rate_snapshot": {"tier": "unknown-model"}},
+    )
+    await store.record_api_call(record)
+    assert await store.get_call(record.id) == record
+
+
 async def test_get_model_unknown_is_none(store: Store) -> None:
     assert await store.get_model("openai", "nope") is None
 

@@ -4,13 +4,16 @@
 (chat and stream in turn, over the MODELs, whose providers are configured by the usual env vars)
 through ``LLMRingSQLite``, 50 at a time, numbered from FIRST in their prompts. It prints
 ``ready``, waits for a line on stdin so that all processes start together, then prints a JSON
-summary. It imports no test fakes (their SDK types take seconds to import).
+summary. It imports no test fakes (their SDK types take seconds to import). With
+``LLMRING_TEST_ROUNDS=N`` it does that N times, each time with a new ring and CALLS calls all at
+once (so the two processes race on opening the file and on every batch, N times per run).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 
 from llmring.schemas import LLMRequest, Message
@@ -18,9 +21,21 @@ from llmring.service_sqlite import LLMRingSQLite
 
 
 async def main(db_path: str, origin: str, first: int, calls: int, models: list[str]) -> dict[str, object]:
-    ring = LLMRingSQLite(db_path, origin=origin)
     print("ready", flush=True)
     sys.stdin.readline()
+    rounds = int(os.environ.get("LLMRING_TEST_ROUNDS", "1"))
+    summary: dict[str, object] = {"errors": [], "unwritten": 0, "write_failures": 0, "last_error": None}
+    for round_number in range(rounds):
+        result = await one_round(db_path, origin, first + round_number * calls, calls, models)
+        for name in ("unwritten", "write_failures"):
+            summary[name] = int(summary[name]) + int(result[name])  # type: ignore[call-overload]
+        summary["errors"] = [*summary["errors"], *result["errors"]]  # type: ignore[misc]
+        summary["last_error"] = summary["last_error"] or result["last_error"]
+    return summary
+
+
+async def one_round(db_path: str, origin: str, first: int, calls: int, models: list[str]) -> dict[str, object]:
+    ring = LLMRingSQLite(db_path, origin=origin)
     slots = asyncio.Semaphore(50)
 
     async def one(index: int) -> None:

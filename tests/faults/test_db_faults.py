@@ -9,7 +9,9 @@ clear line naming the database, and ``close()`` reports exactly the rows it coul
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -193,10 +195,17 @@ async def fill_disk(ring: LLMRingSQLite) -> None:
     store = await ring._open_store()
     assert isinstance(store, SQLiteDatabase)
     conn = await store._db()
+    await conn.execute("CREATE TABLE IF NOT EXISTS disk_filler (b BLOB)")
     async with conn.execute("PRAGMA page_count") as cur:
         row = await cur.fetchone()
     assert row is not None
     await conn.execute(f"PRAGMA max_page_count = {row[0]}")
+    # Free pages left inside the file (from earlier deletes) would still take a row or two, so
+    # whether the first bulky row fits would depend on timing: use them up with filler first.
+    for size in (4000, 1000, 100):
+        with contextlib.suppress(sqlite3.OperationalError):  # "database or disk is full"
+            while True:
+                await conn.execute("INSERT INTO disk_filler VALUES (zeroblob(?))", (size,))
 
 
 async def free_disk(ring: LLMRingSQLite) -> None:
@@ -205,7 +214,9 @@ async def free_disk(ring: LLMRingSQLite) -> None:
     await (await store._db()).execute("PRAGMA max_page_count = 1000000")
 
 
-BULKY = {"note": "x" * 6000}  # larger than a page: a row that needs new pages, which a full disk has not
+# Larger than a page: a row that needs new pages, which a full disk has not (one value is cut to
+# 500 characters in the row, so many keys).
+BULKY = {f"note{i}": "x" * 400 for i in range(20)}
 
 
 @pytest.mark.parametrize("space_freed", [True, False], ids=["space-freed", "still-full-at-close"])

@@ -172,3 +172,27 @@ async def test_gemini_caches_implicitly_so_the_body_does_not_change(
     await google_provider.chat(ask("gemini-2.5-flash"))
     with_cache, without = (r.json for r in google_fake_server.requests)
     assert with_cache == without
+
+
+async def test_anthropic_places_no_one_hour_breakpoint_after_an_explicit_five_minute_one(
+    anthropic_provider: AnthropicProvider, anthropic_fake_server: AnthropicFake
+) -> None:
+    # Anthropic rejects a 1h breakpoint that follows a 5m one: the system prompt (before the
+    # caller's 5m part) is marked, the last user turn (after it) is not.
+    five = {"type": "ephemeral"}
+    part = {"type": "text", "text": "Document. " + POLICY, "cache_control": five}
+    request = LLMRequest(
+        model="claude-sonnet-4-5",
+        messages=[
+            Message(role="system", content=POLICY),
+            Message(role="user", content=[part]),
+            Message(role="assistant", content="Read."),
+            Message(role="user", content="Q"),
+        ],
+        prompt_cache="1h",
+    )
+    await anthropic_provider.chat(request)
+    assert breakpoints(anthropic_fake_server.last_body) == [
+        ("system", {"type": "ephemeral", "ttl": "1h"}),
+        ("user", five),
+    ]

@@ -33,3 +33,11 @@ def test_cost_cells_use_the_one_vocabulary() -> None:
     assert call_row(CallRecord(**base, cache_hit=True, estimated_cost=Decimal(0)), UTC).cost == "cached"
     assert call_row(CallRecord(**base), UTC).cost == "unpriced"
     assert call_row(CallRecord(**base, status="error"), UTC).cost == "—"
+
+
+def test_details_say_which_entry_priced_an_alias() -> None:
+    base = {"provider": "openai", "estimated_cost": Decimal("0.0035")}
+    alias = CallRecord(**base, model_name="gpt-4o-2024-08-06", priced_as="openai:gpt-4o")
+    assert ("Priced as", "openai:gpt-4o") in call_details(alias, UTC).summary
+    plain = CallRecord(**base, model_name="gpt-4o", priced_as="openai:gpt-4o")
+    assert [label for label, _ in call_details(plain, UTC).summary if label == "Priced as"] == []
