@@ -248,7 +248,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
-    waits = CallWaits(show=spinner_wanted(options.as_json))
+    waits = CallWaits(show=spinner_wanted(options.as_json, bool(settings(ctx).config().get("spinner"))))
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options, waits)

@@ -54,7 +54,9 @@ class CallWaits:
         """The ring's progress hook: keep the event (the spinner's thread draws it)."""
         self.attempts += 1
         self.event, self.event_at = event, time.monotonic()
-        if self.show and self._live is None and self._timer is None:
+        if self._live is not None:
+            self._live.refresh()  # each step shows at once, not at the next redraw
+        elif self.show and self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(GRACE, self._start)
 
     def waited(self) -> float:
@@ -107,7 +109,7 @@ class CallWaits:
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self._live.start()
+        self._live.start(refresh=True)
 
 
 class _Line:
@@ -128,9 +130,10 @@ class _Line:
         return f"_Line({self.waits.line()!r})"
 
 
-def spinner_wanted(as_json: bool) -> bool:
-    """A spinner only on a terminal's stderr, and never with ``--json``."""
+def spinner_wanted(as_json: bool, enabled: bool = True) -> bool:
+    """A spinner only on a terminal's stderr, never with ``--json``, and not when the config's
+    ``spinner`` (``LLMRING_SPINNER``) is off."""
     import sys
 
     stream: Any = sys.stderr
-    return not as_json and stream is not None and stream.isatty()
+    return enabled and not as_json and stream is not None and stream.isatty()

@@ -3,12 +3,16 @@ nothing extra when piped or with ``--json``, and the whole wait in a failed call
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from llmring.cli.main import app
+from llmring.cli.waits import GRACE, CallWaits
+from llmring.progress import Progress
 from tests.cli.pty_run import run_on_pty
 from tests.fakes.openai_fake import OpenAIFake, rate_limit_reply, server_error_reply
 
@@ -26,9 +30,9 @@ def test_a_terminal_sees_the_wait_retry_and_fallback_then_only_the_answer(
     tmp_path: Path, openai_fake: OpenAIFake
 ) -> None:
     slow_limit = rate_limit_reply(retry_after="120")  # longer than any retry: the alias falls back
-    slow_limit.delay = 0.8
+    slow_limit.delay = 0.9
     overloaded = server_error_reply(503, **{"retry-after": "1"})
-    overloaded.delay = 0.4
+    overloaded.delay = 0.9
     openai_fake.enqueue(slow_limit, overloaded)
     code, output = run_on_pty(["--config", str(alias_config(tmp_path)), "ask", "-m", "fast", "hi"], columns=200)
     text = output.decode()
@@ -41,10 +45,21 @@ def test_a_terminal_sees_the_wait_retry_and_fallback_then_only_the_answer(
     assert len(openai_fake.requests) == 3
 
 
-def test_a_quick_answer_on_a_terminal_draws_no_spinner(tmp_path: Path, openai_fake: OpenAIFake) -> None:
-    code, output = run_on_pty(["--sqlite", str(tmp_path / "q.db"), "ask", "-m", "gpt-4o-mini", "hi"])
+async def test_a_call_answered_within_the_grace_period_never_draws() -> None:
+    waits = CallWaits(show=True)
+    waits(Progress("waiting", "openai:gpt-4o-mini"))
+    waits.stop()  # the answer came at once
+    await asyncio.sleep(GRACE + 0.1)
+    assert waits._live is None and waits.attempts == 1
+
+
+def test_the_spinner_setting_turns_it_off(tmp_path: Path, openai_fake: OpenAIFake) -> None:
+    openai_fake.delay_next = 0.6
+    env = {**os.environ, "LLMRING_SPINNER": "off"}
+    code, output = run_on_pty(["--sqlite", str(tmp_path / "q.db"), "ask", "-m", "gpt-4o-mini", "hi"], env=env)
     assert code == 0, output
     assert b"waiting" not in output and not CURSOR_CONTROL.search(output), output
+    assert output.replace(b"\r\n", b"\n") == b"Echo: hi\n"
 
 
 def test_json_on_a_terminal_is_only_the_json(tmp_path: Path, openai_fake: OpenAIFake) -> None:
