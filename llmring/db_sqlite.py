@@ -91,7 +91,10 @@ class SQLiteDatabase(StoreBase):
                 isolation_level=None,  # no implicit transactions: every write says BEGIN IMMEDIATE
                 uri=uri,
                 timeout=self.busy_timeout_ms / 1000,
+                # Only the worker thread uses it, unless that thread died (see ``close``).
+                check_same_thread=False,
             )
+            _daemonize(pending)
             try:
                 conn = await pending
             except BaseException:
@@ -142,8 +145,18 @@ class SQLiteDatabase(StoreBase):
     async def close(self) -> None:
         """Close the connection (safe to call twice)."""
         conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
+        if conn is None:
+            return
+        thread = getattr(conn, "_thread", None)
+        if isinstance(thread, threading.Thread) and not thread.is_alive():
+            # Its event loop was closed in the middle of a call: aiosqlite's worker died handing
+            # back the answer, perhaps inside a transaction whose lock would block every later
+            # write in this process. Nothing can run on that thread any more: close it from here.
+            raw = getattr(conn, "_connection", None)
+            if isinstance(raw, sqlite3.Connection):
+                raw.close()
+            return
+        await conn.close()
 
     async def _db(self) -> aiosqlite.Connection:
         if self._conn is None:
@@ -388,6 +401,19 @@ class SQLiteDatabase(StoreBase):
         return await self._write(
             lambda conn: conn.execute("DELETE FROM llm_response_cache WHERE expires_at <= ?", (now,)).rowcount
         )
+
+
+def _daemonize(pending: aiosqlite.Connection) -> None:
+    """Let the process exit without waiting for this connection's worker thread.
+
+    A connection whose event loop was closed in the middle of a call (``loop.close()`` without
+    ``asyncio.run``'s cleanup) can never be closed, and a non-daemon thread would hang the exit
+    forever. SQLite rolls back a transaction cut by the exit, as after a crash; the rows a ring
+    left queued are written before (``lazy_store``'s exit path).
+    """
+    thread = getattr(pending, "_thread", None)
+    if isinstance(thread, threading.Thread) and not thread.is_alive():
+        thread.daemon = True
 
 
 async def _join_worker(pending: aiosqlite.Connection) -> None:

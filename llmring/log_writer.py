@@ -57,6 +57,8 @@ class BackgroundWriter:
         # Rows at the head of the queue whose write failed but may have committed (the
         # connection was lost before the answer came): checked before they are written again.
         self._unsure = 0
+        # Rows of the write under way; still set if its event loop ended before it answered.
+        self._in_flight = 0
         self.written = 0
         self.write_failures = 0
         self.last_error: BaseException | None = None
@@ -83,13 +85,25 @@ class BackgroundWriter:
         if self._task is not None and self._loop is loop and not self._task.done():
             return
         if self._loop is not loop:
-            # Events and locks bind to the loop that first waits on them: a new loop needs new ones.
-            self._wakeup = asyncio.Event()
-            self._drained = asyncio.Event()
-            self._retry_now = asyncio.Event()
-            self._lock = asyncio.Lock()
+            self.rebind()
             self._loop = loop
         self._task = loop.create_task(self._run(), name="llmring-log-writer")
+
+    def rebind(self) -> None:
+        """Forget the loop the writer ran on (it has ended): new events, lock and task.
+
+        Events and locks bind to the loop that first waits on them, and a lock held by a task of
+        a loop that was closed mid-write would never be released.
+        """
+        self._wakeup = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._retry_now = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._loop = None
+        self._task = None
+        if self._in_flight:
+            # The dead loop's last write may have committed on the store's thread after all.
+            self._unsure, self._in_flight = self._in_flight, 0
 
     async def _run(self) -> None:
         delay = self.retry_initial
@@ -151,6 +165,7 @@ class BackgroundWriter:
             batch = [self._pending[i] for i in range(min(self.batch_size, len(self._pending)))]
             if not batch:
                 return
+            self._in_flight = len(batch)
             write = asyncio.ensure_future(store.record_api_calls(batch))
             try:
                 await asyncio.shield(write)
@@ -161,10 +176,10 @@ class BackgroundWriter:
                 if not write.cancelled() and write.exception() is None:
                     self._done(len(batch))
                 else:
-                    self._unsure = len(batch)
+                    self._unsure, self._in_flight = len(batch), 0
                 raise
             except Exception:
-                self._unsure = len(batch)
+                self._unsure, self._in_flight = len(batch), 0
                 raise
             self._done(len(batch))
 
@@ -180,7 +195,7 @@ class BackgroundWriter:
         self._unsure = 0
 
     def _done(self, count: int) -> None:
-        self._unsure = 0
+        self._unsure = self._in_flight = 0
         for _ in range(count):
             self._pending.popleft()
         self.written += count

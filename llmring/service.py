@@ -75,9 +75,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger("llmring")
 
 _CALL_ERRORS = (Exception, asyncio.CancelledError)
+
 # Refused by llmring before anything was sent: not a provider call, so not logged.
 _UNSENT = UnsupportedFeatureError
 _PROMPT_CACHE_COUNTS = ("cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class LLMRing:
@@ -152,10 +160,12 @@ class LLMRing:
         if enable_db_logging:
             from llmring.lazy_store import LazyStore
 
-            self._lazy_store = LazyStore(self._make_store)
+            self._lazy_store = LazyStore(self._make_store, owner=f"{type(self).__name__}(origin={origin!r})")
         self._providers: dict[str, BaseProvider] = dict(providers or {})
         self._http_client = http_client
         self._owns_client = http_client is None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._made_providers: set[str] = set()  # providers made here on this ring's own client
         self._cache: ResponseCache | None = cache
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
@@ -628,10 +638,29 @@ class LLMRing:
             limits = httpx.Limits(max_connections=256, max_keepalive_connections=128)
             self._http_client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
             self._owns_client = True
+            self._client_loop = _running_loop()
         return self._http_client
+
+    def _follow_loop(self) -> None:
+        """A ring used by several ``asyncio.run()`` calls gets a new HTTP client on each loop.
+
+        The client this ring made keeps connections bound to the loop it ran on; once that loop
+        has ended they fail with "Event loop is closed". So the client and the providers made on
+        it are dropped (an injected client is the caller's to manage and is kept).
+        """
+        if self._http_client is None or not self._owns_client:
+            return
+        loop = _running_loop()
+        if loop is None or loop is self._client_loop:
+            return
+        self._http_client = None
+        for name in self._made_providers:
+            self._providers.pop(name, None)
+        self._made_providers.clear()
 
     def get_provider(self, name: str) -> BaseProvider:
         """The provider ``name``, created on first use (a missing key fails when it is used)."""
+        self._follow_loop()
         provider = self._providers.get(name)
         if provider is None:
             provider = self.register_provider(name)
@@ -639,6 +668,7 @@ class LLMRing:
 
     def register_provider(self, name: str, provider: BaseProvider | None = None, **kwargs: Any) -> BaseProvider:
         """Use ``provider`` for ``name``, or create it with ``kwargs`` (api_key, base_url, ...)."""
+        self._made_providers.discard(name)
         if provider is None:
             from llmring.providers import create_provider
 
@@ -646,6 +676,8 @@ class LLMRing:
                 raise ConfigurationError(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
             options = {"client": self._client(), "timeout": self.timeout, "max_retries": self.max_retries, **kwargs}
             provider = create_provider(name, **options)
+            if "client" not in kwargs:
+                self._made_providers.add(name)
         self._providers[name] = provider
         return provider
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -237,6 +237,18 @@ def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
     return int(getattr(writer, "unwritten", 0)), None if error is None else str(error)
 
 
+def _cancel_on_sigterm() -> None:
+    """Make SIGTERM cancel this command's task, as Ctrl-C does, instead of killing the process:
+    the call ends as "cancelled" and ``close()`` still writes its row before the exit."""
+    import asyncio
+    import signal
+
+    task = asyncio.current_task()
+    if task is not None:
+        with suppress(NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
 def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict[str, Any]]) -> None:
     """Send one prompt with ``options`` and print the answer (the body of every prompt command)."""
     import asyncio
@@ -253,6 +265,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options, waits)
         response = None
+        _cancel_on_sigterm()
         try:
             if not stream:
                 response = await ring.chat(request, response_model=schema)
@@ -281,6 +294,10 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             # The provider's message names one attempt's limit; say what the whole call waited.
             output.error(f"{exc.message or type(exc).__name__} ({waits.gave_up()})")
             raise typer.Exit(1) from None
+        except asyncio.CancelledError:
+            # SIGTERM: the call was cancelled, and its row (status "cancelled") written by close().
+            output.error("terminated (SIGTERM); the call was logged as cancelled")
+            raise typer.Exit(143) from None
     if response is not None:
         if options.as_json:
             output.print_json(response.model_dump())
