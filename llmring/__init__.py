@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigurationError": "llmring.errors",
     "MissingAPIKeyError": "llmring.errors",
     "InvalidRequestError": "llmring.errors",
+    "UnpricedModelError": "llmring.errors",
     "ModelNotFoundError": "llmring.errors",
     "RegistryError": "llmring.errors",
     "FileInputError": "llmring.errors",
@@ -88,6 +89,7 @@ __all__ = [
     "StreamChunk",
     "StreamClosedEarly",
     "StructuredOutputError",
+    "UnpricedModelError",
     "UnsupportedFeatureError",
     "UsageStats",
     "__version__",
@@ -122,6 +124,7 @@ if TYPE_CHECKING:
         ResponseFormatError,
         StreamClosedEarly,
         StructuredOutputError,
+        UnpricedModelError,
         UnsupportedFeatureError,
     )
     from llmring.file_utils import analyze_file, analyze_image

@@ -16,11 +16,13 @@ otherwise. A failing backend never fails a call: the service logs a warning and 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,6 +39,7 @@ _USAGE_KEYS = (*TOKEN_FIELDS, "total_tokens")
 DEFAULT_TTL_SECONDS = 3600
 MAX_CACHE_TEMPERATURE = 0.1
 Clock = Callable[[], float]
+logger = logging.getLogger("llmring")
 
 
 def is_cacheable(request: LLMRequest) -> bool:
@@ -56,17 +59,31 @@ def ttl_for(request: LLMRequest) -> int:
     return int(ttl) if ttl else DEFAULT_TTL_SECONDS
 
 
-def cache_key(provider: str, model: str, request: LLMRequest) -> str:
-    """SHA-256 over a canonical JSON of everything that shapes the answer.
+# A reply cut short (or that is no answer) is not worth replaying: the next call may do better.
+UNCACHED_FINISH_REASONS = frozenset({"length", "content_filter", "error"})
 
-    Covers the provider, the resolved model name, the messages (attachments included: their base64
-    bytes are inside the content parts), temperature, max_tokens, top_p, stop, seed, tools,
-    tool_choice, response_format, json_response, reasoning and the provider's own ``provider_options``.
-    Not covered: ``metadata``, ``cache`` and
-    ``timeout``, which do not change what the model says.
+
+def worth_caching(finish_reason: str | None) -> bool:
+    """False for a reply cut by ``max_tokens`` (``length``), a content filter, or an error."""
+    return finish_reason not in UNCACHED_FINISH_REASONS
+
+
+def cache_key(provider: str, model: str, request: LLMRequest, *, endpoint: str = "", origin: str | None = None) -> str:
+    """SHA-256 over a canonical JSON of everything that shapes the answer, and whose answer it is.
+
+    Covers the provider, the endpoint (``BaseProvider.endpoint_id``: two base URLs under one
+    provider name are two caches), the origin (one tenant never gets another's answers, unless the
+    request says ``cache={"shared": True}``), the resolved model name, the messages (attachments
+    included: their base64 bytes are inside the content parts), temperature, max_tokens, top_p,
+    stop, seed, tools, tool_choice, response_format, json_response, reasoning and the provider's
+    own ``provider_options``. Not covered: ``metadata``, the rest of ``cache`` and ``timeout``,
+    which do not change what the model says.
     """
+    shared = bool((request.cache or {}).get("shared"))
     payload = {
         "provider": provider,
+        "endpoint": endpoint,
+        "origin": None if shared else origin,
         "model": model,
         "messages": [m.model_dump(mode="json", exclude_none=True) for m in request.messages],
         "temperature": request.temperature,
@@ -153,6 +170,99 @@ class StoreCache:
 
     async def set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
         await self.store.cache_set(key, {"expires_at": self._clock() + ttl_seconds, "value": value}, ttl_seconds)
+
+
+class CacheAccess:
+    """The service's way to the cache: a store's cache never holds up a call, nor fails one.
+
+    A store serves the cache and the call log over one connection, so behind a write that waits
+    for another process's lock (up to the busy timeout) a cache read would wait too. So, for a
+    ``StoreCache``, a write runs as a task (at most ``MAX_WRITES`` at once; more are skipped), its
+    entry served from memory until it lands; while writes are under way, a read that takes over
+    ``read_wait`` seconds is a miss (it finishes on its own; nothing is cancelled inside the
+    store). ``drain`` waits for the writes on close. Any other cache (``MemoryCache``, one passed
+    to ``LLMRing(cache=...)``) is used inline, as it cannot wait on a lock. A failing cache is a
+    miss and a warning.
+    """
+
+    MAX_WRITES = 256
+
+    def __init__(self, backend: Callable[[], Awaitable[ResponseCache]], read_wait: float = 1.0) -> None:
+        self._backend = backend
+        self.read_wait = read_wait
+        self._pending: dict[str, tuple[float, dict[str, Any]]] = {}  # key -> (expires, entry) being written
+        self._writes: set[asyncio.Future[None]] = set()
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        """The valid entry under ``key``, or None (a miss, a slow or failing cache)."""
+        pending = self._pending.get(key)
+        if pending is not None and pending[0] > time.monotonic():
+            return pending[1]
+        try:
+            backend = await self._backend()
+            if isinstance(backend, StoreCache) and self._writes:
+                # Only behind our own writes can the read queue up: then bound it (a task and a
+                # timer cost about a loop turn, too much for every call).
+                read = asyncio.ensure_future(backend.get(key))
+                done, _ = await asyncio.wait((read,), timeout=self.read_wait)
+                if not done:
+                    read.add_done_callback(_consume)
+                    logger.warning(
+                        "llmring: the response cache took over %gs (is the database locked?), treating as a miss",
+                        self.read_wait,
+                    )
+                    return None
+                entry = read.result()
+            else:
+                entry = await backend.get(key)
+        except Exception as exc:
+            logger.warning("llmring: response cache unavailable, treating as a miss: %s", exc)
+            return None
+        return entry if valid_cache_entry(entry) else None
+
+    async def put(self, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
+        """Store ``entry``: a store's write in the background, any other cache at once."""
+        try:
+            backend = await self._backend()
+            if not isinstance(backend, StoreCache):
+                await backend.set(key, entry, ttl_seconds)
+                return
+        except Exception as exc:
+            logger.warning("llmring: could not store the response in the cache: %s", exc)
+            return
+        if len(self._writes) >= self.MAX_WRITES:
+            return  # the store is not keeping up: this answer goes uncached rather than queue up
+        self._pending[key] = (time.monotonic() + ttl_seconds, entry)
+        write = asyncio.ensure_future(self._write(backend, key, entry, ttl_seconds))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+
+    async def _write(self, backend: ResponseCache, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
+        try:
+            await backend.set(key, entry, ttl_seconds)
+        except Exception as exc:
+            logger.warning("llmring: could not store the response in the cache: %s", exc)
+        finally:
+            pending = self._pending.get(key)
+            if pending is not None and pending[1] is entry:
+                del self._pending[key]
+
+    async def drain(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the writes under way; cancel what is left."""
+        if not self._writes:
+            return
+        _, left = await asyncio.wait(set(self._writes), timeout=timeout)
+        for write in left:
+            write.cancel()
+        if left:
+            await asyncio.wait(left, timeout=1.0)
+            logger.warning("llmring: %d response(s) not stored in the cache: the database did not answer", len(left))
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve a late read's outcome, so asyncio does not report it as never retrieved."""
+    if not future.cancelled():
+        future.exception()
 
 
 def to_cache_entry(response: LLMResponse) -> dict[str, Any]:

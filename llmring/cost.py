@@ -289,6 +289,22 @@ def compute_cost(
     )
 
 
+def unpriced_reason(model: LLMModel | None, provider: str, model_name: str) -> str | None:
+    """Why calls to ``provider:model_name`` (registry entry ``model``) cannot be priced, as the
+    start of one line ("openai:gpt-9 is not in the registry"), or None when they can.
+
+    Only the model as a whole: a call can still be unpriced for a dimension without a rate (audio
+    tokens, 12-hour cache writes), which only its usage reveals. Free providers are never unpriced.
+    """
+    if provider in FREE_PROVIDERS:
+        return None
+    if model is None:
+        return f"{provider}:{model_name} is not in the registry"
+    if model.dollars_per_million_tokens_input is None or model.dollars_per_million_tokens_output is None:
+        return f"{provider}:{model_name} has no price in the registry"
+    return None
+
+
 _FREE_BY_KEY: dict[str, CostResult] = {}
 
 

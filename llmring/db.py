@@ -26,12 +26,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._postgres import bootstrap, codec, queries, usage
+from llmring._postgres import bootstrap, codec, forget, queries, search, usage
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
+from llmring._store.filters import like_pattern
+from llmring._store.registry_upgrade import bring_up_bundled
 from llmring._store.sync import plan_sync
 from llmring._store.values import dump_json
 from llmring.capture import captured_call
@@ -41,8 +43,9 @@ if TYPE_CHECKING:
     from pgdbm import AsyncDatabaseManager
 
     from llmring.capture import CapturedCall
+    from llmring.reprice import Repricing
     from llmring.schemas import CallRecord, LLMModel, UsageStats
-    from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
+    from llmring.store import BreakdownKey, CallFilters, RegistryVersion, SyncReport, UsageBreakdownRow
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
@@ -139,6 +142,8 @@ class LLMDatabase(StoreBase):
                     await self._disconnect()
                 raise
             self._ready = True
+            applied = list(self.applied_migrations or [])
+        await bring_up_bundled(self, applied)
 
     @translate_errors
     async def _bootstrap(self) -> None:
@@ -181,12 +186,18 @@ class LLMDatabase(StoreBase):
 
     @translate_errors
     async def sync_models(
-        self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
+        self,
+        models: Sequence[LLMModel],
+        providers: Sequence[str],
+        *,
+        dry_run: bool = False,
+        versions: Sequence[RegistryVersion] = (),
     ) -> SyncReport:
         """Upsert ``models`` and retire the active models of ``providers`` not among them.
 
-        All in one transaction (serialised with other syncs of this schema). A retired model
-        that comes back is reactivated and counted as updated. ``dry_run`` changes nothing.
+        All in one transaction (serialised with other syncs of this schema), ``versions``
+        recorded in it. A retired model that comes back is reactivated and counted as updated.
+        ``dry_run`` changes nothing.
         """
         db = await self._manager_ready()
         now = schemas.utc_now()
@@ -206,7 +217,64 @@ class LLMDatabase(StoreBase):
                 )
             if plan.retires:
                 await tx.executemany(queries.RETIRE_MODEL, [(now, row_id) for row_id in plan.retires])
+            if versions:
+                await tx.executemany(
+                    queries.UPSERT_REGISTRY_VERSION,
+                    [(v.provider, v.version, v.updated, v.source, now) for v in versions],
+                )
         return plan.report
+
+    @translate_errors
+    async def registry_versions(self) -> dict[str, RegistryVersion]:
+        """The recorded registry version of each provider."""
+        from llmring.registry import RegistryVersion
+
+        db = await self._manager_ready()
+        rows = await db.fetch_all("SELECT * FROM {{tables.llm_registry_versions}} ORDER BY provider")
+        return {
+            row["provider"]: RegistryVersion(
+                provider=row["provider"],
+                version=row["version"],
+                updated=row["updated"],
+                source=row["source"],
+                applied_at=row["applied_at"],
+            )
+            for row in rows
+        }
+
+    # -- reprice (issue 12) -------------------------------------------------------------------
+    @translate_errors
+    async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
+        """Successful, non-cache-hit calls from ``since`` on that have no cost (any cost: ``force``)."""
+        db = await self._manager_ready()
+        rows = await db.fetch_all(queries.CALLS_TO_REPRICE, since, force)
+        return [codec.call_from_row(row) for row in rows]
+
+    @translate_errors
+    async def reprice_calls(self, changes: Sequence[Repricing]) -> int:
+        """Write ``changes`` and their deltas to both rollups in one transaction; a row whose cost
+        changed since it was read is skipped. Returns how many rows were written."""
+        if not changes:
+            return 0
+        db = await self._manager_ready()
+        written = 0
+        async with db.transaction() as tx:
+            for change in changes:
+                old, new = codec.call_rows([change.old, change.new])
+                values = [new[i] for i in queries.REPRICE_POSITIONS]
+                status = await tx.execute(queries.REPRICE_CALL, *values, change.old.id, old[queries.COST_POSITION])
+                if not str(status).endswith(" 1"):
+                    continue
+                written += 1
+                record = change.old
+                day = codec.utc(record.called_at).date()
+                keys = {
+                    "llm_usage_daily": (record.origin, record.id_at_origin, day, record.provider, record.model_name),
+                    "llm_usage_daily_origin": (record.origin, day, record.provider, record.model_name),
+                }
+                for sql, key in zip(queries.REPRICE_ROLLUPS, keys.values(), strict=True):
+                    await tx.execute(sql, change.cost_delta, change.unpriced_delta, *key)
+        return written
 
     # -- call log -----------------------------------------------------------------------------
     @translate_errors
@@ -301,8 +369,12 @@ class LLMDatabase(StoreBase):
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
-        sql, params = queries.calls_query(filters, limit, offset)
         db = await self._manager_ready()
+        driven = False
+        if filters.search:  # few matches: find them through the indexes (llmring._postgres.search)
+            count_sql, count_params = search.count_query(filters.search, like_pattern(filters.search))
+            driven = int(await db.fetch_value(count_sql, *count_params)) <= search.DRIVEN_LIMIT
+        sql, params = queries.calls_query(filters, limit, offset, driven=driven)
         return [codec.call_from_row(row) for row in await db.fetch_all(sql, *params)]
 
     @translate_errors
@@ -332,6 +404,39 @@ class LLMDatabase(StoreBase):
         for row in await db.fetch_all(queries.CONTENT_OF, list(dict.fromkeys(record_ids))):
             found.setdefault(row["record_id"], []).append((row["kind"], row["text"], row["extra"]))
         return {record_id: captured_call(parts) for record_id, parts in found.items()}
+
+    @translate_errors
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
+        db = await self._manager_ready()
+        where = "conversation_id IS NOT NULL" + (" AND origin = $1" if origin is not None else "")
+        sql = (
+            f"SELECT conversation_id FROM {{{{tables.llm_api_calls}}}} WHERE {where}"
+            " ORDER BY called_at DESC, id DESC LIMIT 1"
+        )
+        value = await db.fetch_value(sql, *(() if origin is None else (origin,)))
+        return None if value is None else str(value)
+
+    @translate_errors
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove what these rows captured (the rows stay; pieces other calls share stay);
+        returns how many had content."""
+        db = await self._manager_ready()
+        async with db.transaction() as tx:
+            gone = await tx.fetch_one(forget.FORGET_ROWS, list(dict.fromkeys(record_ids)))
+            if gone is None or not gone["forgotten"]:
+                return 0
+            await tx.execute(forget.DELETE_UNUSED_OF, list(gone["pieces"]))
+            return int(gone["forgotten"])
+
+    @translate_errors
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before``; returns how many had content."""
+        db = await self._manager_ready()
+        async with db.transaction() as tx:
+            forgotten = int(await tx.fetch_value(forget.FORGET_OLDER, codec.utc(before)))
+            await tx.execute(forget.DELETE_UNUSED)
+            return forgotten
 
     @translate_errors
     async def count_calls(self) -> int:

@@ -17,20 +17,21 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmring import schemas
-from llmring._sqlite import codec, queries, usage
+from llmring._sqlite import codec, forget, queries, search, usage
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
+from llmring._store.registry_upgrade import bring_up_bundled
 from llmring._store.sync import plan_sync
 from llmring.capture import captured_call
 
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
     import aiosqlite
 
     from llmring.capture import CapturedCall
+    from llmring.reprice import Repricing
     from llmring.schemas import CallRecord, LLMModel, UsageStats
-    from llmring.store import BreakdownKey, CallFilters, SyncReport, UsageBreakdownRow
+    from llmring.store import BreakdownKey, CallFilters, RegistryVersion, SyncReport, UsageBreakdownRow
 
 T = TypeVar("T")
 
@@ -81,32 +83,37 @@ class SQLiteDatabase(StoreBase):
         async with self._init_lock:
             if self._conn is not None:
                 return
-            import aiosqlite
+            await self._open()
+        await bring_up_bundled(self, self.applied_migrations)
 
-            uri = self.db_path.startswith("file:")
-            if not uri and self.db_path != ":memory:":
-                Path(self.db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            pending = aiosqlite.connect(
-                self.db_path if uri else str(Path(self.db_path).expanduser()),
-                isolation_level=None,  # no implicit transactions: every write says BEGIN IMMEDIATE
-                uri=uri,
-                timeout=self.busy_timeout_ms / 1000,
-                # Only the worker thread uses it, unless that thread died (see ``close``).
-                check_same_thread=False,
-            )
-            _daemonize(pending)
-            try:
-                conn = await pending
-            except BaseException:
-                await _join_worker(pending)
-                raise
-            try:
-                await self._configure(conn)
-                self.applied_migrations = await apply_migrations(conn)
-            except BaseException:
-                await conn.close()
-                raise
-            self._conn = conn
+    async def _open(self) -> None:
+        """Connect, configure and migrate (under the init lock)."""
+        import aiosqlite
+
+        uri = self.db_path.startswith("file:")
+        if not uri and self.db_path != ":memory:":
+            Path(self.db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        pending = aiosqlite.connect(
+            self.db_path if uri else str(Path(self.db_path).expanduser()),
+            isolation_level=None,  # no implicit transactions: every write says BEGIN IMMEDIATE
+            uri=uri,
+            timeout=self.busy_timeout_ms / 1000,
+            # Only the worker thread uses it, unless that thread died (see ``close``).
+            check_same_thread=False,
+        )
+        _daemonize(pending)
+        try:
+            conn = await pending
+        except BaseException:
+            await _join_worker(pending)
+            raise
+        try:
+            await self._configure(conn)
+            self.applied_migrations = await apply_migrations(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
         codec.bind_none_fast()
@@ -242,12 +249,18 @@ class SQLiteDatabase(StoreBase):
 
     @translate_errors
     async def sync_models(
-        self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
+        self,
+        models: Sequence[LLMModel],
+        providers: Sequence[str],
+        *,
+        dry_run: bool = False,
+        versions: Sequence[RegistryVersion] = (),
     ) -> SyncReport:
         """Upsert ``models`` and retire the active models of ``providers`` not among them.
 
-        All in one transaction. A retired model that comes back is reactivated and counted as
-        updated. With ``dry_run`` the report is computed and nothing changes.
+        All in one transaction, ``versions`` recorded in it. A retired model that comes back is
+        reactivated and counted as updated. With ``dry_run`` the report is computed and nothing
+        changes.
         """
         now = codec.ts(schemas.utc_now())
         async with self._transaction() as conn:
@@ -260,7 +273,55 @@ class SQLiteDatabase(StoreBase):
                 updates = [(*codec.model_data(m), now, row_id) for row_id, m in plan.updates]
                 await conn.executemany(queries.UPDATE_MODEL, updates)
                 await conn.executemany(queries.RETIRE_MODEL, [(now, now, row_id) for row_id in plan.retires])
+                await conn.executemany(
+                    queries.UPSERT_REGISTRY_VERSION,
+                    [(v.provider, v.version, v.updated, v.source, now) for v in versions],
+                )
         return plan.report
+
+    @translate_errors
+    async def registry_versions(self) -> dict[str, RegistryVersion]:
+        """The recorded registry version of each provider."""
+        from llmring.registry import RegistryVersion
+
+        rows = await self._fetchall("SELECT * FROM llm_registry_versions ORDER BY provider")
+        return {
+            row["provider"]: RegistryVersion(
+                provider=row["provider"],
+                version=row["version"],
+                updated=row["updated"],
+                source=row["source"],
+                applied_at=codec.parse_ts(row["applied_at"]),
+            )
+            for row in rows
+        }
+
+    # -- reprice (issue 12) -------------------------------------------------------------------
+    @translate_errors
+    async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
+        """Successful, non-cache-hit calls from ``since`` on that have no cost (any cost: ``force``)."""
+        start = codec.ts(since) if since is not None else ""
+        rows = await self._fetchall(queries.CALLS_TO_REPRICE, (start, int(force)))
+        return [codec.call_from_row(row) for row in rows]
+
+    @translate_errors
+    async def reprice_calls(self, changes: Sequence[Repricing]) -> int:
+        """Write ``changes`` and their rollup deltas in one transaction; a row whose cost changed
+        since it was read is skipped. Returns how many rows were written."""
+        written = 0
+        async with self._transaction() as conn:
+            for change in changes:
+                old, new = codec.call_row(change.old), codec.call_row(change.new)
+                values = [new[i] for i in queries.REPRICE_POSITIONS]
+                cursor = await conn.execute(queries.REPRICE_CALL, (*values, change.old.id, old[queries.COST_POSITION]))
+                if cursor.rowcount != 1:
+                    continue
+                written += 1
+                record = change.old
+                delta = int(new[queries.COST_POSITION] or 0) - int(old[queries.COST_POSITION] or 0)
+                key = (record.origin, record.id_at_origin, codec.ts(record.called_at)[:10], record.provider)
+                await conn.execute(queries.REPRICE_ROLLUP, (delta, change.unpriced_delta, *key, record.model_name))
+        return written
 
     # -- call log -----------------------------------------------------------------------------
     @translate_errors
@@ -334,7 +395,11 @@ class SQLiteDatabase(StoreBase):
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
-        sql, params = queries.calls_query(filters, limit, offset)
+        driven = False
+        if filters.search:  # few matches: find them through the indexes (llmring._sqlite.search)
+            count_sql, count_params = search.count_query(filters.search)
+            driven = (await self._fetchall(count_sql, count_params))[0][0] <= search.DRIVEN_LIMIT
+        sql, params = queries.calls_query(filters, limit, offset, driven=driven)
         return [codec.call_from_row(row) for row in await self._fetchall(sql, params)]
 
     @translate_errors
@@ -362,6 +427,42 @@ class SQLiteDatabase(StoreBase):
             for row in await self._fetchall(queries.content_query(len(chunk)), chunk):
                 found.setdefault(row[0], []).append((row[1], row[2], row[3]))
         return {record_id: captured_call(parts) for record_id, parts in found.items()}
+
+    @translate_errors
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
+        where = "conversation_id IS NOT NULL" + (" AND origin = ?" if origin is not None else "")
+        rows = await self._fetchall(
+            f"SELECT conversation_id FROM llm_api_calls WHERE {where} ORDER BY called_at DESC, id DESC LIMIT 1",
+            () if origin is None else (origin,),
+        )
+        return str(rows[0][0]) if rows else None
+
+    @translate_errors
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove what these rows captured (the rows stay; pieces other calls share stay); returns
+        how many had content. The text is overwritten in the file, not just unlinked."""
+        return await self._forgetting(lambda conn: forget.forget_rows(conn, record_ids))
+
+    @translate_errors
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before``; returns how many had content."""
+        return await self._forgetting(lambda conn: forget.forget_older(conn, codec.ts(before)))
+
+    async def _forgetting(self, step: Callable[[aiosqlite.Connection], Awaitable[int]]) -> int:
+        conn = await self._db()
+        await conn.execute("PRAGMA secure_delete = ON")  # zero what is deleted, not just free it
+        try:
+            async with self._transaction() as tx:
+                forgotten = await step(tx)
+                if forgotten:
+                    await forget.rewrite_index(tx)
+            if forgotten:
+                async with self._write_lock:
+                    await forget.checkpoint(conn)
+        finally:
+            await conn.execute("PRAGMA secure_delete = OFF")
+        return forgotten
 
     @translate_errors
     async def count_calls(self) -> int:

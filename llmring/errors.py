@@ -5,7 +5,8 @@
     LLMRingError
     ├── ConfigurationError            bad settings or arguments (exit code 2 in the CLI)
     │   ├── MissingAPIKeyError        a provider key is not set (names the env var)
-    │   └── InvalidRequestError       a Message/LLMRequest field is invalid (also a ValueError)
+    │   ├── InvalidRequestError       a Message/LLMRequest field is invalid (also a ValueError)
+    │   └── UnpricedModelError        strict_cost is on and the model has no price (never sent)
     ├── ModelNotFoundError            unknown model or provider (lists close matches)
     ├── RegistryError                 a registry JSON file is malformed (names file, model, field)
     ├── FileInputError                a file given to file_utils is missing, unsupported or too big
@@ -90,6 +91,27 @@ def redact(text: str | None, limit: int = 2000) -> str | None:
     return text
 
 
+MAX_BODY_TEXT = 64 * 1024  # of a provider's error body kept on the exception (``ProviderError.body``)
+_MAX_BODY_DEPTH = 64
+
+
+def redact_body(body: Any, depth: int = 0) -> Any:
+    """``body`` (parsed JSON or text) with ``redact`` applied to every string in it, keys included.
+
+    Strings are capped at ``MAX_BODY_TEXT``; containers nested deeper than 64 levels are cut to
+    ``"..."`` (a hostile body must not make the error itself fail).
+    """
+    if isinstance(body, str):
+        return redact(body, limit=MAX_BODY_TEXT)
+    if isinstance(body, dict | list) and depth >= _MAX_BODY_DEPTH:
+        return "..."
+    if isinstance(body, dict):
+        return {redact_body(key, depth + 1): redact_body(value, depth + 1) for key, value in body.items()}
+    if isinstance(body, list):
+        return [redact_body(value, depth + 1) for value in body]
+    return body
+
+
 class LLMRingError(Exception):
     """Base of every error llmring raises on purpose."""
 
@@ -121,6 +143,15 @@ class InvalidRequestError(ConfigurationError, ValueError):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
+
+
+class UnpricedModelError(ConfigurationError):
+    """``LLMRing(strict_cost=True)`` (or ``LLMRING_STRICT_COST=1``) refused a model whose calls it
+    could not price; nothing was sent. ``model`` is ``provider:model_name``."""
+
+    def __init__(self, message: str, model: str) -> None:
+        super().__init__(message)
+        self.model = model
 
 
 class ModelNotFoundError(LLMRingError):
@@ -177,7 +208,7 @@ class ProviderError(LLMRingError):
         self.status_code = status_code
         self.error_code = error_code
         self.request_id = request_id
-        self.body = body
+        self.body = redact_body(body)  # the provider's error body, secrets removed like the message
 
     def __repr__(self) -> str:
         return (
@@ -234,10 +265,20 @@ class QuotaExceededError(RateLimitError):
 
 
 class ProviderTimeoutError(ProviderError):
-    """The request timed out."""
+    """The request timed out; ``limit`` names the limit that tripped and ``after`` how long it ran.
+
+    ``limit`` is ``"attempt"`` (``timeout``: one attempt, a stream's body included), ``"idle"``
+    (``idle_timeout``: no stream event for that long), ``"deadline"`` (``deadline``: the whole
+    call, retries included) or ``None`` (the provider said 408/504/timeout itself).
+    """
 
     retryable = True
     status_for_log = "timeout"
+
+    def __init__(self, message: str, *, limit: str | None = None, after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+        self.after = after
 
 
 class ProviderUnavailableError(ProviderError):

@@ -86,11 +86,16 @@ def _read(file_path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) ->
     if info.st_size > max_bytes:
         raise FileInputError(f"{path}: {info.st_size:,} bytes is over the {max_bytes:,}-byte limit")
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            # At most one byte past the limit: a file that grew since the stat is caught here.
+            data = handle.read(max_bytes + 1)
     except PermissionError as exc:
         raise FileInputError(f"{path}: cannot read the file (permission denied)") from exc
     except OSError as exc:
         raise FileInputError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise FileInputError(f"{path}: grew past the {max_bytes:,}-byte limit while being read")
+    return data
 
 
 def encode_file_to_base64(file_path: str | os.PathLike[str]) -> str:

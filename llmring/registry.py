@@ -116,6 +116,7 @@ Reading it
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -325,6 +326,22 @@ class RegistryFile(BaseModel):
         return value
 
 
+class RegistryVersion(BaseModel):
+    """The registry version a provider's stored models were last brought to (issue 12).
+
+    ``version`` and ``updated`` are the registry file's; ``source`` says where they came from:
+    ``"bundled"`` (the installed package: brought up to a newer package on open), a path or URL
+    (``llmring registry update --from``), or ``"litellm"`` / ``"genai-prices"`` (a price map
+    import keeps the version it was laid over). ``applied_at`` is when it was written.
+    """
+
+    provider: str
+    version: int
+    updated: str | None = None
+    source: str
+    applied_at: datetime | None = None
+
+
 def bundled_dir() -> Path:
     """The directory of the registry files that ship with llmring (for display; may not exist if zipped)."""
     return Path(str(resources.files("registry_json")))
@@ -390,21 +407,25 @@ def read_file(path: Path | Traversable) -> RegistryFile:
         raise RegistryError(f"{path}: file not found", file=str(path)) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: not valid JSON ({exc})", file=str(path)) from exc
+    return validate_file(raw, str(path), expected=Path(path.name).stem)
+
+
+def validate_file(raw: Any, where: str, *, expected: str | None = None) -> RegistryFile:
+    """Validate a parsed registry file (``expected``: the provider its name says); raises
+    ``RegistryError`` with one line that starts with ``where`` and names the model and field."""
     try:
         parsed = RegistryFile.model_validate(raw)
     except ValidationError as exc:
-        raise RegistryError(f"{path}: {_describe(exc, raw)}", file=str(path)) from exc
-    expected = Path(path.name).stem
-    if parsed.provider != expected:
+        raise RegistryError(f"{where}: {_describe(exc, raw)}", file=where) from exc
+    if expected is not None and parsed.provider != expected:
         raise RegistryError(
-            f"{path}: field provider: says {parsed.provider!r} but the file is for {expected!r}",
-            file=str(path),
+            f"{where}: field provider: says {parsed.provider!r} but the file is for {expected!r}", file=where
         )
     if parsed.provider not in PROVIDERS:
-        raise RegistryError(f"{path}: field provider: unknown provider {parsed.provider!r}", file=str(path))
+        raise RegistryError(f"{where}: field provider: unknown provider {parsed.provider!r}", file=where)
     problem = _cross_check(parsed)
     if problem is not None:
-        raise RegistryError(f"{path}: {problem}", file=str(path))
+        raise RegistryError(f"{where}: {problem}", file=where)
     return parsed
 
 
@@ -488,6 +509,34 @@ def alias_index(models: Iterable[LLMModel]) -> dict[tuple[str, str], LLMModel]:
                 index[key] = model
                 rank[key] = strength
     return index
+
+
+_HEAD = re.compile(r'^\{\s*"provider":\s*"[a-z]+",\s*"version":\s*(\d+),\s*"updated":\s*(null|"[0-9-]{10}")')
+
+
+@lru_cache(maxsize=1)
+def bundled_versions() -> dict[str, RegistryVersion]:
+    """``provider -> RegistryVersion`` (source ``"bundled"``) of each file the package ships.
+
+    Read from the head of each file (``tools/registry_sync.py`` writes provider, version and
+    updated first), so a store can check on every open for a few microseconds; a file written
+    otherwise is parsed whole.
+    """
+    root = bundled_root()
+    found = {}
+    for provider in PROVIDERS:
+        path = root / f"{provider}.json"
+        if not path.is_file():
+            continue
+        with path.open("r", encoding="utf-8") as handle:
+            head = _HEAD.match(handle.read(256))
+        if head is not None:
+            version, updated = int(head[1]), json.loads(head[2])
+        else:
+            parsed = read_file(path)
+            version, updated = parsed.version, parsed.updated
+        found[provider] = RegistryVersion(provider=provider, version=version, updated=updated, source="bundled")
+    return found
 
 
 @lru_cache(maxsize=2)

@@ -209,11 +209,14 @@ class LLMRequest(_RequestModel):
     def _cache_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is None:
             return value
-        unknown = set(value) - {"enabled", "ttl_seconds"}
+        unknown = set(value) - {"enabled", "ttl_seconds", "shared"}
         if unknown:
-            raise ValueError(f"cache has unknown option(s) {', '.join(sorted(unknown))}: use enabled, ttl_seconds")
-        if "enabled" in value and not isinstance(value["enabled"], bool):
-            raise ValueError("cache['enabled'] must be true or false")
+            raise ValueError(
+                f"cache has unknown option(s) {', '.join(sorted(unknown))}: use enabled, ttl_seconds, shared"
+            )
+        for flag in ("enabled", "shared"):
+            if flag in value and not isinstance(value[flag], bool):
+                raise ValueError(f"cache[{flag!r}] must be true or false")
         ttl = value.get("ttl_seconds")
         if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0):
             raise ValueError("cache['ttl_seconds'] must be a positive integer")

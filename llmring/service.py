@@ -28,6 +28,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from llmring.cache import (
+    CacheAccess,
     MemoryCache,
     ResponseCache,
     StoreCache,
@@ -38,11 +39,11 @@ from llmring.cache import (
     response_from_cache,
     to_cache_entry,
     ttl_for,
-    valid_cache_entry,
+    worth_caching,
 )
 from llmring.call_log import CallRecorder
 from llmring.controls import attach, bundled_entry, plan
-from llmring.cost import CostResult, compute_cost
+from llmring.cost import CostResult, compute_cost, price_for, unpriced_reason
 from llmring.errors import (
     ConfigurationError,
     ContextLengthExceededError,
@@ -51,6 +52,7 @@ from llmring.errors import (
     ModelNotFoundError,
     StreamClosedEarly,
     StructuredOutputError,
+    UnpricedModelError,
     UnsupportedFeatureError,
 )
 from llmring.fallback import Hops, estimate_tokens, moves_on, window_problem
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
 
     from llmring.capture import Capture
     from llmring.config import Config
+    from llmring.conversation import Conversation
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.progress import ProgressHook, ProgressKind
@@ -92,7 +95,9 @@ class LLMRing:
     """The llmring service: one object per application, shared by all its calls.
 
     ``providers`` injects ready-made providers by name; ``http_client`` injects the client that
-    lazily created providers share. ``max_retries`` and ``timeout`` (seconds) apply to those.
+    lazily created providers share. ``max_retries``, ``timeout`` (seconds per attempt, a stream's
+    body included), ``idle_timeout`` (seconds between stream events) and ``deadline`` (seconds for
+    the whole call, retries included) apply to those (``llmring.providers.limits``).
     ``database`` names the store as a resolved ``DatabaseTarget`` (what the CLI passes); the
     seed's ``db_connection_string`` (``postgresql://...`` or ``sqlite:///path``) does the same.
 
@@ -110,6 +115,10 @@ class LLMRing:
 
     ``progress`` is told what each call is doing while its caller waits (``llmring.progress``:
     waiting for a model, retrying after a delay, falling back to an alias's next model).
+
+    ``strict_cost=True`` refuses, before anything is sent, a model whose calls cannot be priced
+    (not in the registry, or without prices there) with ``UnpricedModelError``; the default is
+    the ``LLMRING_STRICT_COST`` environment variable (``1``/``true``/``yes``/``on``), else off.
     """
 
     def __init__(
@@ -125,16 +134,19 @@ class LLMRing:
         max_retries: int | None = None,
         timeout: float | None = None,
         cache: ResponseCache | None = None,
+        idle_timeout: float | None = None,
+        deadline: float | None = None,
         aliases: Mapping[str, str | Sequence[str]] | None = None,
         config: Config | str | os.PathLike[str] | bool | None = None,
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
         progress: ProgressHook | None = None,
+        strict_cost: bool | None = None,
     ) -> None:
         from llmring.config import Config, load_config, store_target
         from llmring.fallback import check_aliases
-        from llmring.settings import resolve_database
+        from llmring.settings import resolve_database, strict_cost_default
 
         if database is not None and (db_connection_string or db_manager is not None):
             raise ConfigurationError("give LLMRing one of database=, db_connection_string= or db_manager=")
@@ -146,9 +158,12 @@ class LLMRing:
             settings = load_config(config) if config else Config()
         self.config = settings
         self.origin = origin or settings.get("origin") or "llmring"
+        self.strict_cost = strict_cost_default() if strict_cost is None else strict_cost
         self.enable_db_logging = enable_db_logging
         self.max_retries: int = settings.get("retries") if max_retries is None else max_retries
         self.timeout: float = settings.get("timeout") if timeout is None else timeout
+        self.idle_timeout = idle_timeout
+        self.deadline = deadline
         self.aliases: dict[str, tuple[str, ...]] = {**settings.aliases, **check_aliases(aliases)}
         self._db_manager = db_manager
         self._target: DatabaseTarget | None = None
@@ -167,6 +182,7 @@ class LLMRing:
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._made_providers: set[str] = set()  # providers made here on this ring's own client
         self._cache: ResponseCache | None = cache
+        self._cache_access = CacheAccess(self._cache_backend)
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
         self.progress = progress
@@ -199,6 +215,7 @@ class LLMRing:
         id_at_origin: str | None = None,
         *,
         response_model: type[BaseModel] | dict[str, Any] | None = None,
+        conversation_id: str | None = None,
     ) -> LLMResponse:
         """Send ``request`` to its model (or its alias's chain) and return the response, priced and logged.
 
@@ -209,7 +226,8 @@ class LLMRing:
         With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
         structured output is asked for and ``response.parsed`` is the validated answer; an answer
         that does not validate raises ``StructuredOutputError`` (with the raw text) after the call
-        was logged and priced (``llmring.structured``).
+        was logged and priced (``llmring.structured``). ``conversation_id`` logs the call as a turn
+        of that conversation (``llmring.conversation``).
         """
         schema: OutputSchema | None = None
         if response_model is not None:
@@ -219,11 +237,13 @@ class LLMRing:
             request = with_schema(request, schema)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return await self._chat_chain(request.model, chain, request, id_at_origin, schema)
+            return await self._chat_chain(request.model, chain, request, id_at_origin, schema, conversation_id)
         route = await self._route(request.model)
+        if self.strict_cost:
+            self._require_price(route)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
-        log = self._recorder(route, sent, id_at_origin, stream=False)
+        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id)
         if self.progress is not None:
             self._waiting(log, provider)
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
@@ -243,8 +263,8 @@ class LLMRing:
         key: str | None = None
         try:
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
                 if entry is not None:
                     response = self._serve_hit(entry, route, log)
                     if schema is not None:
@@ -269,8 +289,8 @@ class LLMRing:
         self._attach_cost(response, route, cost, log.call_id)
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
-        if key is not None:
-            await self._cache_set(key, to_cache_entry(response), ttl_for(request))
+        if key is not None and worth_caching(response.finish_reason):
+            await self._cache_access.put(key, to_cache_entry(response), ttl_for(request))
         return response
 
     async def _chat_chain(
@@ -280,13 +300,16 @@ class LLMRing:
         request: LLMRequest,
         id_at_origin: str | None,
         schema: OutputSchema | None,
+        conversation_id: str | None = None,
     ) -> LLMResponse:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
-            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=False, last=last)
+            provider, sent, log = self._start_hop(
+                hops, route, request, id_at_origin, log, stream=False, last=last, conversation_id=conversation_id
+            )
             if provider is None or sent is None:
                 continue
             try:
@@ -304,8 +327,11 @@ class LLMRing:
             return response
         raise hops.exhausted()
 
-    def chat_stream(self, request: LLMRequest, id_at_origin: str | None = None) -> AsyncGenerator[StreamChunk, None]:
-        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost.
+    def chat_stream(
+        self, request: LLMRequest, id_at_origin: str | None = None, *, conversation_id: str | None = None
+    ) -> AsyncGenerator[StreamChunk, None]:
+        """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost (``conversation_id``
+        as for ``chat``).
 
         Time to first token is logged. A caller that stops reading early gets an error row
         (``StreamClosedEarly``) so the call is not lost from the log. Through an alias, a hop
@@ -315,18 +341,25 @@ class LLMRing:
         """
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return self._stream_chain(request.model, chain, request, id_at_origin)
-        return self._stream_hop(request, id_at_origin)
+            return self._stream_chain(request.model, chain, request, id_at_origin, conversation_id)
+        return self._stream_hop(request, id_at_origin, conversation_id=conversation_id)
 
     async def _stream_chain(
-        self, alias: str, chain: tuple[str, ...], request: LLMRequest, id_at_origin: str | None
+        self,
+        alias: str,
+        chain: tuple[str, ...],
+        request: LLMRequest,
+        id_at_origin: str | None,
+        conversation_id: str | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
-            provider, sent, log = self._start_hop(hops, route, request, id_at_origin, log, stream=True, last=last)
+            provider, sent, log = self._start_hop(
+                hops, route, request, id_at_origin, log, stream=True, last=last, conversation_id=conversation_id
+            )
             if provider is None or sent is None:
                 continue
             try:
@@ -352,14 +385,17 @@ class LLMRing:
         hop: tuple[Route, BaseProvider, LLMRequest, CallRecorder] | None = None,
         *,
         last: bool = True,
+        conversation_id: str | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
         its route, provider, the request it is sent and the call's recorder)."""
         if hop is None:
             route = await self._route(request.model)
+            if self.strict_cost:
+                self._require_price(route)
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
-            log = self._recorder(route, sent, id_at_origin, stream=True)
+            log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id)
             if self.progress is not None:
                 self._waiting(log, provider)
         else:
@@ -368,8 +404,8 @@ class LLMRing:
         try:
             entry = None
             if is_cacheable(request):
-                key = cache_key(route.provider, route.model_name, request)
-                entry = await self._cache_get(key)
+                key = self._cache_key(route, provider, request)
+                entry = await self._cache_access.get(key)
         except _CALL_ERRORS as exc:
             log.failure(exc, final=last or not moves_on(exc))
             raise
@@ -404,9 +440,9 @@ class LLMRing:
                         )
                         chunk.usage = {**usage, "cost": cost.total}
                         self._add_cache_savings(chunk.usage, route, cost)
-                        if assembler is not None and key is not None:
+                        if assembler is not None and key is not None and worth_caching(finish_reason):
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
-                            await self._cache_set(key, to_cache_entry(cached), ttl_for(request))
+                            await self._cache_access.put(key, to_cache_entry(cached), ttl_for(request))
                     yield chunk
         except GeneratorExit:
             if not finished:
@@ -444,6 +480,7 @@ class LLMRing:
         *,
         stream: bool,
         last: bool,
+        conversation_id: str | None = None,
     ) -> tuple[BaseProvider | None, LLMRequest | None, CallRecorder]:
         """The next hop's provider, what it is sent, and the call's recorder (made at the first hop).
 
@@ -458,12 +495,14 @@ class LLMRing:
             skipped = ContextLengthExceededError(reason, provider=route.provider)
         else:
             try:
+                if self.strict_cost:
+                    self._require_price(route)  # strict_cost passes over a hop it could not price
                 provider = self._ready_provider(route)
                 sent = self._checked(route, request, stream=stream)
-            except (MissingAPIKeyError, UnsupportedFeatureError) as exc:
+            except (MissingAPIKeyError, UnsupportedFeatureError, UnpricedModelError) as exc:
                 skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
         if log is None:
-            log = self._recorder(route, sent or request, id_at_origin, stream=stream)
+            log = self._recorder(route, sent or request, id_at_origin, stream=stream, conversation_id=conversation_id)
             log.alias = hops.alias
         elif sent is not None:
             log.request = sent
@@ -489,6 +528,14 @@ class LLMRing:
         log.progress, log.retries = self.progress, provider.max_retries
         self.progress(Progress(kind, f"{log.provider}:{log.model_name}", why))
 
+    def conversation(self, model: str, *, system: str | None = None, **options: Any) -> Conversation:
+        """A new ``Conversation`` with ``model``: its ``send(text)`` keeps the turns and logs each
+        call under the conversation's id (``options``: ``LLMRequest`` fields, or ``conversation_id``
+        and ``messages`` to go on with one; see ``llmring.conversation``)."""
+        from llmring.conversation import Conversation
+
+        return Conversation(self, model, system=system, **options)
+
     # -- the steps of a call ----------------------------------------------------------------
     def _ready_provider(self, route: Route) -> BaseProvider:
         """The route's provider, checked for its API key: a missing key is a configuration error,
@@ -498,7 +545,15 @@ class LLMRing:
             provider.require_api_key()
         return provider
 
-    def _recorder(self, route: Route, request: LLMRequest, id_at_origin: str | None, *, stream: bool) -> CallRecorder:
+    def _recorder(
+        self,
+        route: Route,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        *,
+        stream: bool,
+        conversation_id: str | None = None,
+    ) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
         return CallRecorder(
             origin=self.origin,
@@ -509,6 +564,7 @@ class LLMRing:
             sink=self._lazy_store.put if self._lazy_store is not None else None,
             stream=stream,
             capture=self._capture,
+            conversation_id=conversation_id,
         )
 
     @staticmethod
@@ -524,6 +580,28 @@ class LLMRing:
             route = route if known is None else Route(route.provider, route.model_name, known)
         check_capabilities(route, request, stream=stream)
         return attach(request, plan(request, route.provider, route.model_name, route.model))
+
+    @staticmethod
+    def _require_price(route: Route) -> None:
+        """``strict_cost``: refuse a model whose calls could not be priced (nothing is sent or logged)."""
+        model = route.model
+        if model is not None and model.price_periods:  # the clock is read only when prices are dated
+            model = price_for(model, utc_now())
+        why = unpriced_reason(model, route.provider, route.model_name)
+        if why is not None:
+            raise UnpricedModelError(
+                f"{why}: refused before sending (strict_cost); run `llmring registry update`, "
+                "or price it in a registry file loaded with `llmring json-refresh --models-dir DIR`",
+                model=route.key,
+            )
+
+    async def unpriced_reason(self, model: str) -> str | None:
+        """Why calls to ``model`` would be logged unpriced ("openai:gpt-9 is not in the registry"),
+        or None when the registry prices them (see ``llmring.cost.unpriced_reason``)."""
+        if model in self.aliases:
+            return None  # each hop of an alias is priced by its own entry (its row says which)
+        route = await self._route(model)
+        return unpriced_reason(price_for(route.model, utc_now()), route.provider, route.model_name)
 
     @staticmethod
     def _price(route: Route, usage: dict[str, Any] | None) -> CostResult:
@@ -558,21 +636,9 @@ class LLMRing:
         log.cache_hit(original.total, text=response.content, tool_calls=response.tool_calls)
         return response
 
-    async def _cache_get(self, key: str) -> dict[str, Any] | None:
-        try:
-            backend = await self._cache_backend()
-            entry = await backend.get(key)
-        except Exception as exc:
-            logger.warning("llmring: response cache unavailable, treating as a miss: %s", exc)
-            return None
-        return entry if valid_cache_entry(entry) else None
-
-    async def _cache_set(self, key: str, entry: dict[str, Any], ttl_seconds: int) -> None:
-        try:
-            backend = await self._cache_backend()
-            await backend.set(key, entry, ttl_seconds)
-        except Exception as exc:
-            logger.warning("llmring: could not store the response in the cache: %s", exc)
+    def _cache_key(self, route: Route, provider: BaseProvider, request: LLMRequest) -> str:
+        endpoint = getattr(provider, "endpoint_id", "")  # answers from one base URL never serve another
+        return cache_key(route.provider, route.model_name, request, endpoint=endpoint, origin=self.origin)
 
     # -- store ----------------------------------------------------------------------------------
     def _make_store(self) -> Store:
@@ -674,7 +740,14 @@ class LLMRing:
 
             if name not in PROVIDERS:
                 raise ConfigurationError(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
-            options = {"client": self._client(), "timeout": self.timeout, "max_retries": self.max_retries, **kwargs}
+            options = {
+                "client": self._client(),
+                "timeout": self.timeout,
+                "max_retries": self.max_retries,
+                "idle_timeout": self.idle_timeout,
+                "deadline": self.deadline,
+                **kwargs,
+            }
             provider = create_provider(name, **options)
             if "client" not in kwargs:
                 self._made_providers.add(name)
@@ -739,6 +812,7 @@ class LLMRing:
 
         Rows that could not be written are counted in ``self.writer.unwritten`` and a warning.
         """
+        await self._cache_access.drain(timeout)  # before the store they write to closes
         if self._lazy_store is not None:
             await self._lazy_store.close(timeout)
         for provider in self._providers.values():

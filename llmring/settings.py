@@ -12,6 +12,7 @@ from pathlib import Path
 
 APP_NAME = "llmring"
 SQLITE_ENV = "LLMRING_SQLITE_DB"
+STRICT_COST_ENV = "LLMRING_STRICT_COST"
 DATABASE_URL_ENV = "DATABASE_URL"
 
 # Provider -> the env vars that may hold its key, in order of preference.
@@ -42,6 +43,12 @@ def default_sqlite_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False) / "llmring.db"
+
+
+def strict_cost_default() -> bool:
+    """``LLMRING_STRICT_COST`` as a flag (``1``, ``true``, ``yes``, ``on``): the default of
+    ``LLMRing(strict_cost=...)``."""
+    return os.environ.get(STRICT_COST_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def api_key_for(provider: str) -> str | None:

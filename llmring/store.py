@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_chec
 
 from pydantic import BaseModel, Field
 
+from llmring.registry import RegistryVersion
 from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
     from llmring.capture import CapturedCall
+    from llmring.reprice import Repricing
     from llmring.settings import DatabaseTarget
+
+__all__ = ["RegistryVersion"]  # defined with the registry; stores take and return it
 
 BreakdownKey = Literal["model", "provider", "origin", "day", "alias"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
@@ -32,8 +36,9 @@ CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 class CallFilters:
     """Which call-log rows a listing returns (None: not filtered on that).
 
-    ``model`` is ``provider:model`` or a bare model name; ``search`` a case-insensitive substring
-    of ``provider:model``, origin, user or error message, or words (in that order) of a captured
+    ``model`` is ``provider:model`` or a bare model name; ``conversation_id`` the calls of one
+    conversation (issue 17); ``search`` a case-insensitive substring of ``provider:model``,
+    origin, user or (on failed rows) error message, or words (in that order) of a captured
     prompt or answer (full-text: SQLite FTS5, PostgreSQL GIN); ``since`` an inclusive lower bound on
     ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
     (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
@@ -53,6 +58,7 @@ class CallFilters:
     before: tuple[datetime, str] | None = None
     order_by: CallOrder = "time"
     ascending: bool = False
+    conversation_id: str | None = None  # issue 17: the calls of one conversation
 
     def __post_init__(self) -> None:
         from llmring.errors import ConfigurationError
@@ -138,13 +144,36 @@ class Store(Protocol):
         ...
 
     async def sync_models(
-        self, models: Sequence[LLMModel], providers: Sequence[str], *, dry_run: bool = False
+        self,
+        models: Sequence[LLMModel],
+        providers: Sequence[str],
+        *,
+        dry_run: bool = False,
+        versions: Sequence[RegistryVersion] = (),
     ) -> SyncReport:
         """Upsert ``models`` and retire the models of ``providers`` that are not in it.
 
         One transaction: either everything changes or nothing does. A retired model that
-        reappears is reactivated (counted as updated).
+        reappears is reactivated (counted as updated). ``versions`` are recorded in the same
+        transaction (one row per provider, replacing the one before).
         """
+        ...
+
+    async def registry_versions(self) -> dict[str, RegistryVersion]:
+        """The recorded registry version of each provider (none for a provider never synced
+        with one)."""
+        ...
+
+    # -- reprice (issue 12) -----------------------------------------------------------------
+    async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
+        """Successful, non-cache-hit calls from ``since`` on with no cost (with ``force``: all of
+        them), oldest first."""
+        ...
+
+    async def reprice_calls(self, changes: Sequence[Repricing]) -> int:
+        """Write the new cost fields of ``changes`` and fold their deltas into the daily rollups,
+        all in one transaction; a row whose cost changed since it was read is skipped. Returns
+        the number of rows written."""
         ...
 
     # -- call log ---------------------------------------------------------------------------
@@ -226,6 +255,21 @@ class Store(Protocol):
 
     async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
         """The captured content of each of ``record_ids`` that has some, by id."""
+        ...
+
+    async def latest_conversation(self, origin: str | None = None) -> str | None:
+        """The ``conversation_id`` of the most recent call in a conversation (from ``origin``, if
+        given), or None when no call was in one."""
+        ...
+
+    async def forget_content(self, record_ids: Sequence[str]) -> int:
+        """Remove the captured content of ``record_ids`` (their rows, tokens and cost stay, and so
+        do pieces that other calls share); returns how many of them had content."""
+        ...
+
+    async def prune_content(self, before: datetime) -> int:
+        """``forget_content`` for every row called before ``before`` (and drop pieces no call
+        uses any more); returns how many rows had content."""
         ...
 
     # -- response cache ---------------------------------------------------------------------

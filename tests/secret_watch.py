@@ -27,7 +27,7 @@ TESTS_DIR = Path(__file__).parent
 # Literals in the test sources that look like provider keys.
 _KEY_LITERAL = re.compile(r"sk-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{10,}")
 # Secrets a test passes on purpose that the patterns above do not catch.
-NAMED_SECRETS = ("ollama-cloud-key", "s3cret-pw", "not-the-password-42")
+NAMED_SECRETS = ("ollama-cloud-key", "s3cret-pw", "not-the-password-42", "urlpw-5e7c1a", "sigvalue-8b2d4f")
 
 
 @functools.cache

@@ -5,12 +5,14 @@ so several schemas can share a database."""
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
-from llmring._postgres import codec
-from llmring._store.filters import order_clause, where_clauses
+from llmring._postgres import codec, search
+from llmring._store.filters import like_pattern, order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
+from llmring.reprice import REPRICED_FIELDS
 
 if TYPE_CHECKING:
     from llmring.store import CallFilters
@@ -133,13 +135,6 @@ LINK_CONTENT = """
     SELECT u.record_id, u.position, c.id FROM unnest($1::text[], $2::int4[], $3::text[]) AS u(record_id, position, hash)
     JOIN {{tables.llm_content}} AS c ON c.hash = u.hash
 """
-# Rows whose captured prompt or answer holds the search words (in order), through the GIN index
-# (the expression and the kind test are the index's own, so the planner can use it).
-MATCH_CONTENT = (
-    "id IN (SELECT l.record_id FROM {{{{tables.llm_call_content}}}} AS l JOIN {{{{tables.llm_content}}}} AS c"
-    " ON c.id = l.content_id WHERE c.kind <> 'tools'"
-    " AND to_tsvector('simple'::regconfig, left(c.text, 100000)) @@ phraseto_tsquery('simple', {query}))"
-)
 CONTENT_OF = """
     SELECT l.record_id, c.kind, c.text, c.extra::text AS extra
     FROM {{tables.llm_call_content}} AS l JOIN {{tables.llm_content}} AS c ON c.id = l.content_id
@@ -157,6 +152,11 @@ UPDATE_MODEL = (
     f" updated_at = ${len(_MODEL_COLS) + 1} WHERE id = ${len(_MODEL_COLS) + 2}"
 )
 RETIRE_MODEL = "UPDATE {{tables.llm_models}} SET inactive_from = $1, updated_at = $1 WHERE id = $2"
+UPSERT_REGISTRY_VERSION = (
+    "INSERT INTO {{tables.llm_registry_versions}} (provider, version, updated, source, applied_at)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (provider) DO UPDATE SET version = excluded.version,"
+    " updated = excluded.updated, source = excluded.source, applied_at = excluded.applied_at"
+)
 
 
 def models_query(provider: str | None, active_only: bool) -> tuple[str, list[Any]]:
@@ -178,19 +178,48 @@ def models_query(provider: str | None, active_only: bool) -> tuple[str, list[Any
 # -- call log ------------------------------------------------------------------------------------
 
 
-def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:
-    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise)."""
+def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool = False) -> tuple[str, list[Any]]:
+    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise);
+    with a search, ``driven`` finds the matching rows through indexes first (``llmring._postgres.search``)."""
     params: list[Any] = []
 
     def arg(value: Any) -> str:
         params.append(value)
         return f"${len(params)}"
 
+    source = plain = "SELECT * FROM {{tables.llm_api_calls}}"
+    if filters.search and driven:
+        source, params = search.driven_prefix(filters.search, like_pattern(filters.search))
+        filters = replace(filters, search=None)
     # Backslash is PostgreSQL's default LIKE escape.
     clauses = where_clauses(
-        filters, arg, codec.utc, contains="{column} ILIKE {pattern}", content_match=(MATCH_CONTENT, str)
+        filters, arg, codec.utc, contains="{column} ILIKE {pattern}", content_match=(search.SCAN_CONTENT, str)
     )
+    if source != plain:
+        clauses.insert(0, search.DRIVEN_MATCH)
     where = " AND ".join(clauses) or "TRUE"
     order = order_clause(filters, "estimated_cost", text_collation=' COLLATE "C"')
-    sql = f"SELECT * FROM {{{{tables.llm_api_calls}}}} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}"
-    return sql, params
+    return f"{source} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}", params
+
+
+# -- reprice (issue 12): a row's cost fields, guarded by the cost it had when it was read --------
+REPRICE_POSITIONS: tuple[int, ...] = tuple(codec.CALL_FIELDS.index(name) for name in REPRICED_FIELDS)
+COST_POSITION = codec.CALL_FIELDS.index("estimated_cost")
+_SET = ", ".join(
+    f"{name} = ${i}::{'jsonb' if name in _JSON_CAST else _CALL_TYPES.get(name, 'text')}"
+    for i, name in enumerate(REPRICED_FIELDS, 1)
+)
+_N = len(REPRICED_FIELDS)
+REPRICE_CALL = (
+    f"UPDATE {{{{tables.llm_api_calls}}}} SET {_SET}"
+    f" WHERE id = ${_N + 1} AND estimated_cost IS NOT DISTINCT FROM ${_N + 2}::numeric"
+)
+REPRICE_ROLLUPS = tuple(
+    f"UPDATE {{{{tables.{table}}}}} SET cost = cost + $1::numeric, unpriced = unpriced - $2"
+    f" WHERE {' AND '.join(f'{column} = ${i}' for i, column in enumerate(key, 3))}"
+    for table, key in ROLLUPS.items()
+)
+CALLS_TO_REPRICE = (
+    "SELECT * FROM {{tables.llm_api_calls}} WHERE status = 'success' AND NOT cache_hit"
+    " AND ($1::timestamptz IS NULL OR called_at >= $1) AND ($2 OR estimated_cost IS NULL) ORDER BY called_at, id"
+)

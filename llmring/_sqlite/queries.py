@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from llmring._sqlite import codec
+from llmring._sqlite import codec, search
 from llmring._store.content import fts_phrase
 from llmring._store.filters import order_clause, where_clauses
 from llmring._store.values import MODEL_DATA_FIELDS
+from llmring.reprice import REPRICED_FIELDS
+from llmring.schemas import CallRecord
 
 if TYPE_CHECKING:
     from llmring.store import CallFilters
@@ -19,6 +22,11 @@ INSERT_MODEL = (
 )
 UPDATE_MODEL = f"UPDATE llm_models SET {', '.join(f'{c} = ?' for c in _COLS)}, updated_at = ? WHERE id = ?"
 RETIRE_MODEL = "UPDATE llm_models SET inactive_from = ?, updated_at = ? WHERE id = ?"
+UPSERT_REGISTRY_VERSION = (
+    "INSERT INTO llm_registry_versions (provider, version, updated, source, applied_at) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (provider) DO UPDATE SET version = excluded.version, updated = excluded.updated,"
+    " source = excluded.source, applied_at = excluded.applied_at"
+)
 INSERT_CALL = (
     f"INSERT INTO llm_api_calls ({', '.join(codec.CALL_COLUMNS)}) VALUES ({', '.join('?' * len(codec.CALL_COLUMNS))})"
 )
@@ -33,13 +41,6 @@ LINK_CONTENT = (
 )
 
 
-# Rows whose captured prompt or answer holds the search words (in order), through the FTS5 index.
-MATCH_CONTENT = (
-    "id IN (SELECT l.record_id FROM llm_call_content AS l WHERE l.content_id IN"
-    " (SELECT rowid FROM llm_content_fts WHERE llm_content_fts MATCH {query}))"
-)
-
-
 def content_query(count: int) -> str:
     """The captured pieces of ``count`` rows (``?`` each), in order: record id, kind, text, extra."""
     return (
@@ -49,24 +50,49 @@ def content_query(count: int) -> str:
     )
 
 
-def calls_query(filters: CallFilters, limit: int, offset: int) -> tuple[str, list[Any]]:
-    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise)."""
+def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool = False) -> tuple[str, list[Any]]:
+    """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise).
+
+    With a search, ``driven`` finds the matching rows through indexes first (few matches; see
+    ``llmring._sqlite.search``), else each row is tested as the log is read in order.
+    """
     params: list[Any] = []
 
     def param(value: Any) -> str:
         params.append(value)
         return "?"
 
+    source = "SELECT * FROM llm_api_calls"
+    if filters.search and driven:
+        source, params = search.driven_prefix(filters.search)
+        filters = replace(filters, search=None)
     # SQLite's LIKE ignores ASCII case already.
     clauses = where_clauses(
         filters,
         param,
         codec.ts,
         contains="{column} LIKE {pattern} ESCAPE '\\'",
-        content_match=(MATCH_CONTENT, fts_phrase),
+        content_match=(search.SCAN_CONTENT, fts_phrase),
     )
     sql = (
-        f"SELECT * FROM llm_api_calls WHERE {' AND '.join(clauses) or '1'}"
-        f" {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"
+        f"{source} WHERE {' AND '.join(clauses) or '1'} {order_clause(filters, 'estimated_cost_pico')} LIMIT ? OFFSET ?"
     )
     return sql, [*params, limit, offset]
+
+
+# -- reprice (issue 12): a row's cost fields, guarded by the cost it had when it was read --------
+_FIELDS = tuple(CallRecord.model_fields)
+REPRICE_POSITIONS: tuple[int, ...] = tuple(_FIELDS.index(name) for name in REPRICED_FIELDS)
+COST_POSITION = _FIELDS.index("estimated_cost")
+REPRICE_CALL = (
+    f"UPDATE llm_api_calls SET {', '.join(f'{codec.CALL_COLUMNS[i]} = ?' for i in REPRICE_POSITIONS)}"
+    " WHERE id = ? AND estimated_cost_pico IS ?"
+)
+REPRICE_ROLLUP = (
+    "UPDATE llm_usage_daily SET cost_pico = cost_pico + ?, unpriced = unpriced - ?"
+    " WHERE origin = ? AND id_at_origin = ? AND day = ? AND provider = ? AND model_name = ?"
+)
+CALLS_TO_REPRICE = (
+    "SELECT * FROM llm_api_calls WHERE status = 'success' AND NOT cache_hit AND called_at >= ?"
+    " AND (? OR estimated_cost_pico IS NULL) ORDER BY called_at, id"
+)

@@ -17,7 +17,12 @@ from llmring.routing import split_model
 if TYPE_CHECKING:
     from llmring.store import CallFilters
 
-_SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin", "error_message")
+_SEARCHED = ("(provider || ':' || model_name)", "origin", "id_at_origin")
+
+
+def like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere (backslash escapes ``%``, ``_`` and itself)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def where_clauses(
@@ -50,11 +55,16 @@ def where_clauses(
         clauses.append(f"provider = {param(filters.provider)}")
     if filters.status is not None:
         clauses.append(f"status = {param(filters.status)}")
+    if filters.conversation_id is not None:
+        clauses.append(f"conversation_id = {param(filters.conversation_id)}")
     if filters.since is not None:
         clauses.append(f"called_at >= {param(stored_time(filters.since))}")
     if filters.search:
-        escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches = [contains.format(column=column, pattern=param(f"%{escaped}%")) for column in _SEARCHED]
+        like = like_pattern(filters.search)
+        matches = [contains.format(column=column, pattern=param(like)) for column in _SEARCHED]
+        # Error messages are looked at on failed rows only, so a store can find them by status.
+        error = contains.format(column="error_message", pattern=param(like))
+        matches.append(f"(status <> 'success' AND {error})")
         if content_match is not None:
             clause, value = content_match
             matches.append(clause.format(query=param(value(filters.search))))

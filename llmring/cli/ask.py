@@ -4,6 +4,7 @@
 
     llmring ask -m gpt-4o-mini "Name three rivers"
     git diff | llmring ask -m claude-sonnet-4-5-20250929 -s "Review this diff" -u
+    llmring ask -c "and then?" -u                  # go on with the last conversation
 
 Text piped on stdin is appended to the prompt. Output, logging and the shared options are
 ``llmring.cli.prompt``'s; a missing API key is one line naming the variable to set (exit 2).
@@ -17,6 +18,7 @@ from typing import Annotated
 import typer
 
 from llmring.cli.context import settings
+from llmring.cli.conversation import CidOpt, ContinueOpt, continued, new_conversation
 from llmring.cli.prompt import (
     AskOptions,
     CacheOpt,
@@ -32,6 +34,7 @@ from llmring.cli.prompt import (
     SchemaOpt,
     SystemOpt,
     TempOpt,
+    TimeoutOpt,
     TtlOpt,
     UsageOpt,
     model_or_default,
@@ -64,18 +67,27 @@ def ask(
     no_log: NoLogOpt = False,
     cache: CacheOpt = False,
     ttl: TtlOpt = None,
+    timeout: TimeoutOpt = None,
     reasoning: ReasoningOpt = None,
     no_log_content: NoLogContentOpt = False,
     prompt_cache: PromptCacheOpt = None,
     schema: SchemaOpt = None,
     retries: RetriesOpt = None,
+    go_on: ContinueOpt = False,
+    cid: CidOpt = None,
 ) -> None:
     """Ask a model one question and print its answer.
 
     The answer is streamed when stdout is a terminal; the call is logged with its tokens and cost.
+    Each ask starts a conversation; -c goes on with the latest (its model unless -m), --cid with one.
     """
     from llmring.errors import ConfigurationError
 
+    if go_on or cid is not None:
+        conversation = continued(ctx, cid, no_log_content=no_log_content)
+        model = model or conversation.model or ""
+    else:
+        conversation = new_conversation()
     model = model_or_default(ctx, model)
     settings(ctx).config().override("retries", retries, "--retries")
     piped = _stdin_text()
@@ -93,10 +105,12 @@ def ask(
         no_log,
         cache,
         ttl,
-        reasoning,
-        no_log_content,
+        timeout=timeout,
+        reasoning=reasoning,
+        no_log_content=no_log_content,
         prompt_cache=prompt_cache,
         schema=schema,
+        conversation=conversation,
     )
     run_prompt(ctx, options, text)
 

@@ -6,16 +6,17 @@
     llmring calls --model openai:gpt-4o-mini --user alice --json
     llmring calls --search "x-api-key"           # model, origin, user, error, prompt or answer
     llmring calls --format tsv | cut -f1,5       # time and cost, for a spreadsheet
+    llmring calls --conversation ID --content    # the turns of one conversation (ask -c)
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from llmring.cli.ages import parse_since
 from llmring.cli.context import run_with_store
 from llmring.cli.output import Column, FormatOpt, JsonOpt, LocalOpt
 
@@ -24,29 +25,9 @@ if TYPE_CHECKING:
     from llmring.schemas import CallRecord
     from llmring.store import Store
 
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 # Kept in step with schemas.CallStatus by tests/cli/test_help.py (the help must not import pydantic).
 STATUS_HELP = "success, error, timeout or rate_limited."
 NO_CALLS = 'No calls logged yet: run `llmring ask -m MODEL "..."` or use LLMRing in your code.'
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``2026-11-01`` / ``2026-11-01T12:00`` (UTC unless an offset is given) or ``30m``/``12h``/``7d``/``2w`` ago."""
-    from llmring.errors import ConfigurationError
-
-    value = text.strip().lower()
-    match = _RELATIVE.match(value)
-    if match:
-        amount, unit = int(match.group(1)), _UNITS[match.group(2)]
-        return (now or datetime.now(UTC)) - timedelta(**{unit: amount})
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigurationError(
-            f"--since {text!r}: use a date (2026-11-01), a time (2026-11-01T12:00) or an age (30m, 12h, 7d, 2w)"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def calls(
@@ -71,6 +52,10 @@ def calls(
             metavar="TEXT",
             help="Only calls whose model, origin, user or error contains TEXT, or whose prompt or answer has it.",
         ),
+    ] = None,
+    conversation: Annotated[
+        str | None,
+        typer.Option("--conversation", metavar="ID", help="Only the calls of this conversation (ask -c, --cid)."),
     ] = None,
     content: Annotated[
         bool, typer.Option("--content", help="Add each call's ID and a prompt -> answer preview (when captured).")
@@ -98,6 +83,7 @@ def calls(
         status=status,
         since=parse_since(since) if since else None,
         search=search,
+        conversation_id=conversation.strip() if conversation is not None else None,
     )
     chosen = choose_format(fmt, as_json)
     filters = {
@@ -107,6 +93,7 @@ def calls(
         "--user": user,
         "--since": since,
         "--search": search,
+        "--conversation": conversation,
     }
 
     async def action(store: Store) -> tuple[list[CallRecord], int, dict[str, CapturedCall]]:
@@ -223,10 +210,11 @@ def _print_calls(found: list[CallRecord], chosen: Any, tz: tzinfo) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``calls`` (the listing, and ``calls show ID``) to the root app."""
-    from llmring.cli import calls_show
+    """Add ``calls`` (the listing, ``calls show ID``, ``rm`` and ``prune-content``) to the root app."""
+    from llmring.cli import calls_forget, calls_show
 
     calls_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
     calls_app.callback(invoke_without_command=True)(calls)
     calls_show.register(calls_app)
+    calls_forget.register(calls_app)
     app.add_typer(calls_app, name="calls", short_help="Recent calls with their tokens, cost and latency.")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 MIN_PREFIX = 4
 NOT_CAPTURED = (
     "The prompt and answer of this call were not captured (LLMRing(log_content=False), "
-    "or llmring ask --no-log-content)."
+    "or llmring ask --no-log-content), or were removed (llmring calls rm, prune-content)."
 )
 
 

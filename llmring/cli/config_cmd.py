@@ -82,16 +82,17 @@ def path(ctx: typer.Context) -> None:
     """Print the config files llmring reads, in order of precedence (highest first), each marked
     ``found`` or ``absent``; ``aliases set`` and ``models default`` edit the first of them."""
     from llmring.config import CONFIG_ENV, explicit_config_file, project_config_file, user_config_file
+    from llmring.formatting import inert
 
     explicit = explicit_config_file(settings(ctx).config_path)
     if explicit is not None:
-        typer.echo(f"{explicit}\t{'found' if explicit.is_file() else 'absent'}\t(--config / {CONFIG_ENV})")
+        typer.echo(f"{inert(str(explicit))}\t{'found' if explicit.is_file() else 'absent'}\t(--config / {CONFIG_ENV})")
         return
     project = project_config_file()
     if project is not None:
-        typer.echo(f"{project}\tfound\t(project)")
+        typer.echo(f"{inert(str(project))}\tfound\t(project)")
     user = user_config_file()
-    typer.echo(f"{user}\t{'found' if user.is_file() else 'absent'}\t(user)")
+    typer.echo(f"{inert(str(user))}\t{'found' if user.is_file() else 'absent'}\t(user)")
 
 
 def register(app: typer.Typer) -> None:

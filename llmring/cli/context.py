@@ -199,8 +199,9 @@ async def seed_if_empty(store: Store) -> SyncReport | None:
     """
     if await store.list_models(active_only=False):
         return None
-    from llmring.registry import load_registry
+    from llmring.registry import bundled_versions, load_registry
 
     registry = load_registry(include_retired=True, price_history=True)
     models = [m for provider_models in registry.values() for m in provider_models]
-    return await store.sync_models(models, list(registry))
+    versions = [v for p, v in bundled_versions().items() if p in registry]
+    return await store.sync_models(models, list(registry), versions=versions)

@@ -67,10 +67,15 @@ def json_refresh(
     Adds new models, updates changed ones and retires the ones a provider's file no longer lists.
     Every file is validated before anything is written; then all changes apply in one transaction.
     """
+    from llmring.registry import bundled_versions
+
     models, providers, source = _load(provider, models_dir)
 
     async def action(store: Store) -> SyncReport:
-        return await store.sync_models(models, providers, dry_run=dry_run)
+        # The bundled files record their versions (so a newer package brings them up on open);
+        # files of the user's own do not, and are never overwritten by an upgrade.
+        versions = [] if models_dir is not None else [v for p, v in bundled_versions().items() if p in providers]
+        return await store.sync_models(models, providers, dry_run=dry_run, versions=versions)
 
     report = run_with_store(ctx, action, create=True)
     if as_json:

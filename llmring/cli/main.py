@@ -21,7 +21,19 @@ import typer
 from llmring.cli.context import CLISettings, LLMRingGroup, exit_code_for, report_error
 from llmring.errors import LLMRingError
 
-COMMAND_MODULES = ("ask", "analyze", "models", "calls", "stats", "tui", "db_commands", "config_cmd", "aliases")
+COMMAND_MODULES = (
+    "ask",
+    "analyze",
+    "models",
+    "calls",
+    "stats",
+    "tui",
+    "db_commands",
+    "config_cmd",
+    "registry_cmd",
+    "reprice_cmd",
+    "aliases",
+)
 HELP_ORDER = (
     "ask",
     "analyze-image",
@@ -33,6 +45,8 @@ HELP_ORDER = (
     "tui",
     "init-db",
     "json-refresh",
+    "registry",
+    "reprice",
     "config",
 )
 

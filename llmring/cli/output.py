@@ -188,6 +188,10 @@ def print_rows(
 ) -> None:
     """Write ``rows`` as a table, plain columns or TSV (``json`` is each command's own shape)."""
     cells = [[inert(str(cell)) for cell in row] for row in rows]
+    # A title or caption can name a path or a value from a file (a directory unpacked from an
+    # archive can be called anything): inert like the cells.
+    title = inert(title) if title else None
+    caption = inert(caption, multiline=True) if caption else None
     if fmt is OutputFormat.tsv:
         lines = ["\t".join(c.header for c in columns), *("\t".join(row) for row in cells)]
         typer.echo("\n".join(lines))
@@ -298,6 +302,7 @@ def _text(cell: str) -> Any:
 def _rich_table(columns: list[Column], widths: list[int], title: str | None, notes: list[str]) -> Any:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -305,9 +310,9 @@ def _rich_table(columns: list[Column], widths: list[int], title: str | None, not
         pad_edge=False,
         padding=(0, 1),
         collapse_padding=True,
-        title=title,
+        title=Text(title) if title else None,  # Text: a [tag] in a path is not markup
         title_justify="left",
-        caption="\n".join(notes) or None,
+        caption=Text("\n".join(notes)) if notes else None,
         caption_justify="left",
     )
     for column, width in zip(columns, widths, strict=True):
@@ -321,6 +326,7 @@ def _rich_table(columns: list[Column], widths: list[int], title: str | None, not
 def print_pairs(pairs: Iterable[tuple[str, str]], fmt: OutputFormat, *, title: str | None = None) -> None:
     """Label/value lines (a summary): a two-column table, or ``label  value`` lines when plain."""
     rows = [(label, value) for label, value in pairs]
+    title = inert(title) if title else None
     if fmt is OutputFormat.tsv:
         typer.echo("\n".join(f"{inert(label)}\t{inert(value)}" for label, value in rows))
         return
@@ -333,7 +339,7 @@ def print_pairs(pairs: Iterable[tuple[str, str]], fmt: OutputFormat, *, title: s
     from rich.text import Text
 
     grid = Table.grid(padding=(0, 2))
-    grid.title = title
+    grid.title = Text(title) if title else None
     grid.title_justify = "left"
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")

@@ -25,6 +25,7 @@ from llmring.cli.context import settings
 
 if TYPE_CHECKING:
     from llmring.cli.waits import CallWaits
+    from llmring.conversation import PriorTurns
     from llmring.schemas import LLMRequest, LLMResponse
     from llmring.service import LLMRing
 
@@ -43,10 +44,13 @@ class AskOptions:
     no_log: bool = False
     cache: bool = False
     ttl: int | None = None
+    timeout: float | None = None  # seconds for the whole call, retries and a stream's body included
     reasoning: str | None = None
     no_log_content: bool = False
     prompt_cache: str | None = None
     schema: str | None = None
+    # Issue 17: the conversation this prompt is a turn of (its earlier turns are sent); None: none.
+    conversation: PriorTurns | None = None
 
 
 ModelOpt = Annotated[
@@ -66,6 +70,12 @@ NoLogContentOpt = Annotated[
 ]
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="Answer from / store in the response cache (temperature 0 unless -t).")
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", min=0.001, metavar="SECONDS", help="Give up after this long (the whole call, retries included)."
+    ),
 ]
 RetriesOpt = Annotated[
     int | None,
@@ -132,8 +142,10 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         elif temperature > 0.1:
             raise ConfigurationError("--cache needs a deterministic request: use -t 0 (at most 0.1)")
         cache = {"enabled": True, **({"ttl_seconds": options.ttl} if options.ttl else {})}
-    messages = [Message(role="system", content=options.system)] if options.system else []
-    messages.append(Message(role="user", content=content))
+    earlier = options.conversation.messages if options.conversation is not None else []
+    if options.system:  # -s on a continued conversation replaces its system prompt
+        earlier = [Message(role="system", content=options.system)] + [m for m in earlier if m.role != "system"]
+    messages = [*earlier, Message(role="user", content=content)]
     reasoning: Any = options.reasoning  # a level's name or a budget's digits; LLMRequest checks it
     if isinstance(reasoning, str) and reasoning.strip().isdigit():
         reasoning = int(reasoning)
@@ -190,6 +202,13 @@ def _print_usage(usage: dict[str, Any], cached: bool) -> None:
     )
 
 
+def _print_conversation(options: AskOptions, usage: dict[str, Any]) -> None:
+    if options.conversation is not None and options.conversation.calls:
+        from llmring.cli.conversation import print_conversation_usage
+
+        print_conversation_usage(options.conversation, usage)
+
+
 @contextmanager
 def _held_warnings() -> Iterator[list[str]]:
     """Keep the service's warnings instead of printing them (the command says it in one line)."""
@@ -219,6 +238,8 @@ def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits) -> LLM
     cli = settings(ctx)
     config = cli.config()
     limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries"), "progress": waits}
+    if options.timeout is not None:  # --timeout bounds the whole call, retries included
+        limits.update(timeout=options.timeout, deadline=options.timeout)
     if options.no_log:
         return LLMRing(enable_db_logging=False, config=config, **limits)
     target = cli.target()
@@ -259,8 +280,11 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     request = build_request(options, content)
     schema = load_schema(options.schema) if options.schema is not None else None
     terminal = output.stdout_is_terminal()
+    conversation_id = options.conversation.conversation_id if options.conversation is not None else None
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
     waits = CallWaits(show=spinner_wanted(options.as_json, bool(settings(ctx).config().get("spinner"))))
+
+    unpriced: list[str] = []
 
     async def main() -> tuple[LLMResponse | None, int, str | None]:
         ring = _open_ring(ctx, options, waits)
@@ -268,11 +292,13 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         _cancel_on_sigterm()
         try:
             if not stream:
-                response = await ring.chat(request, response_model=schema)
+                response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
                 waits.stop()
+                if response.usage.get("cost") is None and not response.cached:
+                    unpriced.append(await ring.unpriced_reason(request.model) or "")
             else:
                 usage: dict[str, Any] = {}
-                async for chunk in ring.chat_stream(request):
+                async for chunk in ring.chat_stream(request, conversation_id=conversation_id):
                     waits.stop()
                     if chunk.delta:
                         typer.echo(inert(chunk.delta, multiline=True), nl=False)
@@ -282,6 +308,9 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 typer.echo("")
                 if options.usage:
                     _print_usage(usage, cached=False)
+                    _print_conversation(options, usage)
+                if usage.get("cost") is None:
+                    unpriced.append(await ring.unpriced_reason(request.model) or "")
         finally:
             waits.stop()
             await ring.close()
@@ -307,6 +336,10 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             typer.echo(inert(response.content, multiline=True) if terminal else response.content)
         if options.usage:
             _print_usage(response.usage, cached=response.cached)
+            _print_conversation(options, response.usage)
+    if unpriced and unpriced[0]:
+        # Only a model the registry cannot price (an unpriced audio dimension shows in -u and the log).
+        output.note(f"{unpriced[0]}: cost not counted; `llmring registry update` may know it")
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
         output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")

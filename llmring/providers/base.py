@@ -31,7 +31,10 @@ from llmring.errors import (
     register_secret,
 )
 from llmring.providers.errors import Envelope, provider_error
+from llmring.providers.limits import NO_LIMITS, CallLimits, monotonic
+from llmring.providers.pool import reclaim_orphans
 from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
+from llmring.providers.urls import BaseURL, mask_httpx_log
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
 if TYPE_CHECKING:
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
+MAX_BODY_BYTES = 64 * 1024 * 1024  # a whole (non-streamed) reply, decoded
+LIMITS_KEY = "llmring.limits"  # where an open stream's response carries its call's CallLimits
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
 
@@ -74,7 +79,7 @@ def http_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
-_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
 _STREAM_ERRORS = (httpx.TransportError, httpx.StreamError, httpx.DecodingError)
 
 
@@ -120,6 +125,9 @@ class stream_errors(_ErrorTranslator):
     __slots__ = ()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is not None and issubclass(kind, ResponseFormatError) and getattr(exc, "provider", None) is None:
+            # The stream framing (llmring.providers.streams) does not know whose stream it reads.
+            raise ResponseFormatError(str(exc), provider=self.provider) from exc
         if kind is None or not issubclass(kind, _STREAM_ERRORS):
             return
         if issubclass(kind, httpx.TimeoutException):
@@ -149,11 +157,20 @@ class BaseProvider(ABC):
         client: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        idle_timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._api_key = api_key if api_key is not None else api_key_for(self.name)
         register_secret(self._api_key)
-        self.base_url = (base_url or base_url_for(self.name)).rstrip("/")
-        self.timeout = timeout
+        # Credentials in the base URL stay in requests only; ``display`` is what texts show.
+        self._base = BaseURL.parse(base_url or base_url_for(self.name))
+        self.base_url = self._base.url
+        # Names the endpoint in response-cache keys: answers from one base URL never serve another.
+        self.endpoint_id = self._base.identity
+        mask_httpx_log()
+        self.timeout = timeout  # one attempt, a stream's body included (llmring.providers.limits)
+        self.idle_timeout = idle_timeout  # between two stream events
+        self.deadline = deadline  # the whole call, retries included
         self.max_retries = max_retries
         self._client = client
         self._owns_client = client is None
@@ -162,7 +179,7 @@ class BaseProvider(ABC):
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "missing"
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key})"
+        return f"{type(self).__name__}(base_url={self._base.display!r}, api_key={key})"
 
     # -- the interface ------------------------------------------------------------------------
     @abstractmethod
@@ -205,7 +222,7 @@ class BaseProvider(ABC):
         """The typed error for an HTTP error response (its envelope through the one ladder)."""
         try:
             body: Any = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = response.text  # an edge or proxy page, not the provider's JSON
         envelope = self.read_error(body, response.headers, response.status_code)
         return provider_error(self.name, response.status_code, envelope, body=body)
@@ -245,21 +262,48 @@ class BaseProvider(ABC):
         stream: bool,
         on_retry: RetryHook | None,
     ) -> httpx.Response:
-        """Send with retries; returns a successful response (open, if ``stream``)."""
+        """Send with retries; returns a successful response (open, if ``stream``).
+
+        Each attempt (connect, head and, unless ``stream``, body) runs under ``asyncio.timeout``
+        for what is left of the attempt's ``timeout`` and the call's ``deadline``; an open stream
+        carries the same ``CallLimits`` in ``response.extensions`` for its body.
+        """
         timeout = self._timeout_for(request)
+        seconds = request.timeout if request.timeout is not None else self.timeout
+        limits = CallLimits(seconds, self.idle_timeout, self.deadline)
         attempt = 0
         while True:
             attempt += 1
+            limits.start_attempt()
             started = time.perf_counter()
             response: httpx.Response | None = None
+            answered: httpx.Response | None = None  # a whole error reply (not one cut mid-body)
+            done = False
             try:
-                built = self.client.build_request(method, url, json=json, headers=headers, timeout=timeout)
-                response = await self.client.send(built, stream=stream)
-                if response.status_code < 400:
-                    return response
-                if stream:
-                    await response.aread()
+                built = self.client.build_request(
+                    method, url, json=json, headers=headers, timeout=timeout, params=self._base.params or None
+                )
+                async with asyncio.timeout(limits.attempt_left()):
+                    # Never follow a redirect, even with a client set to: it would carry the key
+                    # to wherever the Location points. The body is read here, capped (a gzip bomb
+                    # stops at MAX_BODY_BYTES decoded), rather than by httpx, which has no cap.
+                    response = await self.client.send(built, stream=True, follow_redirects=False)
+                    if 300 <= response.status_code < 400:
+                        raise self._redirect_error(response)
+                    if response.status_code < 400 and stream:
+                        limits.body_starts()
+                        response.extensions[LIMITS_KEY] = limits
+                        done = True
+                        return response
+                    await self._read_body(response)
+                    if response.status_code < 400:
+                        done = True
+                        return response
                 error = self.classify_error(response)
+                answered = response
+            except TimeoutError as exc:  # asyncio.timeout: the attempt or the call ran out
+                error = limits.expired(self.name)
+                error.__cause__ = exc
             except httpx.TimeoutException as exc:
                 error = ProviderTimeoutError(
                     f"request timed out after {timeout.read:g}s", provider=self.name, status_code=None
@@ -271,24 +315,61 @@ class BaseProvider(ABC):
             except httpx.TransportError as exc:
                 # Only a failed connect means the server was never reached; a cut mid-reply is not that.
                 what = "could not reach" if isinstance(exc, httpx.ConnectError) else "connection broke to"
-                error = ProviderConnectionError(f"{what} {self.base_url} ({type(exc).__name__})", provider=self.name)
+                where = self._base.display
+                error = ProviderConnectionError(f"{what} {where} ({type(exc).__name__})", provider=self.name)
                 error.__cause__ = exc
             finally:
-                if response is not None and response.status_code >= 400:
-                    await response.aclose()
-            retry = attempt <= self.max_retries and self.should_retry(error, response)
-            if not retry:
+                if not done:
+                    # A cancelled attempt (our timeout or the caller's) can strand a pool slot in
+                    # httpcore 1.0.9; give it back before anything else can be interrupted.
+                    reclaim_orphans(self.client)
+                    if response is not None:
+                        await response.aclose()
+            retry = attempt <= self.max_retries and self.should_retry(error, answered)
+            if not retry or getattr(error, "limit", None) == "deadline":
                 raise error
             retry_after = getattr(error, "retry_after", None)
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 raise error  # the provider wants us gone for longer than we will wait
+            limits.last_error = error
             delay = backoff_delay(attempt, retry_after)
+            if delay >= limits.call_left():
+                raise limits.deadline_before_retry(self.name, error) from error
             if on_retry is not None:
                 elapsed_ms = int((time.perf_counter() - started) * 1000)
                 outcome = on_retry(RetryInfo(attempt=attempt, error=error, delay=delay, elapsed_ms=elapsed_ms))
                 if outcome is not None:
                     await outcome
             await self._sleep(delay)
+
+    async def _read_body(self, response: httpx.Response) -> None:
+        """Read the whole (decoded) body into ``response.content``; over ``MAX_BODY_BYTES`` is an error."""
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ResponseFormatError(
+                    f"reply body is over the {MAX_BODY_BYTES // (1024 * 1024)} MiB limit (decoded)",
+                    provider=self.name,
+                    status_code=response.status_code,
+                )
+            parts.append(chunk)
+        response._content = b"".join(parts)  # what httpx's own aread() leaves, so .json() works
+
+    def _redirect_error(self, response: httpx.Response) -> ProviderError:
+        target = response.headers.get("location", "")
+        try:
+            where = httpx.URL(target)
+            to = f"{where.scheme}://{where.host}" + (f":{where.port}" if where.port else "") if where.host else ""
+        except (httpx.InvalidURL, ValueError, TypeError):
+            to = ""
+        return ProviderError(
+            f"HTTP {response.status_code} redirect{f' to {to}' if to else ''} not followed (the API key is "
+            "never sent on): set the base URL to the address the provider answers at",
+            provider=self.name,
+            status_code=response.status_code,
+        )
 
     async def _post_json(
         self, url: str, body: Any, headers: Mapping[str, str], request: LLMRequest, on_retry: RetryHook | None
@@ -302,6 +383,10 @@ class BaseProvider(ABC):
         except ValueError as exc:
             raise ResponseFormatError(
                 "response is not JSON", provider=self.name, status_code=response.status_code
+            ) from exc
+        except RecursionError as exc:
+            raise ResponseFormatError(
+                "response JSON is nested too deeply", provider=self.name, status_code=response.status_code
             ) from exc
         if not isinstance(data, dict | list):
             raise ResponseFormatError("response is not a JSON object", provider=self.name)
@@ -330,10 +415,24 @@ class BaseProvider(ABC):
         """Lines of a streaming body (CR, LF or CRLF only); closes the response at the end."""
         splitter = LineSplitter()
         text = _text_decoder(response)
+        limits: CallLimits = response.extensions.get(LIMITS_KEY, NO_LIMITS)
+        read = response.aiter_bytes().__anext__
         try:
             with self._stream_errors():
-                async for chunk in response.aiter_bytes():
-                    for line in splitter.feed(text.decode(chunk)):
+                while True:
+                    try:
+                        async with asyncio.timeout(limits.read_left()):
+                            chunk = await read()
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        raise limits.expired(self.name, streaming=True) from None
+                    lines = splitter.feed(text.decode(chunk))
+                    for line in lines:
+                        if line and line[0] != ":":  # an SSE comment is not an event
+                            limits.last_event = monotonic()
+                            break
+                    for line in lines:
                         yield line
                 for line in splitter.feed(text.decode(b"", True)) + splitter.end():
                     yield line
@@ -351,11 +450,21 @@ class BaseProvider(ABC):
         """
         decoder = SSEDecoder()
         text = _text_decoder(response)
+        limits: CallLimits = response.extensions.get(LIMITS_KEY, NO_LIMITS)
+        read = response.aiter_bytes().__anext__
         try:
             with self._stream_errors():
-                async for chunk in response.aiter_bytes():
+                while True:
+                    try:
+                        async with asyncio.timeout(limits.read_left()):
+                            chunk = await read()
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        raise limits.expired(self.name, streaming=True) from None
                     events = decoder.feed(text.decode(chunk))
                     if events:
+                        limits.last_event = monotonic()
                         yield events
                 events = decoder.feed(text.decode(b"", True)) + decoder.end()
                 if events:

@@ -29,6 +29,7 @@ from llmring.providers.base import BaseProvider, RetryHook, response_shape
 from llmring.providers.common import as_object, token_count
 from llmring.providers.errors import provider_error, read_google
 from llmring.providers.google_contents import build_body, tool_call_from_part
+from llmring.providers.streams import MAX_EVENT_CHARS, JsonDepth, too_large
 from llmring.schemas import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
@@ -158,24 +159,34 @@ class GoogleProvider(BaseProvider):
         """JSON payloads of the SSE stream; a raw JSON error body mid-stream is yielded too.
 
         Gemini writes a mid-stream error as plain (often multi-line) JSON without ``data:``, so
-        non-SSE lines are collected until they parse, like google-genai's ``_RawJsonLineBuffer``.
+        non-SSE lines are collected until their brackets balance, then parsed once (like
+        google-genai's ``_RawJsonLineBuffer``, but without re-parsing on every line: that made
+        200 KB of junk lines cost a minute). Anything else is a ``ResponseFormatError`` at once.
         """
         data: list[str] = []
+        data_size = 0
         raw: list[str] = []
+        depth = JsonDepth()
         async for line in self._iter_lines(response):
             if line.startswith("data:"):
                 data.append(line[5:].removeprefix(" "))
+                data_size += len(line)
+                if data_size > MAX_EVENT_CHARS:
+                    raise too_large("event", self.name)
             elif not line.strip():
                 if data:
                     yield self._loads("\n".join(data))
-                    data = []
+                    data, data_size = [], 0
             elif not line.startswith((":", "event:", "id:", "retry:")):
+                if not raw and not line.lstrip().startswith(("{", "[")):
+                    raise ResponseFormatError(f"stream line is neither SSE nor JSON: {line[:80]!r}", provider=self.name)
                 raw.append(line)
-                try:
-                    value = json.loads("\n".join(raw))
-                except ValueError:
+                if depth.feed(line) > 0:
+                    if depth.size > MAX_EVENT_CHARS:
+                        raise too_large("event", self.name)
                     continue
-                raw = []
+                value = self._loads("\n".join(raw))
+                raw, depth = [], JsonDepth()
                 yield value
         if data:
             yield self._loads("\n".join(data))
@@ -185,7 +196,7 @@ class GoogleProvider(BaseProvider):
     def _loads(self, text: str) -> Any:
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ResponseFormatError(f"stream event is not JSON: {text[:80]!r}", provider=self.name) from exc
 
     async def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,13 +109,15 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bundled(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def bundled(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Make ``SAMPLE`` the bundled registry (init-db and first-use seeding read it)."""
     import llmring.registry
 
     monkeypatch.setattr(llmring.registry, "bundled_dir", lambda: models_dir)
     monkeypatch.setattr(llmring.registry, "bundled_root", lambda: models_dir)
-    return models_dir
+    llmring.registry.bundled_versions.cache_clear()  # read once per process: forget the real files'
+    yield models_dir
+    llmring.registry.bundled_versions.cache_clear()
 
 
 @pytest.fixture

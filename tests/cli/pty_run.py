@@ -21,7 +21,13 @@ LLMRING = Path(sys.executable).with_name("llmring")
 
 
 def run_on_pty(
-    args: list[str], *, columns: int = 80, rows: int = 24, env: dict[str, str] | None = None, timeout: float = 60
+    args: list[str],
+    *,
+    columns: int = 80,
+    rows: int = 24,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: Path | None = None,
 ) -> tuple[int, bytes]:
     """``llmring *args`` with stdin, stdout and stderr on a ``columns`` x ``rows`` pty: (exit code, bytes)."""
     master, slave = pty.openpty()
@@ -30,7 +36,7 @@ def run_on_pty(
     environment.pop("COLUMNS", None)  # the pty's size is the terminal's width
     environment.pop("LINES", None)
     process = subprocess.Popen(
-        [str(LLMRING), *args], stdin=slave, stdout=slave, stderr=slave, env=environment, close_fds=True
+        [str(LLMRING), *args], stdin=slave, stdout=slave, stderr=slave, env=environment, close_fds=True, cwd=cwd
     )
     os.close(slave)
     output = bytearray()

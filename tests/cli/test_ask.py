@@ -200,3 +200,35 @@ def test_the_config_can_turn_content_logging_off(openai_fake: OpenAIFake, db: Pa
     )
     assert r.exit_code == 0, r.output
     assert len(rows(db)) == 1 and content_pieces(db) == set()
+
+
+UNPRICED_LINE = "openai:o1-preview is not in the registry: cost not counted; `llmring registry update` may know it\n"
+
+
+def test_ask_says_when_the_model_has_no_price(openai_fake: OpenAIFake, db: Path) -> None:
+    r = run(db, "ask", "-m", "o1-preview", "hi")  # the fake serves it; the registry does not know it
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Echo: hi\n"
+    assert r.stderr == UNPRICED_LINE
+    priced = run(db, "ask", "-m", "gpt-4o-mini", "hi")
+    assert priced.exit_code == 0 and priced.stderr == ""
+
+
+def test_ask_streaming_says_when_the_model_has_no_price(
+    openai_fake: OpenAIFake, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("llmring.cli.output.stdout_is_terminal", lambda: True)
+    r = run(db, "ask", "-m", "o1-preview", "stream it")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == UNPRICED_LINE
+
+
+def test_ask_strict_cost_refuses_before_sending(
+    openai_fake: OpenAIFake, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLMRING_STRICT_COST", "1")
+    r = run(db, "ask", "-m", "gpt-9-turbo", "hi")
+    assert r.exit_code == 2, r.output
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1
+    assert "openai:gpt-9-turbo is not in the registry: refused before sending (strict_cost)" in r.stderr
+    assert openai_fake.requests == []

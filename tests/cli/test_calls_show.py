@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 
 from llmring.cli.main import app
 from tests.fakes.openai_fake import OpenAIFake
+from tests.service.conftest import rows
 
 
 def run(db: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -34,11 +35,13 @@ def test_show_prints_the_row_then_the_conversation(openai_fake: OpenAIFake, db: 
     r = run(db, "calls", "show", call_id[:8])
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert lines[0] == f"Call         {call_id}"
-    assert lines[2] == "Model        openai:gpt-4o-mini"
-    assert lines[3] == "Status       success"
-    assert lines[-10:] == [
-        "Origin/User  llmring-cli/default",
+    [conversation_id] = {row["conversation_id"] for row in rows(db)}
+    assert lines[0] == f"Call          {call_id}"
+    assert lines[2] == "Model         openai:gpt-4o-mini"
+    assert lines[3] == "Status        success"
+    assert lines[-11:] == [
+        "Origin/User   llmring-cli/default",
+        f"Conversation  {conversation_id}",  # every ask starts one (ask -c / --cid go on with it)
         "",
         "--- system ---",
         "Be brief",

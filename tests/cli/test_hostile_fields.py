@@ -154,3 +154,47 @@ async def test_dashboard_shows_hostile_fields_inert(hostile_db: Path) -> None:
                 assert not any(ch in text for ch in "\x1b\x07\x9b\r"), mode
                 assert "␛" in text, mode
     await store.close()
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string, control characters as \\u escapes."""
+    return '"' + "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in text) + '"'
+
+
+@pytest.fixture
+def hostile_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A project directory whose name and llmring.toml carry escapes (an unpacked archive can)."""
+    project = tmp_path / f"proj{TITLE}{CURSOR}"
+    project.mkdir()
+    (project / "llmring.toml").write_text(
+        f"default_model = {_toml_string('openai:gpt-4o' + CLIPBOARD)}\norigin = {_toml_string('o' + C1_CSI)}\n"
+        f"[aliases]\nfast = [{_toml_string('openai:gpt' + TITLE)}]\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LLMRING_")},
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    return project, env
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["config", "show"],
+        ["config", "show", "--format", "plain"],
+        ["config", "show", "--format", "tsv"],
+        ["config", "path"],
+    ],
+    ids=lambda c: " ".join(c),
+)
+def test_config_from_a_hostile_project_is_inert(
+    hostile_project: tuple[Path, dict[str, str]], command: list[str]
+) -> None:
+    project, env = hostile_project
+    code, output = run_on_pty(command, columns=200, env=env, cwd=project)
+    assert code == 0, output
+    assert not control_sequences(output), (command, control_sequences(output), output[:2000])
+    assert b"PWNED-TITLE" in output and b"Traceback" not in output

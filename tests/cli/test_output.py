@@ -246,6 +246,8 @@ def test_help_lists_commands_in_order_with_completion() -> None:
         "tui",
         "init-db",
         "json-refresh",
+        "registry",
+        "reprice",
         "config",
     ]
     assert "--install-completion" in r.stdout and "--show-completion" in r.stdout

@@ -109,3 +109,128 @@ async def test_search_finds_words_of_the_prompt_and_the_answer(store: Store) -> 
     assert await found("mostly niger") == set()  # a phrase, not a bag of words
     assert await found('" OR * NEAR(') == set()  # query syntax is just text
     assert await found("%") == set()
+
+
+async def test_conversations_are_listed_and_rebuilt_from_their_newest_answer(store: Store) -> None:
+    from datetime import timedelta
+
+    from llmring.conversation import prior_turns
+    from llmring.schemas import utc_now
+    from llmring.store import CallFilters
+
+    now = utc_now()
+    first = captured_call("Name a river", "The Nile.", conversation_id="conv-a", called_at=now - timedelta(minutes=3))
+    second = captured_call("How long?", "6,650 km.", conversation_id="conv-a", called_at=now - timedelta(minutes=2))
+    ago = now - timedelta(minutes=1)
+    failed = captured_call("And then?", None, conversation_id="conv-a", status="error", called_at=ago)
+    other = captured_call("Elsewhere", "Yes.", conversation_id="conv-b", origin="other-app", called_at=now)
+    plain = call(called_at=now + timedelta(seconds=1))
+    await store.record_api_calls([first, second, failed, other, plain])
+
+    assert await store.latest_conversation() == "conv-b"
+    assert await store.latest_conversation(origin="app") == "conv-a"
+    assert await store.latest_conversation(origin="nobody") is None
+    listed = await store.list_calls(CallFilters(conversation_id="conv-a"))
+    assert [c.id for c in listed] == [failed.id, second.id, first.id]
+
+    turns = await prior_turns(store, "conv-a")
+    assert turns is not None
+    assert [(m.role, m.content) for m in turns.messages] == [
+        ("system", SYSTEM),
+        ("user", "How long?"),
+        ("assistant", "6,650 km."),
+    ]
+    assert (turns.calls, turns.model) == (3, "openai:gpt-4o")
+    assert turns.cost == 3 * first.estimated_cost  # type: ignore[operator]
+    assert await prior_turns(store, "conv-missing") is None
+
+
+async def test_forgetting_a_call_keeps_its_row_and_what_others_share(store: Store) -> None:
+    from llmring.store import CallFilters
+
+    kept = captured_call("Which river is longest?", "The Nile.")
+    forgotten = captured_call("Which zebra is fastest?", "Grevy's zebra.")
+    await store.record_api_calls([kept, forgotten])
+    assert await content_rows(store) == (5, 6)  # one shared system prompt, two questions, two answers
+
+    assert await store.forget_content([forgotten.id, forgotten.id, "no-such-id"]) == 1
+    assert await store.get_call_content(forgotten.id) is None
+    assert await store.get_call_content(kept.id) == captured_call_content(kept)  # the system prompt survives
+    assert await content_rows(store) == (3, 3)
+    row = await store.get_call(forgotten.id)
+    assert row is not None and row.estimated_cost == forgotten.estimated_cost  # the cost row stays
+    assert await store.count_calls() == 2
+    assert [c.id for c in await store.list_calls(CallFilters(search="zebra"))] == []  # unindexed too
+    assert [c.id for c in await store.list_calls(CallFilters(search="careful assistant"))] == [kept.id]
+    assert await store.forget_content([forgotten.id]) == 0
+    assert await store.forget_content([]) == 0
+
+
+def captured_call_content(record: CallRecord) -> object:
+    from llmring.capture import captured_call as from_parts
+
+    parts = record._content.parts
+    return from_parts((p.kind, p.text, p.extra) for p in parts)
+
+
+async def test_pruning_content_by_age_keeps_newer_calls_and_every_row(store: Store) -> None:
+    from datetime import timedelta
+
+    from llmring.schemas import utc_now
+
+    now = utc_now()
+    old = [captured_call(f"old question {i}", f"old answer {i}", called_at=now - timedelta(days=40)) for i in range(3)]
+    new = captured_call("new question", "new answer", called_at=now - timedelta(days=1))
+    await store.record_api_calls([*old, new])
+    assert await store.prune_content(now - timedelta(days=30)) == 3
+    assert await store.get_call_contents([c.id for c in [*old, new]]) == {new.id: captured_call_content(new)}
+    assert await content_rows(store) == (3, 3)
+    assert await store.count_calls() == 4
+    assert await store.prune_content(now - timedelta(days=30)) == 0
+    assert await store.prune_content(now) == 1
+    assert await content_rows(store) == (0, 0)
+
+
+@pytest.mark.parametrize("driven_limit", [-1, 20_000], ids=["row-by-row", "index-driven"])
+async def test_search_plans_agree(store: Store, monkeypatch: pytest.MonkeyPatch, driven_limit: int) -> None:
+    """Both search plans of each store (few matches: through the indexes; many: row by row) give
+    the same rows, in order, with the other filters and paging."""
+    from datetime import timedelta
+
+    from llmring._postgres import search as postgres_search
+    from llmring._sqlite import search as sqlite_search
+    from llmring.schemas import utc_now
+    from llmring.store import CallFilters
+
+    monkeypatch.setattr(sqlite_search, "DRIVEN_LIMIT", driven_limit)
+    monkeypatch.setattr(postgres_search, "DRIVEN_LIMIT", driven_limit)
+    now = utc_now()
+    rows = [
+        captured_call("Where is Timbuktu?", "In Mali.", id="a", called_at=now - timedelta(minutes=6)),
+        captured_call(
+            "q", "a", id="b", provider="ollama", model_name="llama3:8b", called_at=now - timedelta(minutes=5)
+        ),
+        call(id="c", status="error", error_message="Boom 50%_off timbuktu", called_at=now - timedelta(minutes=4)),
+        call(id="d", origin="other", id_at_origin="zed", called_at=now - timedelta(minutes=3)),
+        captured_call("Mali again", None, id="e", status="timeout", called_at=now - timedelta(minutes=2)),
+        call(id="f", origin="mali-app", called_at=now - timedelta(minutes=1)),
+        call(id="g", status="success", error_message="mali in a success row is not an error", called_at=now),
+    ]
+    await store.record_api_calls(rows)
+
+    async def ids(**kw: object) -> list[str]:
+        return [r.id for r in await store.list_calls(CallFilters(**kw), limit=10)]  # type: ignore[arg-type]
+
+    assert await ids(search="mali") == ["f", "e", "a"]
+    assert await ids(search="timbuktu") == ["c", "a"]
+    assert await ids(search="LLAMA3:") == ["b"]
+    assert await ids(search="zed") == ["d"]
+    assert await ids(search="50%_") == ["c"]
+    assert await ids(search="careful assistant") == ["e", "b", "a"]
+    assert await ids(search="careful assistant", status="success") == ["b", "a"]
+    assert await ids(search="mali", origin="app") == ["e", "a"]
+    assert await ids(search="mali", before=(rows[4].called_at, "e")) == ["a"]
+    assert await ids(search="mali", order_by="time", ascending=True) == ["a", "e", "f"]
+    assert await ids(search="nothing like it") == []
+    page = await store.list_calls(CallFilters(search="careful assistant"), limit=1, offset=1)
+    assert [r.id for r in page] == ["b"]

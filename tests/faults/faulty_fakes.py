@@ -48,9 +48,9 @@ ERROR_FOR = {
     "drop": "ProviderConnectionError",
 }
 MAX_RETRIES = 2
-CALL_TIMEOUT = 2.0  # seconds, set on the calls planned to time out (longer than the slowest
-# answer under load, so only the late answers time out)
-LATE_BY = 3.0  # how much later than that the fake answers them (an event loop busy for a
+CALL_TIMEOUT = 8.0  # seconds, set on the calls planned to time out (longer than the slowest
+# whole attempt under load, queueing for the fake included, so only the late answers time out)
+LATE_BY = 4.0  # how much later than that the fake answers them (an event loop busy for a
 # while sees the answer and the deadline at once, and then the answer wins)
 CONTRACT_EVERY = 10
 _TAG = re.compile(rb"\[call (\d+)\]")

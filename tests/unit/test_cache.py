@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from llmring.cache import DEFAULT_TTL_SECONDS, MemoryCache, StoreCache, cache_key, is_cacheable, ttl_for
+from llmring.cache import (
+    DEFAULT_TTL_SECONDS,
+    MemoryCache,
+    StoreCache,
+    cache_key,
+    is_cacheable,
+    ttl_for,
+    worth_caching,
+)
 from llmring.schemas import LLMRequest, Message
 
 
@@ -133,3 +141,22 @@ async def test_store_cache_round_trip_and_expiry() -> None:
     clock.now += 5
     assert await cache.get("k") is None
     assert await cache.get("missing") is None
+
+
+def test_key_is_per_endpoint_and_per_origin_unless_shared() -> None:
+    base = cache_key("openai", "m", req(), endpoint="e1", origin="app-a")
+    assert base != cache_key("openai", "m", req(), endpoint="e2", origin="app-a")
+    assert base != cache_key("openai", "m", req(), endpoint="e1", origin="app-b")
+    shared = req(cache={"enabled": True, "shared": True})
+    assert cache_key("openai", "m", shared, endpoint="e1", origin="app-a") == cache_key(
+        "openai", "m", shared, endpoint="e1", origin="app-b"
+    )
+    assert cache_key("openai", "m", shared, endpoint="e1", origin="a") != cache_key(
+        "openai", "m", shared, endpoint="e2", origin="a"
+    )
+
+
+@pytest.mark.parametrize(("reason", "kept"), [("stop", True), ("tool_calls", True), (None, True), ("length", False)])
+def test_answers_cut_short_are_not_worth_caching(reason: str | None, kept: bool) -> None:
+    assert worth_caching(reason) is kept
+    assert not worth_caching("content_filter")

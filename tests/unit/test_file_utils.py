@@ -118,6 +118,21 @@ def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         analyze_image(path, "p")
 
 
+def test_a_file_growing_while_read_cannot_pass_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "grows.png", PNG)
+    real_open = Path.open
+
+    def open_after_growth(self: Path, *args: object, **kwargs: object) -> object:
+        # The file grows between the size check and the read (a log, a download in progress).
+        with real_open(self, "ab") as fh:
+            fh.truncate(file_utils.MAX_FILE_BYTES + 4096)
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", open_after_growth)
+    with pytest.raises(FileInputError, match="grew past the 20,971,520-byte limit while being read"):
+        analyze_image(path, "p")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
 def test_unreadable_file(tmp_path: Path) -> None:
     path = write(tmp_path, "a.png", PNG)
