@@ -52,16 +52,22 @@ _EXPORTS: dict[str, str] = {
     "ResponseFormatError": "llmring.errors",
     "FallbackError": "llmring.errors",
     "StreamClosedEarly": "llmring.errors",
+    "BudgetExceededError": "llmring.errors",
+    "Budget": "llmring.budgets",
+    "Estimate": "llmring.estimate",
 }
 
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CallRecord",
     "ConfigurationError",
     "ContentFilteredError",
     "ContextLengthExceededError",
     "DatabaseError",
+    "Estimate",
     "FallbackError",
     "FileInputError",
     "InvalidRequestError",
@@ -98,11 +104,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from llmring.budgets import Budget
     from llmring.db import LLMDatabase
     from llmring.db_sqlite import SQLiteDatabase
     from llmring.errors import (
         AuthenticationError,
         BadRequestError,
+        BudgetExceededError,
         ConfigurationError,
         ContentFilteredError,
         ContextLengthExceededError,
@@ -127,6 +135,7 @@ if TYPE_CHECKING:
         UnpricedModelError,
         UnsupportedFeatureError,
     )
+    from llmring.estimate import Estimate
     from llmring.file_utils import analyze_file, analyze_image
     from llmring.schemas import CallRecord, LLMModel, LLMRequest, LLMResponse, Message, StreamChunk, UsageStats
     from llmring.service import LLMRing

@@ -79,6 +79,7 @@ class CallRecorder:
     started: float = field(default_factory=time.perf_counter)
     attempts: int = 0
     first_token_at: float | None = None
+    tags: dict[str, str] | None = None
     alias: str | None = None  # set, with ``hop``, for a call through an alias (one recorder per call)
     hop: int | None = None
     # Issue 17: what the final row captures (None: content is not logged) and its conversation.
@@ -109,6 +110,7 @@ class CallRecorder:
             alias=self.alias,
             hop=self.hop,
             reasoning=None if request.reasoning is None else str(request.reasoning),
+            tags=self.tags,
             conversation_id=self.conversation_id,
             **fields,
         )

@@ -18,6 +18,7 @@ what is expected, raised before anything is sent::
     origin = "my-app"
     timeout = 30                         # seconds per provider attempt
     retries = 2                          # retries after a retryable failure
+    retention = "90d"                    # init-db / `calls prune` delete older rows, keep totals
 
     [aliases]
     fast = ["openai:gpt-5.4-mini", "google:gemini-3.1-flash-lite", "anthropic:claude-haiku-4-5"]
@@ -85,6 +86,16 @@ def _count(value: Any) -> int:
     return value
 
 
+def _age(value: Any) -> str:
+    from llmring.retention import parse_age
+
+    try:
+        parse_age(value)
+    except ConfigurationError as exc:
+        raise ValueError(str(exc).removeprefix("age ")) from None
+    return str(value).strip().lower()
+
+
 def alias_models(name: str, value: Any) -> tuple[str, ...]:
     """An alias's chain checked: a name such as ``fast`` and one or more model strings."""
     from llmring.schemas import PROVIDERS
@@ -122,6 +133,7 @@ SCHEMA: dict[str, Key] = {
         Key("retries", _count, "retries after a retryable failure", default=2, env=("LLMRING_RETRIES",)),
         Key("log_content", _on_off, "log prompts and answers of CLI calls", default=True, env=("LLMRING_LOG_CONTENT",)),
         Key("spinner", _on_off, "show what ask waits for on a terminal", default=True, env=("LLMRING_SPINNER",)),
+        Key("retention", _age, "prune calls older than this (90d, 12w) on init-db and `llmring calls prune`"),
     )
 }
 ALIASES = "aliases"  # the [aliases] table: name = model or [models...]

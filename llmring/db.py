@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from llmring import schemas
 from llmring._postgres import bootstrap, codec, forget, queries, search, usage
+from llmring._postgres.budgets import PostgresBudgets
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
+from llmring._postgres.prune import PostgresPrune
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
@@ -51,7 +53,7 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
 
 
-class LLMDatabase(StoreBase):
+class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
     """The ``Store`` on PostgreSQL: standalone (own pool) or on an injected pgdbm manager.
 
     ``schema`` names the schema for a standalone store, and for an injected manager that has
@@ -351,7 +353,7 @@ class LLMDatabase(StoreBase):
     @translate_errors
     async def usage_breakdown(
         self,
-        by: BreakdownKey,
+        by: BreakdownKey | str,
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
@@ -363,7 +365,11 @@ class LLMDatabase(StoreBase):
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days, since))
+        rows = await self._grouped(by, origin, id_at_origin, days, since)
+        everything = (
+            await self._grouped("provider", origin, id_at_origin, days, since) if by.startswith("tag:") else None
+        )
+        return totals.breakdown_rows(by, rows, everything)
 
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
@@ -443,6 +449,13 @@ class LLMDatabase(StoreBase):
         """Number of rows in the call log (attempt rows included)."""
         db = await self._manager_ready()
         return int(await db.fetch_value("SELECT COUNT(*) FROM {{tables.llm_api_calls}}"))
+
+    @translate_errors
+    async def tag_keys(self, limit: int = 50) -> list[str]:
+        """The tag keys ever logged, sorted (from the tag rollup, whose key leads with them)."""
+        db = await self._manager_ready()
+        sql = "SELECT DISTINCT tag_key FROM {{tables.llm_usage_daily_tags}} ORDER BY 1 LIMIT $1"
+        return [str(row["tag_key"]) for row in await db.fetch_all(sql, limit)]
 
     # -- response cache -----------------------------------------------------------------------
     @translate_errors

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmring import schemas
 from llmring._sqlite import codec, forget, queries, search, usage
+from llmring._sqlite.budgets import SQLiteBudgets
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring._sqlite.migrations import apply_migrations
+from llmring._sqlite.prune import SQLitePrune
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SQLiteDatabase(StoreBase):
+class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
     """The ``Store`` on one SQLite file (``":memory:"`` and ``file:`` URIs also work).
 
     Use as ``async with SQLiteDatabase(path) as db`` or call ``initialize()``/``close()``.
@@ -151,6 +153,7 @@ class SQLiteDatabase(StoreBase):
 
     async def close(self) -> None:
         """Close the connection (safe to call twice)."""
+        self._close_budget_conn()
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -331,11 +334,17 @@ class SQLiteDatabase(StoreBase):
             return 0
         rows = [codec.call_row(record) for record in records]
         content = content_rows(records)
+        tagged = any(record.tags for record in records)
 
         def insert(conn: sqlite3.Connection) -> int:
             row = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM llm_api_calls").fetchone()
+            last_rowid = row[0] if row else 0
             conn.executemany(queries.INSERT_CALL, rows)
-            conn.execute(usage.ROLLUP_UPSERT, (row[0] if row else 0,))
+            conn.execute(usage.ROLLUP_UPSERT, (last_rowid,))
+            if tagged:
+                conn.execute(usage.TAG_ROLLUP_UPSERT, (last_rowid,))
+                conn.execute(usage.TAG_INDEX_INSERT, (last_rowid,))
+            conn.execute(usage.RELEASE_HOLDS, (last_rowid, codec.ts(schemas.utc_now())))
             if content is not None:
                 self._write_content(conn, content)
             return len(rows)
@@ -377,7 +386,7 @@ class SQLiteDatabase(StoreBase):
     @translate_errors
     async def usage_breakdown(
         self,
-        by: BreakdownKey,
+        by: BreakdownKey | str,
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
@@ -389,7 +398,11 @@ class SQLiteDatabase(StoreBase):
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
         check_breakdown(by)
-        return totals.breakdown_rows(by, await self._grouped(by, origin, id_at_origin, days, since))
+        rows = await self._grouped(by, origin, id_at_origin, days, since)
+        everything = (
+            await self._grouped("provider", origin, id_at_origin, days, since) if by.startswith("tag:") else None
+        )
+        return totals.breakdown_rows(by, rows, everything)
 
     @translate_errors
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
@@ -469,6 +482,12 @@ class SQLiteDatabase(StoreBase):
         """Number of rows in the call log (attempt rows included)."""
         rows = await self._fetchall("SELECT COUNT(*) FROM llm_api_calls")
         return int(rows[0][0])
+
+    @translate_errors
+    async def tag_keys(self, limit: int = 50) -> list[str]:
+        """The tag keys ever logged, sorted (from the tag rollup, whose key leads with them)."""
+        rows = await self._fetchall("SELECT DISTINCT tag_key FROM llm_usage_daily_tags ORDER BY 1 LIMIT ?", (limit,))
+        return [str(row[0]) for row in rows]
 
     # -- response cache -----------------------------------------------------------------------
     @translate_errors

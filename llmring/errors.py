@@ -11,6 +11,7 @@
     ├── RegistryError                 a registry JSON file is malformed (names file, model, field)
     ├── FileInputError                a file given to file_utils is missing, unsupported or too big
     ├── DatabaseError                 the store failed (unreachable, locked, read-only, full)
+    ├── BudgetExceededError           a budget refused the call before it was sent (issue 16)
     ├── StreamClosedEarly             the caller stopped reading a stream (only ever logged)
     └── ProviderError                 anything a provider said or failed to say
         ├── AuthenticationError       401
@@ -331,3 +332,15 @@ class StructuredOutputError(ResponseFormatError):
         super().__init__(message, **kwargs)
         self.raw_text = raw_text
         self.response = response
+
+
+class BudgetExceededError(LLMRingError):
+    """A budget refused a call before anything was sent: spent + in flight + this call's worst
+    case would pass its limit, or the model is unpriced under a budget that blocks those.
+
+    ``budget`` is the refusing budget's id. The call is logged as an error row with no cost.
+    """
+
+    def __init__(self, message: str, *, budget: str | None = None) -> None:
+        super().__init__(message)
+        self.budget = budget

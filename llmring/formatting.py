@@ -172,6 +172,18 @@ def ago(seconds: float) -> str:
     return f"{seconds // 3600} h"
 
 
+def duration(seconds: float) -> str:
+    """A time to come, to the minute: ``12 min``, ``3 h 20 min``, ``5 d 8 h`` (budget resets)."""
+    minutes = int(max(seconds, 0) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
 def yes_no(flag: bool) -> str:
     """``yes`` or ``no``."""
     return "yes" if flag else "no"

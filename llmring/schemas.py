@@ -580,6 +580,8 @@ class CallRecord(BaseModel):
     cached_audio_tokens: int = 0
     priced_as: str | None = None
     repriced_from: dict[str, Any] | None = None
+    # -- issue 16 (ledger): the call's tags (``llmring.tags``), stored per row and in a rollup
+    tags: dict[str, str] | None = None
 
     # -- issue 17 (capture): the conversation a call belongs to (None: not in one) ---------------
     conversation_id: str | None = None

@@ -58,14 +58,18 @@ from llmring.errors import (
 from llmring.fallback import Hops, estimate_tokens, moves_on, window_problem
 from llmring.routing import Route, check_capabilities, resolve
 from llmring.schemas import PROVIDERS, LLMModel, UsageStats, utc_now
+from llmring.tags import call_tags
 
 if TYPE_CHECKING:
     import httpx
     from pydantic import BaseModel
 
+    from llmring.budget_guard import BudgetGuard
+    from llmring.budgets import Budget
     from llmring.capture import Capture
     from llmring.config import Config
     from llmring.conversation import Conversation
+    from llmring.estimate import Estimate
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
     from llmring.progress import ProgressHook, ProgressKind
@@ -116,6 +120,9 @@ class LLMRing:
     ``progress`` is told what each call is doing while its caller waits (``llmring.progress``:
     waiting for a model, retrying after a delay, falling back to an alias's next model).
 
+    ``budgets`` (``llmring.Budget``) are enforced before each call they cover, together with
+    the budgets stored in the ledger (``llmring budget set``); see ``llmring.budgets``.
+
     ``strict_cost=True`` refuses, before anything is sent, a model whose calls cannot be priced
     (not in the registry, or without prices there) with ``UnpricedModelError``; the default is
     the ``LLMRING_STRICT_COST`` environment variable (``1``/``true``/``yes``/``on``), else off.
@@ -142,6 +149,7 @@ class LLMRing:
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
         progress: ProgressHook | None = None,
+        budgets: Sequence[Budget] | None = None,
         strict_cost: bool | None = None,
     ) -> None:
         from llmring.config import Config, load_config, store_target
@@ -176,6 +184,13 @@ class LLMRing:
             from llmring.lazy_store import LazyStore
 
             self._lazy_store = LazyStore(self._make_store, owner=f"{type(self).__name__}(origin={origin!r})")
+        self._guard: BudgetGuard | None = None
+        if enable_db_logging:
+            from llmring.budget_guard import BudgetGuard
+
+            self._guard = BudgetGuard(budgets or (), self._open_store)
+        elif budgets:
+            raise ConfigurationError("budgets need the call log: drop enable_db_logging=False to use them")
         self._providers: dict[str, BaseProvider] = dict(providers or {})
         self._http_client = http_client
         self._owns_client = http_client is None
@@ -216,12 +231,16 @@ class LLMRing:
         *,
         response_model: type[BaseModel] | dict[str, Any] | None = None,
         conversation_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> LLMResponse:
         """Send ``request`` to its model (or its alias's chain) and return the response, priced and logged.
 
         ``response.usage["cost"]`` is the Decimal cost (None when the model is unpriced);
         ``response.metadata`` has ``cost_breakdown``, ``unpriced`` and ``call_id`` (and ``alias``
-        and ``hop`` when an alias answered).
+        and ``hop`` when an alias answered). A budget that the call would pass raises
+        ``BudgetExceededError`` before anything is sent. ``tags`` (with ``request.metadata["tags"]``,
+        which they override per key) are stored on the call's rows: ``llmring stats --by tag:KEY``,
+        ``llmring calls --tag KEY=VALUE``.
 
         With ``response_model`` (a pydantic model class or a JSON schema dict) the provider's native
         structured output is asked for and ``response.parsed`` is the validated answer; an answer
@@ -229,6 +248,7 @@ class LLMRing:
         was logged and priced (``llmring.structured``). ``conversation_id`` logs the call as a turn
         of that conversation (``llmring.conversation``).
         """
+        call_tags = self._tags(request, tags)
         schema: OutputSchema | None = None
         if response_model is not None:
             from llmring.structured import output_schema, with_schema
@@ -237,13 +257,15 @@ class LLMRing:
             request = with_schema(request, schema)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return await self._chat_chain(request.model, chain, request, id_at_origin, schema, conversation_id)
+            return await self._chat_chain(
+                request.model, chain, request, id_at_origin, schema, conversation_id, call_tags
+            )
         route = await self._route(request.model)
         if self.strict_cost:
             self._require_price(route)
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
-        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id)
+        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id, tags=call_tags)
         if self.progress is not None:
             self._waiting(log, provider)
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
@@ -270,6 +292,8 @@ class LLMRing:
                     if schema is not None:
                         schema.parse(response)
                     return response
+            if self._guard is not None:
+                await self._guard.reserve(route, sent, log)
             response = await provider.chat(sent, on_retry=log.on_retry)
         except StructuredOutputError:
             raise  # a cache hit whose answer does not validate: its row is written already
@@ -301,6 +325,7 @@ class LLMRing:
         id_at_origin: str | None,
         schema: OutputSchema | None,
         conversation_id: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> LLMResponse:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
@@ -308,7 +333,15 @@ class LLMRing:
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
             provider, sent, log = self._start_hop(
-                hops, route, request, id_at_origin, log, stream=False, last=last, conversation_id=conversation_id
+                hops,
+                route,
+                request,
+                id_at_origin,
+                log,
+                stream=False,
+                last=last,
+                conversation_id=conversation_id,
+                tags=tags,
             )
             if provider is None or sent is None:
                 continue
@@ -328,10 +361,15 @@ class LLMRing:
         raise hops.exhausted()
 
     def chat_stream(
-        self, request: LLMRequest, id_at_origin: str | None = None, *, conversation_id: str | None = None
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None = None,
+        *,
+        conversation_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         """Stream ``request``'s answer; the final chunk's ``usage`` carries the cost (``conversation_id``
-        as for ``chat``).
+        and ``tags`` as for ``chat``; a bad tag raises here).
 
         Time to first token is logged. A caller that stops reading early gets an error row
         (``StreamClosedEarly``) so the call is not lost from the log. Through an alias, a hop
@@ -339,10 +377,11 @@ class LLMRing:
         error is raised. (A plain function returning the stream, so a plain call's chunks pass
         through one generator, not two.)
         """
+        call_tags = self._tags(request, tags)
         chain = self.aliases.get(request.model)
         if chain is not None:
-            return self._stream_chain(request.model, chain, request, id_at_origin, conversation_id)
-        return self._stream_hop(request, id_at_origin, conversation_id=conversation_id)
+            return self._stream_chain(request.model, chain, request, id_at_origin, conversation_id, call_tags)
+        return self._stream_hop(request, id_at_origin, conversation_id=conversation_id, tags=call_tags)
 
     async def _stream_chain(
         self,
@@ -351,6 +390,7 @@ class LLMRing:
         request: LLMRequest,
         id_at_origin: str | None,
         conversation_id: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
@@ -358,7 +398,15 @@ class LLMRing:
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
             provider, sent, log = self._start_hop(
-                hops, route, request, id_at_origin, log, stream=True, last=last, conversation_id=conversation_id
+                hops,
+                route,
+                request,
+                id_at_origin,
+                log,
+                stream=True,
+                last=last,
+                conversation_id=conversation_id,
+                tags=tags,
             )
             if provider is None or sent is None:
                 continue
@@ -386,6 +434,7 @@ class LLMRing:
         *,
         last: bool = True,
         conversation_id: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> AsyncGenerator[StreamChunk, None]:
         """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
         its route, provider, the request it is sent and the call's recorder)."""
@@ -395,7 +444,7 @@ class LLMRing:
                 self._require_price(route)
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
-            log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id)
+            log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id, tags=tags)
             if self.progress is not None:
                 self._waiting(log, provider)
         else:
@@ -406,6 +455,8 @@ class LLMRing:
             if is_cacheable(request):
                 key = self._cache_key(route, provider, request)
                 entry = await self._cache_access.get(key)
+            if entry is None and self._guard is not None:
+                await self._guard.reserve(route, sent, log)
         except _CALL_ERRORS as exc:
             log.failure(exc, final=last or not moves_on(exc))
             raise
@@ -459,6 +510,19 @@ class LLMRing:
             unknown = CostResult(total=None)
             log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
 
+    async def estimate(self, request: LLMRequest) -> Estimate:
+        """What ``request`` may cost, without sending it: input tokens (counted by the provider's
+        free counting endpoint where it has one, else by ``llmring.estimate``'s stated heuristic),
+        input cost, worst-case output cost (at ``max_tokens`` or the model's maximum) and the share
+        of the context window used. Counting is not a completion: nothing is logged or cached.
+        """
+        from llmring.estimate import estimate
+
+        route = await self._route(request.model)
+        sent = self._checked(route, request, stream=False)
+        # A missing key is no error here: the heuristic needs none (count_error says so).
+        return await estimate(route, self.get_provider(route.provider), sent)
+
     # -- aliases ----------------------------------------------------------------------------------
     async def _chain_routes(self, alias: str, chain: tuple[str, ...]) -> list[Route]:
         """Every model of the chain routed before anything is sent (a typo fails the call at once)."""
@@ -481,6 +545,7 @@ class LLMRing:
         stream: bool,
         last: bool,
         conversation_id: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> tuple[BaseProvider | None, LLMRequest | None, CallRecorder]:
         """The next hop's provider, what it is sent, and the call's recorder (made at the first hop).
 
@@ -502,7 +567,9 @@ class LLMRing:
             except (MissingAPIKeyError, UnsupportedFeatureError, UnpricedModelError) as exc:
                 skipped, reason = exc, f"skipped: {exc.message.split(': ', 1)[-1]}"
         if log is None:
-            log = self._recorder(route, sent or request, id_at_origin, stream=stream, conversation_id=conversation_id)
+            log = self._recorder(
+                route, sent or request, id_at_origin, stream=stream, conversation_id=conversation_id, tags=tags
+            )
             log.alias = hops.alias
         elif sent is not None:
             log.request = sent
@@ -545,6 +612,13 @@ class LLMRing:
             provider.require_api_key()
         return provider
 
+    @staticmethod
+    def _tags(request: LLMRequest, tags: Mapping[str, str] | None) -> dict[str, str] | None:
+        """The call's checked tags (a bad one fails the call before anything is sent)."""
+        if not tags and not request.metadata:
+            return None  # the common case, without a function call
+        return call_tags(tags, request.metadata)
+
     def _recorder(
         self,
         route: Route,
@@ -553,9 +627,11 @@ class LLMRing:
         *,
         stream: bool,
         conversation_id: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> CallRecorder:
         user = id_at_origin or (request.metadata or {}).get("id_at_origin") or "default"
         return CallRecorder(
+            tags=tags,
             origin=self.origin,
             id_at_origin=str(user),
             provider=route.provider,

@@ -20,14 +20,17 @@ from llmring.registry import RegistryVersion
 from llmring.schemas import CALL_STATUSES, CallRecord, LLMModel, UsageStats
 
 if TYPE_CHECKING:
+    from llmring.budgets import Budget, BudgetUse
     from llmring.capture import CapturedCall
     from llmring.reprice import Repricing
+    from llmring.retention import PruneReport
     from llmring.settings import DatabaseTarget
 
 __all__ = ["RegistryVersion"]  # defined with the registry; stores take and return it
 
-BreakdownKey = Literal["model", "provider", "origin", "day", "alias"]
+BreakdownKey = Literal["model", "provider", "origin", "user", "day", "alias"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
+# Also accepted by ``usage_breakdown``: ``tag:KEY`` (per value of one tag, plus ``(untagged)``).
 CallOrder = Literal["time", "cost", "tokens", "latency", "model", "status", "origin"]
 CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 
@@ -36,7 +39,8 @@ CALL_ORDERS: tuple[str, ...] = get_args(CallOrder)
 class CallFilters:
     """Which call-log rows a listing returns (None: not filtered on that).
 
-    ``model`` is ``provider:model`` or a bare model name; ``conversation_id`` the calls of one
+    ``model`` is ``provider:model`` or a bare model name; ``tags`` (key, value) pairs that a row
+    must all carry; ``conversation_id`` the calls of one
     conversation (issue 17); ``search`` a case-insensitive substring of ``provider:model``,
     origin, user or (on failed rows) error message, or words (in that order) of a captured
     prompt or answer (full-text: SQLite FTS5, PostgreSQL GIN); ``since`` an inclusive lower bound on
@@ -58,6 +62,7 @@ class CallFilters:
     before: tuple[datetime, str] | None = None
     order_by: CallOrder = "time"
     ascending: bool = False
+    tags: tuple[tuple[str, str], ...] = ()  # (key, value) pairs a row must all have (issue 16)
     conversation_id: str | None = None  # issue 17: the calls of one conversation
 
     def __post_init__(self) -> None:
@@ -67,12 +72,16 @@ class CallFilters:
             raise ConfigurationError(f"unknown status {self.status!r}: use one of {', '.join(CALL_STATUSES)}")
         if self.order_by not in CALL_ORDERS:
             raise ConfigurationError(f"cannot order calls by {self.order_by!r}: use one of {', '.join(CALL_ORDERS)}")
+        if self.tags:
+            from llmring.tags import check_tags
+
+            check_tags(dict(self.tags))
         if self.before is not None and (self.order_by != "time" or self.ascending):
             raise ConfigurationError("before= pages the newest-first order only: page other orders with offset")
 
 
 class UsageBreakdownRow(BaseModel):
-    """One group of ``UsageStats``-like totals, keyed by model, provider, origin or day."""
+    """One group of ``UsageStats``-like totals, keyed by model, provider, origin, user, day or tag value."""
 
     key: str
     calls: int = 0
@@ -198,15 +207,16 @@ class Store(Protocol):
 
     async def usage_breakdown(
         self,
-        by: BreakdownKey,
+        by: BreakdownKey | str,
         origin: str | None = None,
         id_at_origin: str | None = None,
         days: int | None = 30,
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals grouped by model (``provider:model``), provider, origin, day (YYYY-MM-DD) or
-        alias (``(no alias)`` for calls that named a model); the window as for ``get_usage_stats``."""
+        """Totals grouped by model (``provider:model``), provider, origin, user (id_at_origin),
+        day (YYYY-MM-DD), alias (``(no alias)`` for calls that named a model) or ``tag:KEY`` (one
+        row per value, then ``(untagged)``); the window as for ``get_usage_stats``."""
         ...
 
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:
@@ -244,7 +254,40 @@ class Store(Protocol):
         """Number of rows in the call log."""
         ...
 
+    # -- budgets (issue 16; see llmring.budgets) -------------------------------------------
+    async def list_budgets(self) -> list[Budget]:
+        """Every stored budget, in the order they were set."""
+        ...
+
+    async def save_budget(self, budget: Budget) -> None:
+        """Store ``budget``, replacing the one of the same period and scope."""
+
+    async def remove_budget(self, budget_id: str) -> bool:
+        """Delete a budget and its holds; False if there was none."""
+        ...
+
+    async def budget_uses(self, budgets: Sequence[Budget], now: datetime | None = None) -> list[BudgetUse]:
+        """Where each budget stands: spent in its period and held by calls in flight."""
+        ...
+
+    async def reserve_budgets(
+        self, budgets: Sequence[Budget], call_id: str, amount: Decimal, *, hold_seconds: int = ...
+    ) -> list[BudgetUse]:
+        """Atomically (across processes) hold ``amount`` for ``call_id`` under every budget, or
+        raise ``BudgetExceededError`` and hold nothing; returns the uses before the hold."""
+        ...
+
     # -- captured content (issue 17) --------------------------------------------------------
+    async def tag_keys(self, limit: int = 50) -> list[str]:
+        """The tag keys ever logged (at most ``limit``, sorted): what ``tag:KEY`` breakdowns exist."""
+        ...
+
+    async def prune_calls(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
+        """Delete the rows logged before ``before`` (and captured content only they used), keeping
+        the daily rollups so whole-day totals stay the same; ``dry_run`` only counts (issue 16,
+        ``llmring.retention``)."""
+        ...
+
     async def find_calls(self, id_prefix: str, limit: int = 2) -> list[CallRecord]:
         """Rows whose id starts with ``id_prefix``, in id order (``calls show`` takes a prefix)."""
         ...

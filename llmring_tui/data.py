@@ -119,7 +119,7 @@ class DashboardData:
         return call_views.call_details(record, self.zone, await store.get_call_content(record_id))
 
     async def stats(self, window: views.StatsWindow) -> views.StatsView:
-        """Totals, cost per day and the four breakdowns for ``window`` (whole UTC days)."""
+        """Totals, cost per day and the breakdowns for ``window`` (whole UTC days), and the budgets."""
         store = await self.store()
         today = self._clock().astimezone(UTC).date()
         since = window.since(today)
@@ -128,6 +128,11 @@ class DashboardData:
         by_model = await store.usage_breakdown("model", days=None, since=since)
         by_provider = await store.usage_breakdown("provider", days=None, since=since)
         by_origin = await store.usage_breakdown("origin", days=None, since=since)
+        by_user = await store.usage_breakdown("user", days=None, since=since)
+        by_tag = {
+            key: await store.usage_breakdown(f"tag:{key}", days=None, since=since) for key in await store.tag_keys()
+        }
+        budgets = await store.budget_uses(await store.list_budgets())
         # Only an empty window needs to know whether anything was ever logged (for its message).
         calls_ever = stats.total_calls or await store.count_calls()
         cost_per_day = views.daily_costs(by_day, window.first_day(today), today) if stats.total_calls else ()
@@ -140,6 +145,9 @@ class DashboardData:
             by_model=views.breakdown_lines(by_model),
             by_provider=views.breakdown_lines(by_provider),
             by_origin=views.breakdown_lines(by_origin),
+            by_user=views.breakdown_lines(by_user),
+            by_tag=views.tag_lines(by_tag),
+            budgets=views.budget_lines(budgets),
             first_day=cost_per_day[0][0] if cost_per_day else window.first_day(today),
             last_day=today,
             calls_ever=calls_ever,

@@ -7,6 +7,7 @@ carried as plain text; the widgets render it as ``Text`` or escape it, never as 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from llmring import formatting as fmt
 
 if TYPE_CHECKING:
+    from llmring.budgets import BudgetUse
     from llmring.schemas import LLMModel, UsageStats
     from llmring.store import UsageBreakdownRow
 
@@ -264,9 +266,14 @@ class StatsView:
     first_day: date | None = None
     last_day: date | None = None
     calls_ever: int = field(default=0)
+    # Issue 16: per user (id_at_origin), per tag (every key's values, then its untagged calls),
+    # and where each budget stands now (its own period, not the window's).
+    by_user: tuple[BreakdownLine, ...] = ()
+    by_tag: tuple[BreakdownLine, ...] = ()
+    budgets: tuple[BudgetLine, ...] = ()
 
     def breakdown(self, key: str) -> tuple[BreakdownLine, ...]:
-        """The breakdown lines for ``key`` (day, model, provider or origin)."""
+        """The breakdown lines for ``key`` (day, model, provider, origin, user or tag)."""
         lines: tuple[BreakdownLine, ...] = getattr(self, f"by_{key}")
         return lines
 
@@ -278,6 +285,52 @@ class StatsView:
         if self.first_day == self.last_day:
             return f"{self.first_day:%Y-%m-%d}"
         return f"{self.first_day:%Y-%m-%d} → {self.last_day:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One budget as the Budgets tab shows it: scope and period, spent, in flight, limit, used, resets."""
+
+    budget: str
+    spent: str
+    in_flight: str
+    limit: str
+    used: str
+    resets_in: str
+
+    def cells(self) -> list[str]:
+        return [self.spent, self.in_flight, self.limit, self.used, self.resets_in]
+
+
+BUDGET_COLUMNS = ("Spent", "In flight", "Limit", "Used", "Resets in")
+NO_BUDGETS = "No budgets. Set one with `llmring budget set --daily 5 --origin my-app`."
+
+
+def budget_lines(uses: list[BudgetUse]) -> tuple[BudgetLine, ...]:
+    """Budget uses as the Budgets tab shows them."""
+    return tuple(
+        BudgetLine(
+            budget=fmt.inert(f"{use.budget.scope} ({use.budget.period})"),
+            spent=fmt.money(use.spent),
+            in_flight=fmt.money(use.in_flight),
+            limit=fmt.money(use.budget.limit),
+            used=fmt.percent(use.used / use.budget.limit),
+            resets_in=fmt.duration(use.resets_in.total_seconds()),
+        )
+        for use in uses
+    )
+
+
+def tag_lines(by_key: dict[str, list[UsageBreakdownRow]]) -> tuple[BreakdownLine, ...]:
+    """Every tag key's breakdown as ``key=value`` lines, each key's untagged calls last (``(no key)``)."""
+    from llmring.tags import UNTAGGED
+
+    lines: list[BreakdownLine] = []
+    for key, rows in by_key.items():
+        for line in breakdown_lines(rows):
+            label = f"(no {key})" if line.key == UNTAGGED else f"{key}={line.key}"
+            lines.append(dataclasses.replace(line, key=fmt.inert(label)))
+    return tuple(lines)
 
 
 def stats_totals(stats: UsageStats) -> tuple[tuple[str, str], ...]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from llmring import schemas
 from llmring._postgres import codec, search
 from llmring._store.filters import like_pattern, order_clause, where_clauses
-from llmring._store.values import MODEL_DATA_FIELDS
+from llmring._store.values import MODEL_DATA_FIELDS, dump_json
 from llmring.reprice import REPRICED_FIELDS
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ _ROLLUP_INPUTS = (
     "origin", "id_at_origin", "called_at", "provider", "model_name", "final", "status", "cache_hit",
     "estimated_cost", "cache_savings", "response_time_ms", "prompt_tokens", "completion_tokens",
     "cached_tokens", "reasoning_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_write_tokens",
+    "call_id", "tags",
 )  # fmt: skip
 UTC_DAY = "(called_at AT TIME ZONE 'UTC')::date"
 _JSON_CAST = codec.CALL_JSON_FIELDS
@@ -118,9 +119,27 @@ def insert_calls_sql(staging: str | None = None) -> str:
         WITH ins AS (
             INSERT INTO {{{{tables.llm_api_calls}}}} ({names}) {source}
             RETURNING {", ".join(_ROLLUP_INPUTS)}
-        ), {rollups}
+        ), {rollups}, {_TAG_ROLLUP}, {_RELEASE_HOLDS}
         SELECT COUNT(*) FROM ins
     """
+
+
+# Issue 16: the per-tag rollup, folded from the inserted rows' tags in the same statement.
+_TAG_KEY = ("tag_key", "tag_value", *ROLLUPS["llm_usage_daily"])
+_TAG_UPDATES = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in AGGREGATES)
+_TAG_ROLLUP = f"""tag_rollup AS (
+            INSERT INTO {{{{tables.llm_usage_daily_tags}}}} AS d ({", ".join(_TAG_KEY)}, {", ".join(AGGREGATES)})
+            SELECT t.tag_key, t.tag_value, origin, id_at_origin, {UTC_DAY}, provider, model_name,
+                   {", ".join(AGGREGATES.values())}
+            FROM ins, jsonb_each_text(ins.tags) AS t(tag_key, tag_value)
+            WHERE ins.tags IS NOT NULL AND jsonb_typeof(ins.tags) = 'object'
+            GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+            ON CONFLICT ({", ".join(_TAG_KEY)}) DO UPDATE SET {_TAG_UPDATES}
+        )"""
+# A logged final row ends its call's budget holds (in flight becomes spent, atomically).
+_RELEASE_HOLDS = """released AS (
+            DELETE FROM {{tables.llm_budget_holds}} WHERE call_id IN (SELECT call_id FROM ins WHERE final)
+        )"""
 
 
 # -- captured content (issue 17): pieces once by hash, then each row's links to them in order ----
@@ -191,9 +210,18 @@ def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool =
     if filters.search and driven:
         source, params = search.driven_prefix(filters.search, like_pattern(filters.search))
         filters = replace(filters, search=None)
+
     # Backslash is PostgreSQL's default LIKE escape.
+    def has_tag(key: str, value: str) -> str:
+        return f"tags @> {arg(dump_json({key: value}))}::jsonb"  # served by the GIN index
+
     clauses = where_clauses(
-        filters, arg, codec.utc, contains="{column} ILIKE {pattern}", content_match=(search.SCAN_CONTENT, str)
+        filters,
+        arg,
+        codec.utc,
+        contains="{column} ILIKE {pattern}",
+        has_tag=has_tag,
+        content_match=(search.SCAN_CONTENT, str),
     )
     if source != plain:
         clauses.insert(0, search.DRIVEN_MATCH)

@@ -15,12 +15,15 @@ from typing import Any
 
 from llmring._postgres.queries import AGGREGATES, UTC_DAY
 from llmring._store.values import NO_ALIAS
+from llmring.retention import starts_a_day
+from llmring.tags import tag_breakdown_key
 
 # Group key per breakdown: (over the rollup, over the call log), both as text.
 _KEYS: dict[str, tuple[str, str]] = {
     "model": ("provider || ':' || model_name", "provider || ':' || model_name"),
     "provider": ("provider", "provider"),
     "origin": ("origin", "origin"),
+    "user": ("id_at_origin", "id_at_origin"),
     "day": ("to_char(day, 'YYYY-MM-DD')", f"to_char({UTC_DAY}, 'YYYY-MM-DD')"),
 }
 _COLUMNS = ", ".join(AGGREGATES)
@@ -44,22 +47,36 @@ def grouped_query(
     """SQL and parameters for per-key totals: rollup days plus a scan of the window's first day."""
     if by == "alias":
         return alias_query(origin, id_at_origin, since)
-    rollup_key, scan_key = _KEYS[by]
     params: list[Any] = []
     filters = _filters(origin, id_at_origin, params)
     sums = ", ".join(
         [*(f"SUM({c})::bigint AS {c}" for c in _COUNTERS), "SUM(cost) AS cost", "SUM(cache_savings) AS cache_savings"]
     )
-    rollup = "llm_usage_daily" if id_at_origin is not None else "llm_usage_daily_origin"
-    if since is None:
-        where = " AND ".join(filters) or "TRUE"
+    tag_key = tag_breakdown_key(by)
+    rollup_filters, scan_filters = filters, filters
+    if tag_key is not None:
+        # tag:KEY: per value of the tag, from the tag rollup (untagged rows are added later).
+        params.append(tag_key)
+        rollup, rollup_key, scan_key = "llm_usage_daily_tags", "tag_value", f"tags ->> ${len(params)}"
+        rollup_filters = [*filters, f"tag_key = ${len(params)}"]
+        scan_filters = [*filters, f"jsonb_typeof(tags) = 'object' AND tags ? ${len(params)}"]
+    else:
+        rollup_key, scan_key = _KEYS[by]
+        per_user = id_at_origin is not None or by == "user"
+        rollup = "llm_usage_daily" if per_user else "llm_usage_daily_origin"
+    if since is None or starts_a_day(since):
+        # A window of whole days reads the rollup alone (pruned days too: ``llmring.retention``).
+        if since is not None:
+            params.append(since.date())
+            rollup_filters = [*rollup_filters, f"day >= ${len(params)}"]
+        where = " AND ".join(rollup_filters) or "TRUE"
         return f"SELECT {rollup_key} AS k, {sums} FROM {{{{tables.{rollup}}}}} WHERE {where} GROUP BY 1", params
     first_day = since.date()
     next_midnight = datetime.combine(first_day + timedelta(days=1), time(), tzinfo=since.tzinfo)
     params += [first_day, since, next_midnight]
     n = len(params)
-    rollup_where = " AND ".join([*filters, f"day > ${n - 2}"])
-    scan_where = " AND ".join([*filters, f"called_at >= ${n - 1}", f"called_at < ${n}"])
+    rollup_where = " AND ".join([*rollup_filters, f"day > ${n - 2}"])
+    scan_where = " AND ".join([*scan_filters, f"called_at >= ${n - 1}", f"called_at < ${n}"])
     sql = f"""
         SELECT k, {sums} FROM (
             SELECT {rollup_key} AS k, {_COLUMNS} FROM {{{{tables.{rollup}}}}} WHERE {rollup_where}

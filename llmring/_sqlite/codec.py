@@ -68,8 +68,13 @@ def ts(moment: datetime) -> str:
 
 
 def parse_ts(text: str | None) -> datetime | None:
+    """``ts``'s text back as an aware UTC datetime (``ValueError`` for any other text)."""
     if text is None:
         return None
+    # fromisoformat is ~20x faster than strptime (export reads a million of these); it takes
+    # more shapes than ts writes, so anything but exactly that shape goes through strptime.
+    if len(text) == 27 and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return datetime.fromisoformat(text[:26]).replace(tzinfo=UTC)
     return datetime.strptime(text, TS_FORMAT).replace(tzinfo=UTC)
 
 

@@ -66,12 +66,17 @@ def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool =
     if filters.search and driven:
         source, params = search.driven_prefix(filters.search)
         filters = replace(filters, search=None)
+
     # SQLite's LIKE ignores ASCII case already.
+    def has_tag(key: str, value: str) -> str:
+        return f"id IN (SELECT row_id FROM llm_call_tags WHERE key = {param(key)} AND value = {param(value)})"
+
     clauses = where_clauses(
         filters,
         param,
         codec.ts,
         contains="{column} LIKE {pattern} ESCAPE '\\'",
+        has_tag=has_tag,
         content_match=(search.SCAN_CONTENT, fts_phrase),
     )
     sql = (

@@ -22,6 +22,8 @@ from typing import Any
 
 from llmring._sqlite.codec import ts
 from llmring._store.values import NO_ALIAS, from_pico
+from llmring.retention import starts_a_day
+from llmring.tags import tag_breakdown_key
 
 # Rollup column -> aggregate over llm_api_calls rows.
 AGGREGATES: dict[str, str] = {
@@ -58,13 +60,42 @@ ON CONFLICT ({", ".join(_ROLLUP_KEY)}) DO UPDATE SET
     {", ".join(f"{c} = {c} + excluded.{c}" for c in AGGREGATES)}
 """
 
+# The same per tag (key, value), from the inserted rows' JSON tags (issue 16). Run only when a
+# batch has tags; json_each yields one row per tag.
+TAG_ROLLUP_UPSERT = f"""
+INSERT INTO llm_usage_daily_tags (tag_key, tag_value, {", ".join(_ROLLUP_KEY)}, {_COLUMNS})
+SELECT t.key, t.value, origin, id_at_origin, substr(called_at, 1, 10), provider, model_name,
+       {", ".join(AGGREGATES.values())}
+FROM llm_api_calls, json_each(llm_api_calls.tags) AS t WHERE llm_api_calls.rowid > ? AND tags IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT (tag_key, tag_value, {", ".join(_ROLLUP_KEY)}) DO UPDATE SET
+    {", ".join(f"{c} = {c} + excluded.{c}" for c in AGGREGATES)}
+"""
+# The tag index `calls --tag` filters through.
+TAG_INDEX_INSERT = """
+INSERT INTO llm_call_tags (key, value, called_at, row_id)
+SELECT t.key, t.value, called_at, llm_api_calls.id
+FROM llm_api_calls, json_each(llm_api_calls.tags) AS t WHERE llm_api_calls.rowid > ? AND tags IS NOT NULL
+"""
+# A logged final row ends its call's budget holds: what was in flight is now spent, in the same
+# transaction, so a budget check never sees a call twice or not at all. Expired holds (their call
+# never logged: a crashed process) go here too, off the reservation's path.
+RELEASE_HOLDS = """
+DELETE FROM llm_budget_holds
+WHERE call_id IN (SELECT call_id FROM llm_api_calls WHERE rowid > ? AND final) OR expires_at <= ?
+"""
+
 # Group key for each breakdown, over the rollup and over the call log.
 _KEYS: dict[str, tuple[str, str]] = {
     "model": ("provider || ':' || model_name", "provider || ':' || model_name"),
     "provider": ("provider", "provider"),
     "origin": ("origin", "origin"),
+    "user": ("id_at_origin", "id_at_origin"),
     "day": ("day", "substr(called_at, 1, 10)"),
 }
+# A tag:KEY breakdown: the value of KEY (a checked key, so safe inside the JSON path); rows with
+# damaged JSON are skipped rather than failing the query.
+_TAG_SCAN_KEY = "CASE WHEN json_valid(tags) THEN json_extract(tags, :tag_path) END"
 
 
 @dataclass
@@ -88,23 +119,39 @@ class Window:
 
 
 def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
-    """SQL (and its parameters) for per-key totals over ``window``: rollup plus first-day scan."""
+    """SQL (and its parameters) for per-key totals over ``window``: rollup plus first-day scan.
+
+    ``by`` is a breakdown key or ``tag:KEY`` (per value of tag KEY, from the tag rollup; rows
+    without that tag are left out: ``llmring._store.totals`` adds them as ``(untagged)``).
+    """
     if by == "alias":
         return alias_query(window)
-    rollup_key, scan_key = _KEYS[by]
     filters = window.filters()
-    if window.since is None:
-        where = " AND ".join(filters) or "1"
-        sql = f"SELECT {rollup_key} AS k, {_sums()} FROM llm_usage_daily WHERE {where} GROUP BY k"
+    tag_key = tag_breakdown_key(by)
+    if tag_key is None:
+        rollup, (rollup_key, scan_key) = "llm_usage_daily", _KEYS[by]
+        rollup_filters, scan_filters = filters, filters
+    else:
+        rollup, rollup_key, scan_key = "llm_usage_daily_tags", "tag_value", _TAG_SCAN_KEY
+        window.params.update(tag_key=tag_key, tag_path=f'$."{tag_key}"')
+        rollup_filters = [*filters, "tag_key = :tag_key"]
+        scan_filters = [*filters, "tags IS NOT NULL", f"{_TAG_SCAN_KEY} IS NOT NULL"]
+    if window.since is None or starts_a_day(window.since):
+        # A window of whole days reads the rollup alone (pruned days too: ``llmring.retention``).
+        if window.since is not None:
+            window.params["day"] = window.since.date().isoformat()
+            rollup_filters = [*rollup_filters, "day >= :day"]
+        where = " AND ".join(rollup_filters) or "1"
+        sql = f"SELECT {rollup_key} AS k, {_sums()} FROM {rollup} WHERE {where} GROUP BY k"
         return sql, window.params
     first_day = window.since.date()
     next_midnight = datetime.combine(first_day + timedelta(days=1), time(), tzinfo=window.since.tzinfo)
     window.params.update(day=first_day.isoformat(), since=ts(window.since), until=ts(next_midnight))
-    rollup_where = " AND ".join([*filters, "day > :day"])
-    scan_where = " AND ".join([*filters, "called_at >= :since", "called_at < :until"])
+    rollup_where = " AND ".join([*rollup_filters, "day > :day"])
+    scan_where = " AND ".join([*scan_filters, "called_at >= :since", "called_at < :until"])
     sql = f"""
         SELECT k, {_sums()} FROM (
-            SELECT {rollup_key} AS k, {_COLUMNS} FROM llm_usage_daily WHERE {rollup_where}
+            SELECT {rollup_key} AS k, {_COLUMNS} FROM {rollup} WHERE {rollup_where}
             UNION ALL
             SELECT {scan_key} AS k, {", ".join(AGGREGATES.values())}
             FROM llm_api_calls WHERE {scan_where} GROUP BY k

@@ -16,6 +16,7 @@ from llmring import schemas
 from llmring.errors import ConfigurationError
 from llmring.schemas import CallRecord
 from llmring.store import BREAKDOWN_KEYS
+from llmring.tags import tag_breakdown_key
 
 # Keyword arguments the seed's record_api_call took that CallRecord has no field for: kept in
 # request_metadata rather than dropped (the system prompt only as a hash).
@@ -30,10 +31,13 @@ def check_listing(limit: int, offset: int) -> None:
 
 
 def check_breakdown(by: str) -> None:
-    """A ``ConfigurationError`` for a ``usage_breakdown`` key neither store can group by."""
+    """A ``ConfigurationError`` for a ``usage_breakdown`` key neither store can group by
+    (``tag:KEY`` is one when KEY is a valid tag key)."""
+    if isinstance(by, str) and tag_breakdown_key(by) is not None:
+        return
     if by not in BREAKDOWN_KEYS:
         *rest, last = BREAKDOWN_KEYS
-        raise ConfigurationError(f"cannot break usage down by {by!r}: use {', '.join(rest)} or {last}")
+        raise ConfigurationError(f"cannot break usage down by {by!r}: use {', '.join(rest)}, {last} or tag:KEY")
 
 
 def window_start(days: int | None, since: datetime | None = None) -> datetime | None:

@@ -30,13 +30,15 @@ def where_clauses(
     param: Callable[[Any], str],
     stored_time: Callable[[datetime], Any],
     contains: str,
+    has_tag: Callable[[str, str], str],
     content_match: tuple[str, Callable[[str], Any]] | None = None,
 ) -> list[str]:
     """The clauses to AND together (empty: no filter).
 
     ``param(value)`` records a value and returns its placeholder; ``stored_time`` turns a datetime
     into what the ``called_at`` column holds; ``contains`` is a case-insensitive LIKE with
-    ``{column}`` and ``{pattern}`` slots, backslash escaping ``%``, ``_`` and itself.
+    ``{column}`` and ``{pattern}`` slots, backslash escaping ``%``, ``_`` and itself;
+    ``has_tag(key, value)`` is the store's indexed test that a row carries that tag (issue 16).
     ``content_match`` (issue 17) is the store's full-text test of captured prompts and answers:
     a clause with a ``{query}`` slot and how the search text becomes its value.
     """
@@ -55,6 +57,7 @@ def where_clauses(
         clauses.append(f"provider = {param(filters.provider)}")
     if filters.status is not None:
         clauses.append(f"status = {param(filters.status)}")
+    clauses += [has_tag(key, value) for key, value in filters.tags]
     if filters.conversation_id is not None:
         clauses.append(f"conversation_id = {param(filters.conversation_id)}")
     if filters.since is not None:

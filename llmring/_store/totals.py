@@ -16,6 +16,7 @@ from typing import Any
 from llmring._store.values import exact_money
 from llmring.schemas import UsageStats
 from llmring.store import UsageBreakdownRow
+from llmring.tags import UNTAGGED
 
 GroupedRow = Mapping[str, Any]
 
@@ -32,8 +33,30 @@ def _money(value: Decimal | None) -> Decimal:
     return exact_money(value) or Decimal(0)
 
 
-def breakdown_rows(by: str, rows: Sequence[GroupedRow]) -> list[UsageBreakdownRow]:
-    """Grouped totals as ``UsageBreakdownRow``; days in order, other keys by cost, calls, key."""
+def untagged(tagged: Sequence[GroupedRow], everything: Sequence[GroupedRow]) -> dict[str, Any] | None:
+    """The ``(untagged)`` group of a ``tag:KEY`` breakdown: all rows minus the tagged ones.
+
+    Exact, because a row has at most one value per tag key and every counter is a sum. None
+    when every row in the window has the tag.
+    """
+    columns = [c for c in (everything[0].keys() if everything else ()) if c != "k"]
+    rest: dict[str, Any] = {"k": UNTAGGED}
+    for column in columns:
+        zero = Decimal(0) if column in ("cost", "cache_savings") else 0
+        whole = sum((row[column] or zero for row in everything), zero)
+        rest[column] = whole - sum((row[column] or zero for row in tagged), zero)
+    return rest if rest.get("rows") else None
+
+
+def breakdown_rows(
+    by: str, rows: Sequence[GroupedRow], everything: Sequence[GroupedRow] | None = None
+) -> list[UsageBreakdownRow]:
+    """Grouped totals as ``UsageBreakdownRow``; days in order, other keys by cost, calls, key.
+
+    For a ``tag:KEY`` breakdown, ``everything`` (the window's rows grouped any other way) gives
+    the ``(untagged)`` row, which always comes last.
+    """
+    rest = untagged(rows, everything) if everything is not None else None
     result = [
         UsageBreakdownRow(
             key=row["k"],
@@ -53,6 +76,8 @@ def breakdown_rows(by: str, rows: Sequence[GroupedRow]) -> list[UsageBreakdownRo
         result.sort(key=lambda r: r.key)
     else:
         result.sort(key=lambda r: (-r.cost, -r.calls, r.key))
+    if rest is not None:
+        result += breakdown_rows("untagged", [rest])
     return result
 
 

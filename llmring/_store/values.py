@@ -76,7 +76,7 @@ def load_json(text: str | None) -> Any:
 
 # The CallRecord fields stored as JSON.
 CALL_JSON_FIELDS = frozenset(
-    {"cost_breakdown", "rate_snapshot", "tools_used", "response_format", "request_metadata", "repriced_from"}
+    {"cost_breakdown", "rate_snapshot", "tools_used", "response_format", "request_metadata", "repriced_from", "tags"}
 )
 
 # -- registry rows -------------------------------------------------------------------------------

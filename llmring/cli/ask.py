@@ -4,6 +4,7 @@
 
     llmring ask -m gpt-4o-mini "Name three rivers"
     git diff | llmring ask -m claude-sonnet-4-5-20250929 -s "Review this diff" -u
+    llmring ask -m gpt-4o-mini --tag feature=summarise --tag env=dev "Summarise: ..."
     llmring ask -c "and then?" -u                  # go on with the last conversation
 
 Text piped on stdin is appended to the prompt. Output, logging and the shared options are
@@ -33,6 +34,7 @@ from llmring.cli.prompt import (
     RetriesOpt,
     SchemaOpt,
     SystemOpt,
+    TagOpt,
     TempOpt,
     TimeoutOpt,
     TtlOpt,
@@ -72,6 +74,7 @@ def ask(
     no_log_content: NoLogContentOpt = False,
     prompt_cache: PromptCacheOpt = None,
     schema: SchemaOpt = None,
+    tag: TagOpt = None,
     retries: RetriesOpt = None,
     go_on: ContinueOpt = False,
     cid: CidOpt = None,
@@ -82,6 +85,7 @@ def ask(
     Each ask starts a conversation; -c goes on with the latest (its model unless -m), --cid with one.
     """
     from llmring.errors import ConfigurationError
+    from llmring.tags import parse_tags
 
     if go_on or cid is not None:
         conversation = continued(ctx, cid, no_log_content=no_log_content)
@@ -89,6 +93,7 @@ def ask(
     else:
         conversation = new_conversation()
     model = model_or_default(ctx, model)
+    tags = parse_tags(tag)
     settings(ctx).config().override("retries", retries, "--retries")
     piped = _stdin_text()
     text = "\n\n".join(part for part in ((prompt or "").strip(), piped.strip()) if part)
@@ -110,6 +115,7 @@ def ask(
         no_log_content=no_log_content,
         prompt_cache=prompt_cache,
         schema=schema,
+        tags=tags,
         conversation=conversation,
     )
     run_prompt(ctx, options, text)

@@ -5,6 +5,7 @@
     llmring calls -n 20 --status error --since 7d
     llmring calls --model openai:gpt-4o-mini --user alice --json
     llmring calls --search "x-api-key"           # model, origin, user, error, prompt or answer
+    llmring calls --tag feature=summarise --tag env=prod
     llmring calls --format tsv | cut -f1,5       # time and cost, for a spreadsheet
     llmring calls --conversation ID --content    # the turns of one conversation (ask -c)
 """
@@ -53,6 +54,10 @@ def calls(
             help="Only calls whose model, origin, user or error contains TEXT, or whose prompt or answer has it.",
         ),
     ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", metavar="KEY=VALUE", help="Only calls with this tag (repeatable: all must match)."),
+    ] = None,
     conversation: Annotated[
         str | None,
         typer.Option("--conversation", metavar="ID", help="Only the calls of this conversation (ask -c, --cid)."),
@@ -74,9 +79,12 @@ def calls(
     from llmring.cli import calls_show
     from llmring.cli.output import OutputFormat, choose_format, note, nothing_matched, print_json
     from llmring.store import CallFilters
+    from llmring.tags import parse_tags
 
     # Built (and so checked) before any database is opened.
+    tags = parse_tags(tag) or {}
     query = CallFilters(
+        tags=tuple(tags.items()),
         origin=origin,
         id_at_origin=user,
         model=model,
@@ -93,6 +101,7 @@ def calls(
         "--user": user,
         "--since": since,
         "--search": search,
+        "--tag": " ".join(f"{k}={v}" for k, v in tags.items()) or None,
         "--conversation": conversation,
     }
 

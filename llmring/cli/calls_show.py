@@ -103,6 +103,8 @@ def summary_pairs(record: CallRecord, tz: tzinfo) -> list[tuple[str, str]]:
         ("Latency", latency),
         ("Origin/User", f"{record.origin}/{record.id_at_origin}"),
     ]
+    if record.tags:
+        pairs.append(("Tags", " ".join(f"{k}={v}" for k, v in sorted(record.tags.items()))))
     if record.conversation_id:
         pairs.append(("Conversation", record.conversation_id))
     if record.error_message:

@@ -10,6 +10,7 @@ import typer
 from llmring.cli.context import run_with_store, seed_if_empty, settings
 
 if TYPE_CHECKING:
+    from llmring.retention import PruneReport
     from llmring.schemas import LLMModel
     from llmring.store import Store, SyncReport
 
@@ -18,16 +19,23 @@ def init_db(ctx: typer.Context) -> None:
     """Create the database and load the bundled models.
 
     Creates or upgrades the schema and, if the database has no models yet, loads the bundled
-    registry. Safe to run again: an up-to-date database is left as it is.
+    registry. Safe to run again: an up-to-date database is left as it is. With a ``retention``
+    setting (llmring.toml), calls older than it are pruned (``llmring calls prune``).
     """
     target = settings(ctx).target()
+    retention = settings(ctx).config().get("retention")
 
-    async def action(store: Store) -> tuple[list[str] | None, SyncReport | None, int]:
+    async def action(store: Store) -> tuple[list[str] | None, SyncReport | None, int, PruneReport | None]:
         seeded = await seed_if_empty(store)
         count = len(await store.list_models(active_only=False))
-        return getattr(store, "applied_migrations", None), seeded, count
+        pruned = None
+        if retention:
+            from llmring.cli.calls_prune import prune_store
 
-    applied, seeded, count = run_with_store(ctx, action, create=True)
+            pruned = await prune_store(store, retention)
+        return getattr(store, "applied_migrations", None), seeded, count, pruned
+
+    applied, seeded, count, pruned = run_with_store(ctx, action, create=True)
     typer.echo(f"Database: {target.describe()} ({target.backend})")
     if applied is None:
         typer.echo("Schema: ready")
@@ -39,6 +47,10 @@ def init_db(ctx: typer.Context) -> None:
         typer.echo(f"Models: added {len(seeded.inserted)} from the bundled registry ({_per_provider(seeded.inserted)})")
     else:
         typer.echo(f"Models: {count} already present (`llmring json-refresh` updates them from the registry)")
+    if pruned is not None:
+        from llmring.cli.calls_prune import describe
+
+        typer.echo(f"Retention ({retention}): {describe(pruned)}")
 
 
 def _per_provider(keys: list[str]) -> str:

@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "analyze",
     "models",
     "calls",
+    "calls_export",  # after "calls": it adds `calls export` to that group
+    "calls_prune",  # and `calls prune`
     "stats",
     "tui",
     "db_commands",
@@ -33,15 +35,19 @@ COMMAND_MODULES = (
     "registry_cmd",
     "reprice_cmd",
     "aliases",
+    "budget",
+    "estimate",
 )
 HELP_ORDER = (
     "ask",
     "analyze-image",
     "analyze-file",
+    "estimate",
     "models",
     "aliases",
     "calls",
     "stats",
+    "budget",
     "tui",
     "init-db",
     "json-refresh",

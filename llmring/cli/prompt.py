@@ -49,6 +49,7 @@ class AskOptions:
     no_log_content: bool = False
     prompt_cache: str | None = None
     schema: str | None = None
+    tags: dict[str, str] | None = None
     # Issue 17: the conversation this prompt is a turn of (its earlier turns are sent); None: none.
     conversation: PriorTurns | None = None
 
@@ -90,6 +91,10 @@ ReasoningOpt = Annotated[
         metavar="LEVEL|N",
         help="Reasoning: none, minimal, low, medium, high, xhigh, max, or a token budget (what the model accepts).",
     ),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="KEY=VALUE", help="Tag the call (repeatable): stats --by tag:KEY, calls --tag."),
 ]
 
 
@@ -157,6 +162,7 @@ def build_request(options: AskOptions, content: str | list[dict[str, Any]]) -> L
         cache=cache,
         reasoning=reasoning,
         prompt_cache=options.prompt_cache,  # type: ignore[arg-type]  # LLMRequest checks it
+        metadata={"tags": options.tags} if options.tags else None,
     )
 
 
@@ -232,7 +238,7 @@ def _held_warnings() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
-def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits) -> LLMRing:
+def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits | None = None) -> LLMRing:
     from llmring.service import LLMRing
 
     cli = settings(ctx)

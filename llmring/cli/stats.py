@@ -1,10 +1,11 @@
-"""``llmring stats``: usage totals and a breakdown by model, provider, day, origin or alias.
+"""``llmring stats``: usage totals and a breakdown by model, provider, day, origin, user, alias or tag.
 
 ::
 
     llmring stats                   # last 30 days, by model
     llmring stats --days 7 --by day --origin my-app --json
     llmring stats --by alias        # per alias (every hop's cost), then (no alias)
+    llmring stats --by tag:feature  # per value of the "feature" tag, then (untagged)
 """
 
 from __future__ import annotations
@@ -31,16 +32,31 @@ class GroupBy(StrEnum):
     provider = "provider"
     day = "day"
     origin = "origin"
+    user = "user"
     alias = "alias"
+
+
+def parse_group(text: str) -> str:
+    """``--by``: a ``GroupBy`` value or ``tag:KEY`` (checked)."""
+    from llmring.errors import ConfigurationError
+    from llmring.tags import tag_breakdown_key
+
+    if text in GroupBy.__members__ or tag_breakdown_key(text) is not None:
+        return text
+    raise ConfigurationError(
+        f"Invalid value for '--by': {text!r} is not one of {', '.join(GroupBy)} or tag:KEY (e.g. tag:feature)"
+    )
 
 
 def stats(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", "-d", metavar="N", help="Look back N days (0: all time).")] = 30,
     by: Annotated[
-        GroupBy,
-        typer.Option("--by", metavar="[model|provider|day|origin|alias]", help="Break the totals down by this."),
-    ] = GroupBy.model,
+        str,
+        typer.Option(
+            "--by", metavar="[model|provider|day|origin|user|alias|tag:KEY]", help="Break the totals down by this."
+        ),
+    ] = "model",
     origin: Annotated[
         str | None, typer.Option("--origin", metavar="NAME", help="Only calls from this application.")
     ] = None,
@@ -58,18 +74,19 @@ def stats(
     if days < 0:
         raise ConfigurationError(f"--days must be 0 (all time) or more, not {days}")
     window = days or None
+    by = parse_group(by)
     chosen = choose_format(fmt, as_json)
 
     async def action(store: Store) -> tuple[UsageStats, list[UsageBreakdownRow], int]:
         totals = await store.get_usage_stats(origin=origin, id_at_origin=user, days=window)
-        rows = await store.usage_breakdown(by.value, origin=origin, id_at_origin=user, days=window)
+        rows = await store.usage_breakdown(by, origin=origin, id_at_origin=user, days=window)
         ever = totals.total_calls or await store.count_calls()
         return totals, rows, ever
 
     totals, rows, ever = run_with_store(ctx, action)
     if chosen is OutputFormat.json:
         print_json(
-            {"days": window, "by": by.value, "totals": totals.model_dump(), "breakdown": [r.model_dump() for r in rows]}
+            {"days": window, "by": by, "totals": totals.model_dump(), "breakdown": [r.model_dump() for r in rows]}
         )
         return
     period = "all time" if window is None else f"the last {window} day(s)"
@@ -80,7 +97,7 @@ def stats(
         print_pairs(summary_pairs(totals), chosen, title=f"Usage over {period}")
         if chosen is OutputFormat.plain:
             typer.echo("")
-    print_rows(breakdown_columns(by), (breakdown_cells(r) for r in rows), chosen, title=f"By {by.value}")
+    print_rows(breakdown_columns(by), (breakdown_cells(r) for r in rows), chosen, title=f"By {by}")
 
 
 def _say_empty(period: str, ever: int, filters: Mapping[str, object]) -> None:
@@ -117,9 +134,9 @@ def summary_pairs(totals: UsageStats) -> list[tuple[str, str]]:
     ]
 
 
-def breakdown_columns(by: GroupBy) -> list[Column]:
+def breakdown_columns(by: str) -> list[Column]:
     """The breakdown table: the key wraps, numbers never do."""
-    key = "Day (UTC)" if by is GroupBy.day else by.value.capitalize()
+    key = "Day (UTC)" if by == "day" else (f"Tag {by[4:]}" if by.startswith("tag:") else by.capitalize())
     return [
         Column(key, min_width=12),
         Column("Calls", number=True),

@@ -27,6 +27,9 @@ Choices worth knowing (see wire_formats.md section 2):
   deliberate exception: Anthropic reports an over-long prompt only as a 400 ``invalid_request_error``
   whose message starts "prompt is too long" (or "input length and `max_tokens` exceed context
   limit"); those two anchored prefixes become ``ContextLengthExceededError``.
+* **Counting.** ``count_input_tokens`` sends the same body, less what the counting endpoint does
+  not take (``max_tokens``, sampling, ``stream``), to ``POST {base}/v1/messages/count_tokens``,
+  which answers ``{"input_tokens": N}``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ if TYPE_CHECKING:
 ANTHROPIC_VERSION = "2023-06-01"
 NO_SAMPLING_SINCE = "2026-10-21"  # versions from this date reject temperature/top_p/top_k
 DEFAULT_MAX_TOKENS = 4096
+# What /v1/messages/count_tokens accepts of a Messages body (MessageCountTokensParams).
+COUNT_KEYS = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config")
 
 STOP_REASONS = {
     "end_turn": "stop",
@@ -128,6 +133,10 @@ class AnthropicProvider(BaseProvider):
     def messages_url(self) -> str:
         base = self.base_url.removesuffix("/v1")
         return f"{base}/v1/messages"
+
+    @property
+    def count_tokens_url(self) -> str:
+        return f"{self.messages_url}/count_tokens"
 
     def headers(self) -> dict[str, str]:
         """Auth and version headers (raises ``MissingAPIKeyError`` before anything is sent)."""
@@ -203,6 +212,13 @@ class AnthropicProvider(BaseProvider):
         elif planned.effort is not None:
             body["thinking"] = {"type": "adaptive"}
             body.setdefault("output_config", {})["effort"] = planned.effort
+
+    async def count_input_tokens(self, request: LLMRequest) -> int | None:
+        """``request``'s input tokens by ``/v1/messages/count_tokens`` (free; nothing is generated)."""
+        headers = self.headers()
+        body, _ = self.build_body(request)
+        counted = {key: body[key] for key in COUNT_KEYS if key in body}
+        return await self._post_count(self.count_tokens_url, counted, headers, request, "input_tokens")
 
     # -- chat ---------------------------------------------------------------------------------
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:

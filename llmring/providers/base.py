@@ -190,6 +190,13 @@ class BaseProvider(ABC):
     def stream(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> AsyncIterator[StreamChunk]:
         """Send ``request`` and yield chunks; the last one carries ``finish_reason`` and ``usage``."""
 
+    async def count_input_tokens(self, request: LLMRequest) -> int | None:
+        """``request``'s input tokens as the provider counts them, or None if it has no endpoint for it.
+
+        A counting endpoint generates nothing and is free; it is not a completion and is not logged.
+        """
+        return None
+
     async def aclose(self) -> None:
         """Close the HTTP client if this provider created it."""
         if self._client is not None and self._owns_client:
@@ -398,6 +405,16 @@ class BaseProvider(ABC):
             if isinstance(data, list):
                 raise ResponseFormatError("response is not a JSON object", provider=self.name)
         return data, response
+
+    async def _post_count(
+        self, url: str, body: dict[str, Any], headers: Mapping[str, str], request: LLMRequest, field: str
+    ) -> int:
+        """POST a token counting ``body`` and return the non-negative integer answer in ``field``."""
+        data, _ = await self._post_json(url, body, headers, request, None)
+        value = data.get(field) if isinstance(data, dict) else None
+        if type(value) is not int or value < 0:
+            raise ResponseFormatError(f"the token count answer has no {field}", provider=self.name)
+        return value
 
     async def _open_stream(
         self, url: str, body: Any, headers: Mapping[str, str], request: LLMRequest, on_retry: RetryHook | None

@@ -107,10 +107,10 @@ class GoogleProvider(BaseProvider):
     name = "google"
     read_error = staticmethod(read_google)
 
-    def model_url(self, model: str, *, stream: bool = False) -> str:
+    def model_url(self, model: str, *, stream: bool = False, method: str | None = None) -> str:
         """The method URL with the model exactly as requested (path-quoted)."""
         path = quote(model.removeprefix("models/"), safe="-._~@")
-        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        method = method or ("streamGenerateContent?alt=sse" if stream else "generateContent")
         return f"{self.base_url}/models/{path}:{method}"
 
     def headers(self) -> dict[str, str]:
@@ -129,6 +129,14 @@ class GoogleProvider(BaseProvider):
                 request_id=data.get("responseId"),
             )
         return None
+
+    async def count_input_tokens(self, request: LLMRequest) -> int | None:
+        """``request``'s input tokens by ``countTokens`` with the whole ``generateContentRequest``
+        (so the system instruction and tools count too); free, nothing is generated."""
+        headers = self.headers()
+        inner = {"model": f"models/{request.model.removeprefix('models/')}", **build_body(request, self.name)}
+        url = self.model_url(request.model, method="countTokens")
+        return await self._post_count(url, {"generateContentRequest": inner}, headers, request, "totalTokens")
 
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
         """Send ``request`` to ``generateContent`` and return the normalised response."""

@@ -265,6 +265,13 @@ class OpenAIProvider(BaseProvider):
         )
 
     # -- the interface ------------------------------------------------------------------------
+    async def count_input_tokens(self, request: LLMRequest) -> int | None:
+        """``request``'s input tokens by ``POST /responses/input_tokens`` (free; nothing is generated)."""
+        body = openai_responses.count_body(self, request)
+        return await self._post_count(
+            f"{self._responses_url}/input_tokens", body, self.auth_headers(), request, "input_tokens"
+        )
+
     async def chat(self, request: LLMRequest, *, on_retry: RetryHook | None = None) -> LLMResponse:
         """Send ``request`` and return the whole response."""
         if self.responses_api(request):

@@ -95,6 +95,17 @@ def build_body(provider: OpenAIProvider, request: LLMRequest, *, stream: bool) -
     return apply_provider_options(body, request, provider.name)
 
 
+# What POST /responses/input_tokens takes of a Responses body (InputTokenCountParams).
+COUNT_KEYS = ("model", "input", "tools", "tool_choice", "text", "reasoning")
+
+
+def count_body(provider: OpenAIProvider, request: LLMRequest) -> dict[str, Any]:
+    """The ``/responses/input_tokens`` body for ``request``, whichever endpoint it will be sent to:
+    the conversation, tools and output format, without output limits, sampling or storage."""
+    body = build_body(provider, request.model_copy(update={"stop": None, "seed": None}), stream=False)
+    return {key: body[key] for key in COUNT_KEYS if key in body}
+
+
 def _tool(spec: ToolSpec) -> dict[str, Any]:
     tool: dict[str, Any] = {"type": "function", "name": spec.name, "parameters": spec.parameters}
     tool["strict"] = bool(spec.strict)

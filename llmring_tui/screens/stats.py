@@ -1,4 +1,4 @@
-"""Stats mode: totals for a window of whole UTC days, cost per day, and four breakdowns."""
+"""Stats mode: totals for a window of whole UTC days, cost per day, six breakdowns and the budgets."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from llmring_tui.messages import StatsLoaded
 from llmring_tui.screens.base import DashboardScreen
 from llmring_tui.views import (
     BREAKDOWN_CSV,
+    BUDGET_COLUMNS,
+    NO_BUDGETS,
     NO_CALLS,
     STATS_WINDOWS,
     WINDOWS_BY_KEY,
@@ -25,7 +27,15 @@ from llmring_tui.views import (
 )
 from llmring_tui.widgets import CostChart, EmptyState
 
-BREAKDOWNS = (("day", "Day (UTC)"), ("model", "Model"), ("provider", "Provider"), ("origin", "Origin"))
+BREAKDOWNS = (
+    ("day", "Day (UTC)"),
+    ("model", "Model"),
+    ("provider", "Provider"),
+    ("origin", "Origin"),
+    ("user", "User"),
+    ("tag", "Tag"),
+)
+BUDGETS = "budgets"  # the last tab: where each budget stands in its own period
 # (header, dropped first when narrow: higher goes first)
 BREAKDOWN_COLUMNS = (("Calls", 0), ("Tokens", 0), ("Cost", 0), ("Errors", 2), ("Cache hits", 1), ("Latency", 0))
 TOTAL_CARDS = 9
@@ -98,6 +108,9 @@ class StatsScreen(DashboardScreen):
                 for key, _ in BREAKDOWNS:
                     with TabPane(f"By {key}", id=f"tab-{key}"):
                         yield DataTable(id=f"by-{key}", cursor_type="row", zebra_stripes=True)
+                with TabPane("Budgets", id=f"tab-{BUDGETS}"):
+                    yield DataTable(id=BUDGETS, cursor_type="row", zebra_stripes=True)
+                    yield Label(NO_BUDGETS, id="no-budgets")
         yield EmptyState(id="stats-empty")
 
     def on_mount(self) -> None:
@@ -151,8 +164,22 @@ class StatsScreen(DashboardScreen):
         if self.stats is not None:
             self._fill_breakdowns()
 
+    def _fill_budgets(self) -> None:
+        assert self.stats is not None
+        table = self.query_one(f"#{BUDGETS}", DataTable)
+        table.clear(columns=True)
+        table.add_column("Budget", key="budget")
+        for header in BUDGET_COLUMNS:
+            table.add_column(Text(header, justify="right"), key=header)
+        for index, line in enumerate(self.stats.budgets):
+            cells = (Text(cell, justify="right") for cell in line.cells())
+            table.add_row(Text(line.budget, no_wrap=True, overflow="ellipsis"), *cells, key=str(index))
+        table.display = bool(self.stats.budgets)
+        self.query_one("#no-budgets", Label).display = not self.stats.budgets
+
     def _fill_breakdowns(self) -> None:
         assert self.stats is not None
+        self._fill_budgets()
         for key, title in BREAKDOWNS:
             table = self.query_one(f"#by-{key}", DataTable)
             # The pane's padding is not the table's to use (inactive panes have no size yet).
@@ -185,20 +212,24 @@ class StatsScreen(DashboardScreen):
 
     @property
     def breakdown_key(self) -> str:
-        """The breakdown tab shown: day, model, provider or origin."""
+        """The tab shown: day, model, provider, origin, user, tag or budgets."""
         return (self.query_one(TabbedContent).active or "tab-day").removeprefix("tab-")
 
     def action_next_breakdown(self) -> None:
-        """Show the next breakdown tab (day, model, provider, origin, then day again)."""
-        keys = [key for key, _ in BREAKDOWNS]
+        """Show the next tab (day, model, provider, origin, user, tag, budgets, then day again)."""
+        keys = [*(key for key, _ in BREAKDOWNS), BUDGETS]
         following = keys[(keys.index(self.breakdown_key) + 1) % len(keys)]
         self.query_one(TabbedContent).active = f"tab-{following}"
-        self.query_one(f"#by-{following}", DataTable).focus()
+        self.query_one(f"#{BUDGETS}" if following == BUDGETS else f"#by-{following}", DataTable).focus()
 
     def action_export(self) -> None:
-        """Save the breakdown table shown as CSV (raw numbers, one row per group)."""
+        """Save the table shown as CSV (raw numbers, one row per group or budget)."""
         if self.stats is None:
             return
         key = self.breakdown_key
+        if key == BUDGETS:
+            budgets = [[line.budget, *line.cells()] for line in self.stats.budgets]
+            self.dashboard.export_csv("budgets", ["budget", *BUDGET_COLUMNS], budgets)
+            return
         rows = [line.csv_row() for line in self.stats.breakdown(key)]
         self.dashboard.export_csv(f"stats-{self.window.key}-by-{key}", [key, *BREAKDOWN_CSV], rows)

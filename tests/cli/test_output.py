@@ -208,6 +208,10 @@ COMMANDS = [
     ["models", "info"],
     ["calls"],
     ["stats"],
+    ["budget"],
+    ["budget", "set"],
+    ["budget", "list"],
+    ["budget", "rm"],
     ["tui"],
     ["init-db"],
     ["json-refresh"],
@@ -239,10 +243,12 @@ def test_help_lists_commands_in_order_with_completion() -> None:
         "ask",
         "analyze-image",
         "analyze-file",
+        "estimate",
         "models",
         "aliases",
         "calls",
         "stats",
+        "budget",
         "tui",
         "init-db",
         "json-refresh",
@@ -258,8 +264,8 @@ def test_help_choices_are_the_one_vocabulary() -> None:
     calls = run("calls", "--help", columns=200).stdout
     assert ", ".join(CALL_STATUSES[:-1]) + " or " + CALL_STATUSES[-1] in calls
     stats = run("stats", "--help", columns=200).stdout
-    assert "[" + "|".join(["model", "provider", "day", "origin", "alias"]) + "]" in stats
-    assert set(BREAKDOWN_KEYS) == {"model", "provider", "day", "origin", "alias"}
+    assert "[" + "|".join(["model", "provider", "day", "origin", "user", "alias", "tag:KEY"]) + "]" in stats
+    assert set(BREAKDOWN_KEYS) == {"model", "provider", "day", "origin", "user", "alias"}
     from llmring.cli.stats import GroupBy
 
     assert {g.value for g in GroupBy} == set(BREAKDOWN_KEYS)

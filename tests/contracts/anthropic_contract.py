@@ -7,6 +7,8 @@ Anthropic publishes no OpenAPI file, so the SDK is the best machine-readable con
   ``TypeAdapter``, then *materialised* because pydantic checks ``Iterable[...]`` lazily
   (wire_formats.md 5.2), plus a key allowlist because TypedDicts ignore unknown keys, plus the
   rules the types cannot express (headers, tool_result placement, tool ids, empty text, breakpoints);
+* token counts (``POST /v1/messages/count_tokens``): ``MessageCountTokensParams`` with its own key
+  allowlist (no ``max_tokens``, no sampling, no ``stream``), answered by ``MessageTokensCount``;
 * responses (what the fake sends): ``Message``, every SSE event as ``RawMessageStreamEvent`` (``ping``
   and ``error`` events as their own shapes) and every error body as ``ErrorResponse``.
 
@@ -26,7 +28,13 @@ import re
 import typing
 from typing import Any
 
-from anthropic.types import Message, MessageCreateParams, RawMessageStreamEvent
+from anthropic.types import (
+    Message,
+    MessageCountTokensParams,
+    MessageCreateParams,
+    MessageTokensCount,
+    RawMessageStreamEvent,
+)
 from anthropic.types.shared import ErrorResponse
 from pydantic import TypeAdapter, ValidationError
 
@@ -37,6 +45,7 @@ VERSIONS = (VERSION_2023, VERSION_2026)
 # Keep the adapters alive for the session (a temporary one made pydantic-core panic, 5.2).
 _REQUEST = TypeAdapter(MessageCreateParams)
 _EVENT = TypeAdapter(RawMessageStreamEvent)
+_COUNT_REQUEST = TypeAdapter(MessageCountTokensParams)
 
 SDK_KEYS = frozenset(set().union(*(typing.get_type_hints(t) for t in typing.get_args(MessageCreateParams))))
 SAMPLING_KEYS = frozenset({"temperature", "top_p", "top_k"})
@@ -44,6 +53,8 @@ ALLOWED_KEYS = {
     VERSION_2023: (SDK_KEYS - {"cache_control"}) | SAMPLING_KEYS,
     VERSION_2026: SDK_KEYS,
 }
+COUNT_KEYS = frozenset(typing.get_type_hints(MessageCountTokensParams))
+COUNT_ALLOWED_KEYS = {VERSION_2023: COUNT_KEYS - {"cache_control"}, VERSION_2026: COUNT_KEYS}
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 _TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
 
@@ -171,6 +182,35 @@ def request_violations(body: Any, version: str = VERSION_2023) -> list[str]:
         problems.append(f"[sdk MessageCreateParams] {_errors(exc)}")
         return problems
     return problems + _semantic_violations(body, version)
+
+
+def count_request_violations(body: Any, version: str = VERSION_2023) -> list[str]:
+    """Violations of a ``POST /v1/messages/count_tokens`` body under API ``version``."""
+    if not isinstance(body, dict):
+        return ["[sdk MessageCountTokensParams] body is not an object"]
+    if version not in VERSIONS:
+        return [f"[version] unknown anthropic-version {version!r}"]
+    problems = []
+    unknown = set(body) - COUNT_ALLOWED_KEYS[version]
+    if unknown:
+        problems.append(f"[sdk MessageCountTokensParams] unknown keys for {version}: {sorted(unknown)}")
+    try:
+        _materialize(_COUNT_REQUEST.validate_python(body))
+    except ValidationError as exc:
+        problems.append(f"[sdk MessageCountTokensParams] {_errors(exc)}")
+        return problems
+    return problems + _semantic_violations(body, version)
+
+
+def count_response_violations(body: Any) -> list[str]:
+    """Violations of a token count answer (``anthropic.types.MessageTokensCount``)."""
+    try:
+        MessageTokensCount.model_validate(body)
+    except ValidationError as exc:
+        return [f"[sdk MessageTokensCount] {_errors(exc)}"]
+    if set(body) != {"input_tokens"}:
+        return [f"[sdk MessageTokensCount] unexpected keys {sorted(set(body) - {'input_tokens'})}"]
+    return []
 
 
 def response_violations(body: Any) -> list[str]:

@@ -33,6 +33,7 @@ REQUEST_TYPES: dict[str, Any] = {
 }
 _ADAPTERS = {key: TypeAdapter(kind) for key, kind in REQUEST_TYPES.items()}
 _RESPONSE = TypeAdapter(gt.GenerateContentResponse)
+_COUNT_RESPONSE = TypeAdapter(gt.CountTokensResponse)
 _PART_DATA = ("text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode")
 _PART_DATA += ("codeExecutionResult",)
 RPC_STATUSES = {
@@ -117,6 +118,28 @@ def request_violations(body: Any) -> list[str]:
     if calling.get("allowedFunctionNames") and calling.get("mode") != "ANY":
         problems.append("[rules] allowedFunctionNames needs mode ANY")
     return problems
+
+
+def count_request_violations(body: Any, model: str) -> list[str]:
+    """Violations of a ``models/{model}:countTokens`` body: ``contents`` alone, or a whole
+    ``generateContentRequest`` naming the same model as ``models/{model}`` (not both)."""
+    if not isinstance(body, dict):
+        return ["[request] body is not an object"]
+    if set(body) == {"contents"}:
+        return request_violations(body)
+    if set(body) != {"generateContentRequest"}:
+        return [f"[request] countTokens takes contents or generateContentRequest, got {sorted(body)}"]
+    inner = body["generateContentRequest"]
+    if not isinstance(inner, dict) or inner.get("model") != f"models/{model}":
+        return [f"[request] generateContentRequest.model must be 'models/{model}'"]
+    return request_violations({k: v for k, v in inner.items() if k != "model"})
+
+
+def count_response_violations(raw: str | bytes | Any) -> list[str]:
+    """Violations of a ``CountTokensResponse``."""
+    text = raw.decode() if isinstance(raw, bytes) else raw if isinstance(raw, str) else json.dumps(raw)
+    problems = _validate_json(_COUNT_RESPONSE, text, "CountTokensResponse")
+    return problems or ([] if "totalTokens" in json.loads(text) else ["[sdk CountTokensResponse] no totalTokens"])
 
 
 def response_violations(raw: str | bytes | Any) -> list[str]:

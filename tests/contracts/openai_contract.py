@@ -24,6 +24,8 @@ from typing import Any
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.completion_create_params import CompletionCreateParams
 from openai.types.responses import Response, ResponseStreamEvent
+from openai.types.responses.input_token_count_params import InputTokenCountParams
+from openai.types.responses.input_token_count_response import InputTokenCountResponse
 from openai.types.responses.response_create_params import ResponseCreateParams
 from openai.types.shared import ErrorObject
 from pydantic import TypeAdapter, ValidationError
@@ -37,6 +39,7 @@ SPEC_FILE = "openai-openapi.json"
 _CHAT_REQUEST = TypeAdapter(CompletionCreateParams)
 _RESPONSES_REQUEST = TypeAdapter(ResponseCreateParams)
 _STREAM_EVENT = TypeAdapter(ResponseStreamEvent)
+_COUNT_REQUEST = TypeAdapter(InputTokenCountParams)
 
 
 def _allowed_keys(params: Any) -> frozenset[str]:
@@ -45,6 +48,7 @@ def _allowed_keys(params: Any) -> frozenset[str]:
 
 CHAT_REQUEST_KEYS = _allowed_keys(CompletionCreateParams)
 RESPONSES_REQUEST_KEYS = _allowed_keys(ResponseCreateParams)
+COUNT_REQUEST_KEYS = frozenset(typing.get_type_hints(InputTokenCountParams))
 
 
 @functools.cache
@@ -119,10 +123,25 @@ def check_responses_request(body: Any) -> list[str]:
     return spec_violations("CreateResponse", body) + sdk_responses_request_violations(body)
 
 
+def check_count_request(body: Any) -> list[str]:
+    """A ``POST /responses/input_tokens`` body against the spec and the SDK."""
+    sdk = _sdk_request(_COUNT_REQUEST, COUNT_REQUEST_KEYS, "InputTokenCountParams", body)
+    return spec_violations("TokenCountsBody", body) + sdk
+
+
+def check_count_response(body: Any) -> list[str]:
+    """The answer of ``POST /responses/input_tokens``."""
+    return spec_violations("TokenCountsResource", body) + _model(
+        InputTokenCountResponse, "InputTokenCountResponse", body
+    )
+
+
 def check_request(method: str, path: str, body: Any) -> list[str]:
     """Dispatch a recorded request to the right checks by endpoint."""
     if method != "POST":
         return [f"unexpected {method} {path}"]
+    if path.endswith("/responses/input_tokens"):
+        return check_count_request(body)
     if path.endswith("/chat/completions"):
         return check_chat_request(body)
     if path.endswith("/responses"):

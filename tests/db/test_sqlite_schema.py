@@ -52,6 +52,19 @@ EXPECTED_COLUMNS = {
         "latency_ms_sum", "latency_count",
     ],
     "llm_response_cache": ["key", "value", "created_at", "expires_at"],
+    # issue 16 (ledger)
+    "llm_call_tags": ["key", "value", "called_at", "row_id"],
+    "llm_usage_daily_tags": [
+        "tag_key", "tag_value", "origin", "id_at_origin", "day", "provider", "model_name", "rows", "calls",
+        "successes", "errors", "timeouts", "rate_limited", "cache_hits", "unpriced", "prompt_tokens",
+        "completion_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens", "cost_pico",
+        "cache_savings_pico", "latency_ms_sum", "latency_count",
+    ],
+    "llm_budgets": [
+        "id", "period", "limit_pico", "origin", "id_at_origin", "tag_key", "tag_value", "warn_at", "unpriced",
+        "created_at",
+    ],
+    "llm_budget_holds": ["budget", "call_id", "amount_pico", "expires_at"],
     # 006 (issue 17)
     "llm_content": ["id", "hash", "kind", "text", "extra"],
     "llm_call_content": ["record_id", "position", "content_id"],
@@ -68,6 +81,7 @@ EXPECTED_COLUMNS["llm_models"] += [
 EXPECTED_COLUMNS["llm_registry_versions"] = ["provider", "version", "updated", "source", "applied_at"]
 EXPECTED_COLUMNS["llm_api_calls"] += ["alias", "hop"]  # 003 (issue 15)
 EXPECTED_COLUMNS["llm_api_calls"] += ["reasoning"]  # 004 (issue 14)
+EXPECTED_COLUMNS["llm_api_calls"] += ["tags"]  # 005 (issue 16)
 EXPECTED_COLUMNS["llm_api_calls"] += ["conversation_id"]  # 006 (issue 17)
 
 EXPECTED_INDEXES = {
@@ -77,6 +91,7 @@ EXPECTED_INDEXES = {
     "idx_llm_api_calls_status": ["status", "called_at"],
     "idx_llm_usage_daily_day": ["day"],
     "idx_llm_response_cache_expires": ["expires_at"],
+    "idx_llm_call_tags_time": ["called_at"],  # issue 16
     "idx_llm_api_calls_alias": ["alias", "called_at"],  # 003 (issue 15)
     "idx_llm_api_calls_conversation": ["conversation_id", "called_at"],  # 006 (issue 17)
     "idx_llm_call_content_content": ["content_id"],

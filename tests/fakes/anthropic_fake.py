@@ -1,5 +1,9 @@
 """A local Anthropic: ``POST /v1/messages`` exactly as wire_formats.md section 2 shows.
 
+``POST /v1/messages/count_tokens`` answers ``{"input_tokens": N}`` with N the input tokens the
+same body would be billed on ``/v1/messages`` (fresh, cache-read and cache-written together),
+checked against ``MessageCountTokensParams``; like the real endpoint it caches nothing.
+
 The answer is decided from the request: a missing ``anthropic-version`` gets the 400 the API sends,
 a wrong key the 401 envelope, an unknown model the ``not_found_error`` 404, sampling parameters
 under version 2026-10-21 a 400. Tools get ``tool_use`` blocks (one per tool named in the last user
@@ -27,6 +31,7 @@ from tests.fakes.samples import fragments, rough_tokens, sample_for_schema, word
 from tests.fakes.server import FakeProvider, RecordedRequest, Reply, sse
 
 API_KEY = "sk-ant-api03-fake-0123456789abcdef"
+COUNT_PATH = "/v1/messages/count_tokens"
 # Requested name -> the snapshot the API reports back.
 MODELS = {
     "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
@@ -135,8 +140,18 @@ class AnthropicFake(FakeProvider):
         """Check the request llmring sent and the reply about to go back (never raises)."""
         try:
             body = json.loads(request.raw_body) if request.raw_body else None
+            version = request.headers.get("anthropic-version", contract.VERSION_2023)
             found = contract.header_violations(request.headers)
-            found += contract.request_violations(body, request.headers.get("anthropic-version", contract.VERSION_2023))
+            if request.path == COUNT_PATH:
+                found += contract.count_request_violations(body, version)
+                if reply.status < 400:
+                    self.violations += [
+                        f"reply {reply.status}: {p}" for p in contract.count_response_violations(reply.body)
+                    ]
+                    self.violations += [f"request {request.path}: {p}" for p in found]
+                    return
+            else:
+                found += contract.request_violations(body, version)
             self.violations += [f"request {request.path}: {p}" for p in found]
             self.violations += [f"reply {reply.status}: {p}" for p in self.reply_violations(reply)]
         except Exception as exc:  # a broken check must fail the test, not hang the client
@@ -160,7 +175,7 @@ class AnthropicFake(FakeProvider):
         return reply
 
     def _answer(self, request: RecordedRequest) -> Reply:
-        if request.method != "POST" or request.path != "/v1/messages":
+        if request.method != "POST" or request.path not in ("/v1/messages", COUNT_PATH):
             return error_reply(404, "not_found_error", "Not Found")
         version = request.headers.get("anthropic-version")
         if version is None:
@@ -179,11 +194,15 @@ class AnthropicFake(FakeProvider):
         if version == contract.VERSION_2026:
             for name in sorted(contract.SAMPLING_KEYS & set(body)):
                 return error_reply(400, "invalid_request_error", f"{name}: Extra inputs are not permitted")
-        problems = contract.request_violations(body, version)
+        counting = request.path == COUNT_PATH
+        check = contract.count_request_violations if counting else contract.request_violations
+        problems = check(body, version)
         if problems:
             return error_reply(400, "invalid_request_error", problems[0])
         if body["model"] not in MODELS:
             return error_reply(404, "not_found_error", f"model: {body['model']}")
+        if counting:
+            return Reply(body={"input_tokens": self.input_tokens(body)})
         return self._reply(body)
 
     def _decide(self, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -225,13 +244,23 @@ class AnthropicFake(FakeProvider):
             text += f" (with {images} image(s) and {documents} document(s))"
         return [{"type": "text", "text": text}]
 
-    def _usage(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Input tokens split into fresh, cache-read and cache-written (by breakpoint TTL)."""
+    @staticmethod
+    def _units(body: dict[str, Any]) -> list[dict[str, Any]]:
+        """What input tokens are counted over, in prompt order: tools, system, message blocks."""
         units: list[dict[str, Any]] = list(body.get("tools") or [])
         system = body.get("system")
         units += system if isinstance(system, list) else [{"type": "text", "text": system or ""}]
         for message in body["messages"]:
             units += _blocks(message["content"])
+        return units
+
+    def input_tokens(self, body: dict[str, Any]) -> int:
+        """All input tokens of ``body`` (what ``count_tokens`` answers and ``_usage`` splits)."""
+        return rough_tokens("".join(json.dumps(unit, sort_keys=True) for unit in self._units(body)))
+
+    def _usage(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Input tokens split into fresh, cache-read and cache-written (by breakpoint TTL)."""
+        units = self._units(body)
         prefix, covered, read = "", 0, 0
         written = {"5m": 0, "1h": 0}
         for unit in units:

@@ -14,7 +14,9 @@ earlier turns were seen before reports them as ``cachedContentTokenCount``. 2.5 
 Streams (``alt=sse``) are ``data:`` lines with CRLF endings and no terminator; bodies are UTF-8
 with non-ASCII (including U+2028) unescaped, as Google sends them. ``stream_error_after`` ends the
 next stream with the raw multi-line JSON error Gemini writes mid-stream; ``drop_stream_after`` cuts
-it. Every request and every reply is checked against the google-genai contract in ``inspect``.
+it. ``:countTokens`` answers ``{"totalTokens": N}`` for ``contents`` or a whole ``generateContentRequest``,
+N being the ``promptTokenCount`` the same request gets from ``generateContent`` (before implicit
+caching). Every request and every reply is checked against the google-genai contract in ``inspect``.
 """
 
 from __future__ import annotations
@@ -161,9 +163,17 @@ class GoogleFake(FakeProvider):
             found = [] if request.headers.get("x-goog-api-key") else ["no x-goog-api-key header"]
             if "key" in request.query:
                 found.append("API key sent in the query string")
-            found += contract.request_violations(json.loads(request.raw_body) if request.raw_body else None)
+            body = json.loads(request.raw_body) if request.raw_body else None
+            model, _, method = unquote(request.path.removeprefix("/v1beta/models/")).partition(":")
+            if method == "countTokens":
+                found += contract.count_request_violations(body, model)
+                if reply.status < 400:
+                    found += [f"(reply) {p}" for p in contract.count_response_violations(reply.body)]
+            else:
+                found += contract.request_violations(body)
             self.violations += [f"request {request.path}: {p}" for p in found]
-            self.violations += [f"reply {reply.status}: {p}" for p in self.reply_violations(reply)]
+            if method != "countTokens" or reply.status >= 400:
+                self.violations += [f"reply {reply.status}: {p}" for p in self.reply_violations(reply)]
         except Exception as exc:  # a broken check must fail the test, not hang the client
             self.violations.append(f"contract check crashed: {exc!r}")
 
@@ -189,7 +199,7 @@ class GoogleFake(FakeProvider):
         model, _, method = unquote(request.path.removeprefix(prefix)).partition(":")
         if request.method != "POST" or not request.path.startswith(prefix):
             return error_reply(404, "NOT_FOUND", f"Method not found: {request.path}")
-        if method not in ("generateContent", "streamGenerateContent"):
+        if method not in ("generateContent", "streamGenerateContent", "countTokens"):
             return error_reply(404, "NOT_FOUND", f"Method not found: {method}")
         key = request.headers.get("x-goog-api-key") or (request.query.get("key") or [""])[0]
         if not key:
@@ -206,11 +216,15 @@ class GoogleFake(FakeProvider):
             body = json.loads(request.raw_body)
         except ValueError:
             return error_reply(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
-        problems = contract.request_violations(body)
+        counting = method == "countTokens"
+        problems = contract.count_request_violations(body, model) if counting else contract.request_violations(body)
         if problems:
             return error_reply(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {problems[0]}")
         if model not in MODELS:
             return error_reply(404, "NOT_FOUND", NOT_FOUND.format(model=model, method=method))
+        if counting:
+            counted = body.get("generateContentRequest") or body
+            return Reply(200, dumps({"totalTokens": self.prompt_tokens(counted)}).encode())
         thinking = (body.get("generationConfig") or {}).get("thinkingConfig") or {}
         if "thinkingLevel" in thinking and not model.startswith("gemini-3"):
             return error_reply(400, "INVALID_ARGUMENT", "Thinking level is not supported for this model.")
@@ -280,13 +294,21 @@ class GoogleFake(FakeProvider):
             text += f" (with {images} image(s) and {len(inline) - images} document(s))"
         return [{"text": text}]
 
+    @staticmethod
+    def _head(body: dict[str, Any]) -> list[Any]:
+        return [body.get("systemInstruction"), body.get("tools")]
+
+    def prompt_tokens(self, body: dict[str, Any]) -> int:
+        """The prompt tokens of a ``generateContent`` body: system instruction, tools and contents."""
+        return rough_tokens(dumps([*self._head(body), body["contents"]]))
+
     def _respond(self, model: str, body: dict[str, Any]) -> dict[str, Any]:
         parts = self._parts(model, body)
         finish = "STOP"
         limit = (body.get("generationConfig") or {}).get("maxOutputTokens")
         if limit is not None and "text" in parts[0] and len(words(parts[0]["text"])) > limit:
             parts, finish = [{"text": "".join(words(parts[0]["text"])[:limit])}], "MAX_TOKENS"
-        head = [body.get("systemInstruction"), body.get("tools")]
+        head = self._head(body)
         contents = body["contents"]
         cached = 0
         for k in range(len(contents) - 1, 0, -1):
@@ -295,7 +317,7 @@ class GoogleFake(FakeProvider):
                 break
         for k in range(1, len(contents) + 1):
             self._seen_prefixes.add(dumps([*head, contents[:k]]))
-        prompt = max(rough_tokens(dumps([*head, contents])), cached + 1)
+        prompt = max(self.prompt_tokens(body), cached + 1)
         candidates = rough_tokens(dumps(parts))
         thinking = (body.get("generationConfig") or {}).get("thinkingConfig") or {}
         thoughts = THOUGHTS if model.startswith(("gemini-2.5", "gemini-3")) else 0

@@ -6,6 +6,11 @@ the ``model_not_found`` 404, tools get tool calls (one per tool, so two tools ma
 user text is echoed with a count of the images and files that came with it. Streams are SSE with the
 usage-only final chunk (``choices: []``) and tool-call arguments cut inside JSON strings.
 
+``POST /v1/responses/input_tokens`` answers ``{"object": "response.input_tokens", "input_tokens": N}``.
+Like the real tokenizer, the fake counts a conversation's content, not its envelope
+(``input_tokens``), so a count equals the prompt tokens of the same conversation sent to either
+endpoint.
+
 Every request is checked against the OpenAI spec and SDK types (``contract_problems``), and every
 body or stream event the fake produces (or a test enqueues) is checked too, so it cannot drift.
 """
@@ -66,6 +71,11 @@ MODELS = {
 }
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 REASONING_TOKENS = 64
+TOOL_TOKENS = 7  # each tool definition
+COUNT_PATH = "/v1/responses/input_tokens"
+# Either endpoint's name for a part -> what the count sees (the same for both).
+_PART_MARKS = {"image_url": "[image]", "input_image": "[image]", "file": "[file]", "input_file": "[file]"}
+_PART_MARKS["input_audio"] = "[audio]"
 FINGERPRINT = "fp_fake0001"
 
 
@@ -131,6 +141,8 @@ class OpenAIFake(FakeProvider):
             return contract.check_error_body(reply.body)
         if reply.body.get("object") == "response":
             return contract.check_response(reply.body)
+        if reply.body.get("object") == "response.input_tokens":
+            return contract.check_count_response(reply.body)
         return contract.check_chat_completion(reply.body)
 
     # -- answers ------------------------------------------------------------------------------
@@ -157,7 +169,7 @@ class OpenAIFake(FakeProvider):
                 "https://platform.openai.com/account/api-keys."
             )
             return Reply(401, error_body(message, "invalid_request_error", "invalid_api_key"))
-        if request.method != "POST" or request.path not in ("/v1/chat/completions", "/v1/responses"):
+        if request.method != "POST" or request.path not in ("/v1/chat/completions", "/v1/responses", COUNT_PATH):
             return Reply(404, error_body(f"Invalid URL ({request.method} {request.path})", "invalid_request_error"))
         body = _json_or_none(request.raw_body)
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):
@@ -169,6 +181,10 @@ class OpenAIFake(FakeProvider):
         refused = _refused_parameter(body)
         if refused is not None:
             return Reply(400, refused)
+        if request.path == COUNT_PATH:
+            return Reply(
+                body={"object": "response.input_tokens", "input_tokens": input_tokens(body.get("input"), body)}
+            )
         if request.path == "/v1/responses":
             return self._responses(body)
         return self._chat(body)
@@ -182,7 +198,7 @@ class OpenAIFake(FakeProvider):
         limit = body.get("max_completion_tokens")
         if content is not None and limit is not None and len(words(content)) > limit:
             content, finish = "".join(words(content)[:limit]), "length"
-        prompt_tokens = rough_tokens(json.dumps(messages)) + 7 * len(body.get("tools") or [])
+        prompt_tokens = input_tokens(messages, body)
         reasoning = REASONING_TOKENS if model.startswith(REASONING_PREFIXES) else 0
         if body.get("reasoning_effort") == "none":
             reasoning = 0
@@ -303,7 +319,7 @@ class OpenAIFake(FakeProvider):
             "role": "assistant",
             "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
         }
-        input_tokens = rough_tokens(json.dumps(body.get("input")))
+        prompt_tokens = input_tokens(body.get("input"), body)
         output_tokens = rough_tokens(json.dumps(calls) if calls else text) + REASONING_TOKENS
         response = {
             "id": rid,
@@ -328,11 +344,11 @@ class OpenAIFake(FakeProvider):
             "truncation": "disabled",
             "metadata": {},
             "usage": {
-                "input_tokens": input_tokens,
+                "input_tokens": prompt_tokens,
                 "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                 "output_tokens": output_tokens,
                 "output_tokens_details": {"reasoning_tokens": REASONING_TOKENS},
-                "total_tokens": input_tokens + output_tokens,
+                "total_tokens": prompt_tokens + output_tokens,
             },
         }
         if not body.get("stream"):
@@ -454,6 +470,32 @@ def _decide(body: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]]]:
     if last.get("role") == "tool":
         return f"The tool returned {_text(last.get('content'))}.", []
     return _echo(_chat_texts(messages)), []
+
+
+def input_tokens(conversation: Any, body: dict[str, Any]) -> int:
+    """Prompt tokens of a conversation given as Chat Completions messages or Responses input items:
+    its text (message content, tool calls, tool results) and its tools, whatever the envelope."""
+    pieces: list[str] = []
+    for item in [conversation] if isinstance(conversation, str) else conversation or []:
+        if isinstance(item, str):
+            pieces.append(item)
+            continue
+        content = item.get("content", item.get("output"))
+        if isinstance(content, str):
+            pieces.append(content)
+        for part in content if isinstance(content, list) else []:
+            kind = part.get("type")
+            pieces.append(
+                part.get("text", "")
+                if kind in ("text", "input_text", "output_text")
+                else _PART_MARKS.get(kind, f"[{kind}]")
+            )
+        calls = [call["function"] for call in item.get("tool_calls") or []]
+        calls += [item] if item.get("type") == "function_call" else []
+        pieces += [f"{call['name']}({call['arguments']})" for call in calls]
+    if body.get("instructions"):
+        pieces.append(body["instructions"])
+    return rough_tokens(" ".join(pieces)) + TOOL_TOKENS * len(body.get("tools") or [])
 
 
 def _text(content: Any) -> str:

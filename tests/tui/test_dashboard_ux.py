@@ -221,7 +221,7 @@ async def test_stats_by_day_tab_and_b_cycles_breakdowns(store: SQLiteDatabase) -
         screen = app.screen
         assert isinstance(screen, StatsScreen)
         assert screen.breakdown_key == "day"
-        for expected in ("model", "provider", "origin", "day"):
+        for expected in ("model", "provider", "origin", "user", "tag", "budgets", "day"):
             await press(pilot, "b")
             assert screen.breakdown_key == expected
 

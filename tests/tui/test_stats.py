@@ -88,3 +88,42 @@ async def test_no_calls_at_all_says_what_to_run(tmp_path: Any) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.screen.query_one(EmptyState).message.startswith("No calls logged yet. Run `llmring ask")
+
+
+async def test_user_tag_and_budget_tabs(store: SQLiteDatabase) -> None:
+    from llmring.budgets import Budget
+
+    tagged = [
+        sample_call(i).model_copy(
+            update={"id": f"tagged-{i}", "id_at_origin": "ada", "tags": {"feature": "summarise" if i % 2 else "chat"}}
+        )
+        for i in range(4)
+    ]
+    await store.record_api_calls(tagged)
+    await store.save_budget(Budget("daily", Decimal("5"), origin="chatbot"))
+    app = make_app(store, mode="stats")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a")  # all time
+        users = await store.usage_breakdown("user", days=None)
+        assert keys(app, "#by-user") == [r.key for r in users] and "ada" in keys(app, "#by-user")
+        by_tag = await store.usage_breakdown("tag:feature", days=None)
+        labels = [f"feature={r.key}" for r in by_tag[:-1]] + ["(no feature)"]
+        table = app.screen.query_one("#by-tag", DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == labels
+        assert sum(int(str(table.get_row_at(i)[1]).replace(",", "")) for i in range(2)) == 4
+        for _ in range(6):  # day -> ... -> tag -> budgets
+            await press(pilot, "b")
+        assert app.screen.breakdown_key == "budgets"  # type: ignore[attr-defined]
+        budgets = app.screen.query_one("#budgets", DataTable)
+        row = [str(cell) for cell in budgets.get_row_at(0)]
+        assert row[0] == "chatbot (daily)" and row[3] == "$5.00"
+        assert not app.screen.query_one("#no-budgets").display
+
+
+async def test_no_budgets_says_how_to_set_one(store: SQLiteDatabase) -> None:
+    app = make_app(store, mode="stats")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#no-budgets").display
+        assert not app.screen.query_one("#budgets", DataTable).display
