@@ -7,6 +7,8 @@ exception type, wall time and calls/s, then every way the run lost or leaked som
 all is well). The fakes run in a child process by default, so they do not share the client's GIL.
 
 Run: ``.venv/bin/python bench/load.py [--calls 10000] [--concurrency 100] [--failure-rate 0.1]``.
+``bench/load.py --kill9 [--kills 10]`` instead measures the call log's loss window under kill -9
+for both durabilities, and their per-call cost (``bench/kill9.py``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ def in_threads(args: argparse.Namespace, db_path: Path) -> tuple[ClientSide, Fak
 
 
 def main() -> int:
+    if "--kill9" in sys.argv:
+        from bench import kill9
+
+        sys.argv.remove("--kill9")
+        return kill9.main()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=100, help="tasks making calls at once")

@@ -54,6 +54,7 @@ class Plan:
     budget: int | None = None
     thinking_off: bool = False
     drop_sampling: bool = False
+    drop_top_p: bool = False
     responses_only: bool = False
     max_output_tokens: int | None = None
     levels: tuple[str, ...] = ()
@@ -133,6 +134,7 @@ def plan(request: LLMRequest, provider: str, model_name: str, model: LLMModel | 
     ``warn``, logs one line when sampling parameters will be dropped.
     """
     setting = request.reasoning
+    both = provider == "anthropic" and request.temperature is not None and request.top_p is not None
     if model is None:
         if setting is not None:
             raise UnsupportedFeatureError(
@@ -140,7 +142,9 @@ def plan(request: LLMRequest, provider: str, model_name: str, model: LLMModel | 
                 " reasoning: leave reasoning unset",
                 provider=provider,
             )
-        return Plan(provider, model_name)
+        if both and warn:
+            _warn_top_p(f"{provider}:{model_name}")
+        return Plan(provider, model_name, drop_top_p=both)
     fields = _reasoning(model, setting) if setting is not None else {}
     sampling = request.temperature is not None or request.top_p is not None
     # Claude with thinking on rejects any temperature but 1 and a top_p below 0.95.
@@ -149,12 +153,15 @@ def plan(request: LLMRequest, provider: str, model_name: str, model: LLMModel | 
     if drop and warn:
         why = " while thinking" if model.supports_temperature else ""
         logger.warning("llmring: %s takes no temperature or top_p%s: not sent", model.key, why)
+    elif both and warn:
+        _warn_top_p(model.key)
     return Plan(
         provider,
         model_name,
         known=True,
         control=model.reasoning_control,
         drop_sampling=drop,
+        drop_top_p=both and not drop,
         responses_only=model.responses_only,
         max_output_tokens=model.max_output_tokens,
         levels=tuple(model.reasoning_levels),
@@ -163,6 +170,10 @@ def plan(request: LLMRequest, provider: str, model_name: str, model: LLMModel | 
         cache_write_billed=model.dollars_per_million_tokens_cache_write is not None,
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _warn_top_p(key: str) -> None:
+    logger.warning("llmring: %s takes temperature or top_p, not both: top_p not sent", key)
 
 
 def bundled_entry(provider: str, model_name: str) -> LLMModel | None:
@@ -198,6 +209,8 @@ def attach(request: LLMRequest, planned: Plan) -> LLMRequest:
         update["model"] = planned.model
     if planned.drop_sampling:
         update["temperature"] = update["top_p"] = None
+    elif planned.drop_top_p:
+        update["top_p"] = None
     copy = request.model_copy(update=update)
     private = copy.__pydantic_private__
     if private is None:  # pragma: no cover - LLMRequest always has a private dict

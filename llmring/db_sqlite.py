@@ -27,13 +27,14 @@ from llmring import schemas
 from llmring._sqlite import codec, forget, queries, search, usage
 from llmring._sqlite.budgets import SQLiteBudgets
 from llmring._sqlite.errors import is_busy, translate_errors
-from llmring._sqlite.migrations import apply_migrations
+from llmring._sqlite.migrations import apply_migrations, load_migrations, recorded_migrations
 from llmring._sqlite.prune import SQLitePrune
 from llmring._store import totals
 from llmring._store.base import StoreBase
 from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
 from llmring._store.content import ContentRows, content_rows
 from llmring._store.registry_upgrade import bring_up_bundled
+from llmring._store.schema_version import refuse_newer_schema
 from llmring._store.sync import plan_sync
 from llmring.capture import captured_call
 
@@ -112,6 +113,8 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
         try:
             await self._configure(conn)
             self.applied_migrations = await apply_migrations(conn)
+            bundled = (m.name for m in load_migrations())
+            refuse_newer_schema(await recorded_migrations(conn), bundled, f"SQLite database {self.db_path}")
         except BaseException:
             await conn.close()
             raise

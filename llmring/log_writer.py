@@ -7,7 +7,12 @@ write is retried with exponential backoff until it works (``flush`` cuts the wai
 write that may have committed anyway is looked up first, so no row is written twice or blocks
 the queue). ``flush`` waits for the queue to drain; ``close`` drains with a time limit and
 returns how many rows could not be written, after logging a warning with that count.
-``unwritten`` always says how many rows are still queued.
+
+The queue is bounded: past ``max_queue`` rows (and at ``close`` for what is left), rows go to
+``spill_to`` (``llmring.spill``: a local file, replayed when the database is next opened), or,
+without one, the oldest are dropped with a warning. ``unwritten`` always says how many rows this
+writer took that are not in the store (queued, spilled or dropped). ``put(..., wait=True)``
+returns a future that says whether the row reached the store (``durability="sync"``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("llmring.calls")
 
 StoreGetter = Callable[[], Awaitable["Store"]]
+# Keeps chunks of rows somewhere safe (returns where), or raises.
+Spiller = Callable[[list[list["CallRecord"]]], str]
 
 
 class BackgroundWriter:
@@ -40,8 +47,14 @@ class BackgroundWriter:
         max_delay: float = 0.05,
         retry_initial: float = 0.05,
         retry_max: float = 5.0,
+        max_queue: int = 10_000,
+        spill_to: Spiller | None = None,
     ) -> None:
         self._get_store = get_store
+        self.max_queue = max_queue
+        self.spill_to = spill_to
+        self.spilled = 0  # rows this writer put in spill files (or dropped, without one)
+        self._waiters: dict[str, asyncio.Future[bool]] = {}
         self.batch_size = batch_size
         self.max_delay = max_delay
         self.retry_initial = retry_initial
@@ -61,6 +74,8 @@ class BackgroundWriter:
         self._in_flight = 0
         self.written = 0
         self.write_failures = 0
+        self._failing = False  # the last write failed (other than by waiting for a lock)
+        self._spill_at = max_queue  # raised when the spill file cannot be written
         self.last_error: BaseException | None = None
         # Busy database (another process writing): waited for silently up to busy_warn_after s.
         self.busy_warn_after = 30.0
@@ -69,16 +84,77 @@ class BackgroundWriter:
 
     @property
     def unwritten(self) -> int:
-        """Rows queued but not yet in the store."""
+        """Rows taken but not in the store: still queued, or spilled to a file (or dropped)."""
+        return len(self._pending) + self.spilled
+
+    @property
+    def queued(self) -> int:
+        """Rows waiting in memory."""
         return len(self._pending)
 
-    def put(self, record: CallRecord) -> None:
-        """Queue ``record`` (never blocks, never raises for store trouble)."""
+    def put(self, record: CallRecord, *, wait: bool = False) -> asyncio.Future[bool] | None:
+        """Queue ``record`` (never blocks, never raises for store trouble).
+
+        With ``wait``, returns a future that becomes True once the row is in the store, or
+        False if it was spilled instead.
+        """
+        if self._failing and len(self._pending) >= self._spill_at and self.spill_to is not None:
+            # The store keeps failing (not merely busy or slow): keep memory bounded.
+            self._spill(keep=self._in_flight)
         self._pending.append(record)
         self._ensure_task()
         self._drained.clear()
         if not self._wakeup.is_set():
             self._wakeup.set()
+        if not wait:
+            return None
+        future = asyncio.get_running_loop().create_future()
+        self._waiters[record.id] = future
+        return future
+
+    def spill_queued(self, reason: str | None = None) -> None:
+        """Move every queued row out of memory (to the spill file); one warning either way
+        (without a spill file, or when it cannot be written, the rows stay queued)."""
+        self._spill(keep=0, reason=reason)
+
+    def _spill(self, keep: int, reason: str | None = None) -> None:
+        """Move every queued row but the first ``keep`` (a write in flight) out of memory."""
+        rows = [self._pending[i] for i in range(keep, len(self._pending))]
+        if not rows:
+            return
+        why = self.last_error or self.last_busy or reason or f"{self.max_queue} rows were waiting"
+        # A batch that failed but may have committed is its own chunk: replay checks it whole.
+        unsure = 0 if keep else self._unsure
+        chunks = [rows[:unsure]] if unsure else []
+        chunks += [rows[i : i + self.batch_size] for i in range(unsure, len(rows), self.batch_size)]
+        try:
+            if self.spill_to is None:
+                raise OSError("no spill file for this store")
+            where = self.spill_to(chunks)
+        except OSError as exc:
+            logger.warning("llmring: %d call-log row(s) could not be written (last error: %s)", len(rows), why)
+            if keep:  # the queue is full: say why it cannot be emptied, and try again at twice the size
+                logger.warning("llmring: call-log rows stay in memory: %s", exc)
+                self._spill_at = 2 * len(self._pending)
+            return
+        for _ in rows:
+            self._pending.pop()
+        if not keep:
+            self._unsure = 0
+        self.spilled += len(rows)
+        if self._waiters:
+            for row in rows:
+                future = self._waiters.pop(row.id, None)
+                if future is not None and not future.done():
+                    with contextlib.suppress(RuntimeError):  # its event loop is closed (exit path)
+                        future.set_result(False)
+        logger.warning(
+            "llmring: %d call-log row(s) could not be written (last error: %s); saved to %s,"
+            " written when the database is next opened",
+            len(rows),
+            why,
+            where,
+        )
 
     def _ensure_task(self) -> None:
         loop = asyncio.get_running_loop()
@@ -127,6 +203,7 @@ class BackgroundWriter:
                 continue
             delay = self.retry_initial
             self._busy_since = None
+            self._failing = False
 
     def _failed(self, exc: Exception) -> None:
         """Count a failed write and warn about it, except while another process holds the lock.
@@ -142,6 +219,7 @@ class BackgroundWriter:
             if now - self._busy_since < self.busy_warn_after:
                 return
         self.write_failures += 1
+        self._failing = True
         self.last_error = exc
         if self.write_failures == 1 or self.write_failures % 20 == 0:
             logger.warning("llmring: could not write %d call-log row(s), will retry: %s", len(self._pending), exc)
@@ -197,7 +275,11 @@ class BackgroundWriter:
     def _done(self, count: int) -> None:
         self._unsure = self._in_flight = 0
         for _ in range(count):
-            self._pending.popleft()
+            row = self._pending.popleft()
+            if self._waiters:
+                future = self._waiters.pop(row.id, None)
+                if future is not None and not future.done():
+                    future.set_result(True)
         self.written += count
 
     async def drain_now(self) -> int:
@@ -230,18 +312,16 @@ class BackgroundWriter:
         return len(self._pending)
 
     async def close(self, timeout: float = 5.0) -> int:
-        """Drain for at most ``timeout`` seconds, stop the task and return the rows not written."""
-        left = await self.flush(timeout) if self._pending else 0
+        """Drain for at most ``timeout`` seconds, stop the task, spill what is left and return
+        the rows this writer could not put in the store (``unwritten``)."""
+        if self._pending:
+            await self.flush(timeout)
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
             if self._loop is asyncio.get_running_loop():
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        if left:
-            logger.warning(
-                "llmring: %d call-log row(s) could not be written (last error: %s)",
-                left,
-                self.last_error or self.last_busy or "none: the close timeout passed first",
-            )
-        return left
+        if self._pending:
+            self.spill_queued("none: the close timeout passed first")
+        return self.unwritten

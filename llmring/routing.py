@@ -140,6 +140,11 @@ def resolve(model_string: str, known_models: Iterable[LLMModel]) -> Route:
     )
 
 
+# Providers that answer a max_tokens above the model's output cap with a 400 (Gemini and Ollama
+# stop at the cap by themselves).
+_OUTPUT_CAP_ENFORCED = frozenset({"openai", "anthropic"})
+
+
 def _part_types(request: LLMRequest) -> set[str]:
     types: set[str] = set()
     for message in request.messages:
@@ -148,10 +153,16 @@ def _part_types(request: LLMRequest) -> set[str]:
     return types
 
 
+def _wants_schema(request: LLMRequest) -> bool:
+    fmt = request.response_format
+    return fmt is not None and fmt.get("type") == "json_schema"
+
+
 def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = False) -> None:
     """Refuse, before sending, what the registry says the model cannot do (tools, images, PDFs,
-    streaming, caching the answers of a model that takes no temperature). Only cheap, certain
-    checks: a model the registry does not know is never refused.
+    streaming, a JSON schema, more output tokens than its cap, caching the answers of a model that
+    takes no temperature). Only cheap, certain checks: a model the registry does not know is never
+    refused.
     """
     model = route.model
     if model is None:
@@ -162,8 +173,21 @@ def check_capabilities(route: Route, request: LLMRequest, *, stream: bool = Fals
             " (drop --cache / cache)",
             provider=route.provider,
         )
+    cap = model.max_output_tokens
+    if cap and request.max_tokens and request.max_tokens > cap and route.provider in _OUTPUT_CAP_ENFORCED:
+        raise UnsupportedFeatureError(
+            f"{route.key} writes at most {cap:,} output tokens: lower max_tokens ({request.max_tokens:,})",
+            provider=route.provider,
+        )
     if stream and not model.supports_streaming:
         raise UnsupportedFeatureError(f"{route.key} does not support streaming", provider=route.provider)
+    if not model.supports_structured_output and route.provider != "anthropic" and _wants_schema(request):
+        # Claude answers a schema through a forced tool; the others answer a 400.
+        raise UnsupportedFeatureError(
+            f"{route.key} does not support structured output (a JSON schema): use a model that does"
+            " (`llmring models list`) or json_response",
+            provider=route.provider,
+        )
     if request.tools and not model.supports_function_calling:
         raise UnsupportedFeatureError(f"{route.key} does not support tools (function calling)", provider=route.provider)
     parts = _part_types(request) if any(isinstance(m.content, list) for m in request.messages) else set()

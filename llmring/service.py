@@ -25,7 +25,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from llmring.cache import (
     CacheAccess,
@@ -47,6 +47,7 @@ from llmring.cost import CostResult, compute_cost, price_for, unpriced_reason
 from llmring.errors import (
     ConfigurationError,
     ContextLengthExceededError,
+    DatabaseError,
     LLMRingError,
     MissingAPIKeyError,
     ModelNotFoundError,
@@ -120,6 +121,12 @@ class LLMRing:
     ``progress`` is told what each call is doing while its caller waits (``llmring.progress``:
     waiting for a model, retrying after a delay, falling back to an alias's next model).
 
+    Call rows are written in batches by a background task (``durability="batched"``, the
+    default: a kill -9 loses the rows of the last tens of ms, see the README). ``durability="sync"`` makes each call
+    wait until its row is committed, raising ``DatabaseError`` if it cannot be. At most
+    ``max_queue`` rows wait in memory; past that (and at ``close`` when the database is still
+    unreachable) they go to a local file, written when the database is next opened.
+
     ``budgets`` (``llmring.Budget``) are enforced before each call they cover, together with
     the budgets stored in the ledger (``llmring budget set``); see ``llmring.budgets``.
 
@@ -149,6 +156,8 @@ class LLMRing:
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
         progress: ProgressHook | None = None,
+        durability: Literal["batched", "sync"] = "batched",
+        max_queue: int = 10_000,
         budgets: Sequence[Budget] | None = None,
         strict_cost: bool | None = None,
     ) -> None:
@@ -180,15 +189,27 @@ class LLMRing:
                 database = store_target(settings)[0]
             self._target = database or resolve_database(database_url=db_connection_string)
         self._lazy_store: LazyStore | None = None
+        if durability not in ("batched", "sync"):
+            raise ConfigurationError(f"durability must be 'batched' or 'sync', not {durability!r}")
+        if max_queue < 1:
+            raise ConfigurationError(f"max_queue must be at least 1, not {max_queue!r}")
+        self._sync = durability == "sync" and enable_db_logging
         if enable_db_logging:
             from llmring.lazy_store import LazyStore
+            from llmring.spill import spill_dir
 
-            self._lazy_store = LazyStore(self._make_store, owner=f"{type(self).__name__}(origin={origin!r})")
+            self._lazy_store = LazyStore(
+                self._make_store,
+                owner=f"{type(self).__name__}(origin={origin!r})",
+                durability=durability,
+                max_queue=max_queue,
+                spill_dir=spill_dir(self._target.identity()) if self._target is not None else None,
+            )
         self._guard: BudgetGuard | None = None
         if enable_db_logging:
             from llmring.budget_guard import BudgetGuard
 
-            self._guard = BudgetGuard(budgets or (), self._open_store)
+            self._guard = BudgetGuard(budgets or (), self._store_without_waiting)
         elif budgets:
             raise ConfigurationError("budgets need the call log: drop enable_db_logging=False to use them")
         self._providers: dict[str, BaseProvider] = dict(providers or {})
@@ -289,6 +310,8 @@ class LLMRing:
                 entry = await self._cache_access.get(key)
                 if entry is not None:
                     response = self._serve_hit(entry, route, log)
+                    if self._sync:
+                        await self._committed()
                     if schema is not None:
                         schema.parse(response)
                     return response
@@ -299,7 +322,11 @@ class LLMRing:
             raise  # a cache hit whose answer does not validate: its row is written already
         except _CALL_ERRORS as exc:
             if not isinstance(exc, _UNSENT):
-                log.failure(exc, final=last or not moves_on(exc))
+                final = last or not moves_on(exc)
+                log.failure(exc, final=final)
+                if self._sync and final and not isinstance(exc, asyncio.CancelledError):
+                    with contextlib.suppress(DatabaseError):  # the call's own error comes first
+                        await self._committed()
             raise
         cost = self._price(route, response.usage)
         log.success(
@@ -311,6 +338,8 @@ class LLMRing:
             tool_calls=response.tool_calls,
         )
         self._attach_cost(response, route, cost, log.call_id)
+        if self._sync:
+            await self._committed()
         if schema is not None:
             schema.parse(response)  # an answer that does not validate is not cached
         if key is not None and worth_caching(response.finish_reason):
@@ -462,7 +491,10 @@ class LLMRing:
             raise
         if entry is not None:
             log.mark_first_token()
-            yield chunk_from_response(self._serve_hit(entry, route, log))
+            hit = chunk_from_response(self._serve_hit(entry, route, log))
+            if self._sync:
+                await self._committed()
+            yield hit
             return
 
         assembler = StreamAssembler() if key is not None or self._capture is not None else None
@@ -491,6 +523,8 @@ class LLMRing:
                         )
                         chunk.usage = {**usage, "cost": cost.total}
                         self._add_cache_savings(chunk.usage, route, cost)
+                        if self._sync:
+                            await self._committed()
                         if assembler is not None and key is not None and worth_caching(finish_reason):
                             cached = assembler.response(route.model_name, finish_reason, usage, request_id)
                             await self._cache_access.put(key, to_cache_entry(cached), ttl_for(request))
@@ -509,6 +543,8 @@ class LLMRing:
             text, calls = assembler.answer() if assembler is not None else (None, None)
             unknown = CostResult(total=None)
             log.success(None, unknown, finish_reason=finish_reason, request_id=request_id, text=text, tool_calls=calls)
+            if self._sync:
+                await self._committed()
 
     async def estimate(self, request: LLMRequest) -> Estimate:
         """What ``request`` may cost, without sending it: input tokens (counted by the provider's
@@ -604,6 +640,11 @@ class LLMRing:
         return Conversation(self, model, system=system, **options)
 
     # -- the steps of a call ----------------------------------------------------------------
+    async def _committed(self) -> None:
+        """``durability="sync"``: wait until this call's row is in the store (raises if not)."""
+        assert self._lazy_store is not None
+        await self._lazy_store.committed()
+
     def _ready_provider(self, route: Route) -> BaseProvider:
         """The route's provider, checked for its API key: a missing key is a configuration error,
         raised before the call is logged (no request was made, so there is no call to record)."""
@@ -733,14 +774,30 @@ class LLMRing:
             raise ConfigurationError("database logging is off for this LLMRing (enable_db_logging=False)")
         return await self._lazy_store.open()
 
+    async def _store_without_waiting(self) -> Store:
+        """The store for a call's own reads (budgets): a cold one behind another process's lock
+        is waited for at most ``COLD_OPEN_WAIT`` seconds in all, then this raises."""
+        from llmring.lazy_store import COLD_OPEN_WAIT
+
+        assert self._lazy_store is not None
+        store = await self._lazy_store.open_or_none(wait=COLD_OPEN_WAIT)
+        if store is None:
+            raise DatabaseError("the database is still opening (another process may hold its lock)")
+        return store
+
     async def _cache_backend(self) -> ResponseCache:
         if self._cache is not None:
             return self._cache
         if self._lazy_store is None:
             self._cache = MemoryCache()
             return self._cache
+        from llmring.lazy_store import COLD_OPEN_WAIT
+
         # Built per use (it is one small object): the store may have been closed and reopened.
-        return StoreCache(await self._lazy_store.open())
+        store = await self._lazy_store.open_or_none(wait=COLD_OPEN_WAIT)
+        # Still opening (a cold file behind another process's lock) or unreachable: a throwaway
+        # cache, so the call neither waits for the store nor warns again (open_or_none did).
+        return MemoryCache() if store is None else StoreCache(store)
 
     # -- registry and routing -------------------------------------------------------------------
     async def _known_models(self) -> list[LLMModel]:
@@ -749,7 +806,11 @@ class LLMRing:
             return self._models
         from llmring.registry import bundled_models
 
-        store = await self._lazy_store.open_or_none() if self._lazy_store is not None else None
+        store = None
+        if self._lazy_store is not None:
+            from llmring.lazy_store import COLD_OPEN_WAIT
+
+            store = await self._lazy_store.open_or_none(wait=COLD_OPEN_WAIT)
         models: list[LLMModel] = []
         if store is not None:
             try:
@@ -851,6 +912,18 @@ class LLMRing:
         if route.model is None:
             raise ModelNotFoundError(f"{route.key} is not in the model registry")
         return route.model
+
+    async def can_stream(self, model: str) -> bool:
+        """False when the registry says ``model`` cannot stream (``chat_stream`` refuses it), retired
+        models included; True for a model the registry does not know. An alias streams only when
+        every model of its chain can: a stream would pass over a hop that cannot, a wait does not."""
+        chain = self.aliases.get(model)
+        routes = await self._chain_routes(model, chain) if chain is not None else [await self._route(model)]
+        for route in routes:
+            entry = route.model or bundled_entry(route.provider, route.model_name)
+            if entry is not None and not entry.supports_streaming:
+                return False
+        return True
 
     async def get_usage_stats(self, id_at_origin: str | None = None, days: int | None = 30) -> UsageStats:
         """Totals for this origin (and user, if given) over the last ``days`` days."""

@@ -90,6 +90,10 @@ class DatabaseTarget:
             return redact(self.database_url) or ""
         return str(self.sqlite_path)
 
+    def identity(self) -> str:
+        """What names this database across processes (an absolute path; the masked URL)."""
+        return str(self.sqlite_path.resolve()) if self.sqlite_path is not None else self.describe()
+
     def __repr__(self) -> str:
         return f"DatabaseTarget({self.describe()!r})"
 

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from llmring._postgres.errors import one_line, root_cause, url_problem
+from llmring._store.schema_version import refuse_newer_schema
 from llmring.errors import ConfigurationError, DatabaseError, redact
 
 if TYPE_CHECKING:
@@ -70,9 +71,10 @@ async def bootstrap(manager: AsyncDatabaseManager, schema: str, where: str) -> t
         await conn.execute(_BOOTSTRAP_LOCK)
         try:
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            result = await AsyncMigrationManager(
-                manager, migrations_path=str(migrations), module_name="llmring"
-            ).apply_pending_migrations()
+            migrator = AsyncMigrationManager(manager, migrations_path=str(migrations), module_name="llmring")
+            result = await migrator.apply_pending_migrations()
+            bundled = (entry.name for entry in migrations.iterdir() if entry.name.endswith(".sql"))
+            refuse_newer_schema(await migrator.get_applied_migrations(), bundled, f"PostgreSQL {where}")
         finally:
             await conn.execute(_BOOTSTRAP_UNLOCK)
     return manager, [item["filename"].removesuffix(".sql") for item in result.get("applied", [])]

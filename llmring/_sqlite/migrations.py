@@ -99,3 +99,9 @@ async def apply_migrations(conn: aiosqlite.Connection) -> list[str]:
             await conn.execute("ROLLBACK")
             raise
     return applied_now
+
+
+async def recorded_migrations(conn: aiosqlite.Connection) -> list[str]:
+    """The names of the migrations the file says were applied (by any llmring version)."""
+    async with conn.execute("SELECT name FROM schema_migrations") as cur:
+        return [row[0] for row in await cur.fetchall()]

@@ -255,13 +255,15 @@ def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits | None 
     return LLMRing(db_connection_string=url, origin=cli.origin(), log_content=log_content, config=config, **limits)
 
 
-def _unwritten(ring: LLMRing) -> tuple[int, str | None]:
-    """How many of this command's log rows are still unwritten after ``close``, and why."""
+def _unwritten(ring: LLMRing) -> tuple[int, str | None, bool]:
+    """How many of this command's log rows are not in the database after ``close``, why, and
+    whether they were kept in the spill file (``llmring.spill``)."""
     writer = getattr(ring, "writer", None)
     if writer is None:
-        return 0, None
+        return 0, None, False
     error = getattr(writer, "last_error", None)
-    return int(getattr(writer, "unwritten", 0)), None if error is None else str(error)
+    spilled = bool(getattr(writer, "spilled", 0))
+    return int(getattr(writer, "unwritten", 0)), None if error is None else str(error), spilled
 
 
 def _cancel_on_sigterm() -> None:
@@ -292,12 +294,13 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
 
     unpriced: list[str] = []
 
-    async def main() -> tuple[LLMResponse | None, int, str | None]:
+    async def main() -> tuple[LLMResponse | None, int, str | None, bool]:
         ring = _open_ring(ctx, options, waits)
         response = None
         _cancel_on_sigterm()
         try:
-            if not stream:
+            # Streaming is this command's choice, not the user's: a model that cannot stream waits.
+            if not stream or not await ring.can_stream(request.model):
                 response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
                 waits.stop()
                 if response.usage.get("cost") is None and not response.cached:
@@ -324,7 +327,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
 
     with _held_warnings() as held:
         try:
-            response, unwritten, cause = asyncio.run(main())
+            response, unwritten, cause, spilled = asyncio.run(main())
         except WAIT_ERRORS as exc:
             # The provider's message names one attempt's limit; say what the whole call waited.
             output.error(f"{exc.message or type(exc).__name__} ({waits.gave_up()})")
@@ -348,5 +351,6 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
         output.note(f"{unpriced[0]}: cost not counted; `llmring registry update` may know it")
     if unwritten:
         why = cause or (held[-1] if held else "the database could not be written")
-        output.error(f"this call was not logged: {why.removeprefix('llmring: ')}")
+        kept = "; its row is kept in a local file until the database can be written" if spilled else ""
+        output.error(f"this call was not logged: {why.removeprefix('llmring: ')}{kept}")
         raise typer.Exit(1)

@@ -92,3 +92,19 @@ def test_ask_usage_shows_cache_writes_reads_and_savings(claude: anthropic_fake.A
     second = run(db, *args)
     assert second.exit_code == 0, second.output
     assert "(2,741 cached)" in second.stderr and "saved $0.0074 vs uncached" in second.stderr
+
+
+@pytest.mark.parametrize("model", ["gpt-5-pro", "o1-pro"])
+def test_ask_at_a_terminal_waits_for_a_model_that_cannot_stream(
+    openai_fake: OpenAIFake, db: Path, monkeypatch: pytest.MonkeyPatch, model: str
+) -> None:
+    # `ask` streams at a terminal unless told not to; a model that cannot stream (gpt-5-pro, and
+    # the retired o1-pro) is asked for the whole answer instead of being refused.
+    monkeypatch.setattr("llmring.cli.output.stdout_is_terminal", lambda: True)
+    r = run(db, "ask", "-m", model, "Hello")
+    assert r.exit_code == 0, r.output
+    assert "Echo: Hello" in r.output
+    [sent] = openai_fake.requests
+    assert sent.path == "/v1/responses" and "stream" not in sent.json
+    [row] = rows(db)
+    assert row["status"] == "success" and row["stream"] == 0

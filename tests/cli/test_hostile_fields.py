@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from llmring.cli.main import app
 from llmring.db_sqlite import SQLiteDatabase
 from llmring.formatting import inert
-from llmring.schemas import CallRecord, LLMModel
+from llmring.schemas import CallRecord, LLMModel, LLMRequest, Message
 from tests.cli.pty_run import run_on_pty
 from tests.fakes.openai_fake import OpenAIFake
 
@@ -187,6 +187,8 @@ def hostile_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         ["config", "show", "--format", "plain"],
         ["config", "show", "--format", "tsv"],
         ["config", "path"],
+        ["aliases", "list"],
+        ["aliases", "list", "--format", "plain"],
     ],
     ids=lambda c: " ".join(c),
 )
@@ -198,3 +200,29 @@ def test_config_from_a_hostile_project_is_inert(
     assert code == 0, output
     assert not control_sequences(output), (command, control_sequences(output), output[:2000])
     assert b"PWNED-TITLE" in output and b"Traceback" not in output
+
+
+async def test_dashboard_conversation_of_a_hostile_call_is_inert(openai_fake: OpenAIFake, tmp_path: Path) -> None:
+    from llmring.service_sqlite import LLMRingSQLite
+    from tests.tui.conftest import make_app, press, screen_text, settle
+
+    path = tmp_path / "content.db"
+    ring = LLMRingSQLite(path, origin="tui", log_content=True)
+    request = LLMRequest(
+        model="openai:gpt-4o-mini",
+        messages=[
+            Message(role="system", content=f"sys{CLIPBOARD}"),
+            Message(role="user", content=f"hi{TITLE}{CURSOR}"),
+        ],
+    )
+    await ring.chat(request)
+    await ring.close()
+    store = SQLiteDatabase(path)
+    app = make_app(store, mode="calls")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        text = screen_text(app)
+    await store.close()
+    assert "Conversation" in text and "PWNED-TITLE" in text
+    assert not any(ch in text for ch in "\x1b\x07\x9b\r")

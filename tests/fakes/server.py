@@ -144,6 +144,9 @@ class FakeProvider:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if len(raw) < length:  # the client hung up mid-body (a cancelled call): nothing to answer
+                    self.close_connection = True
+                    return
                 parts = urlsplit(self.path)
                 recorded = RecordedRequest(
                     method=self.command,

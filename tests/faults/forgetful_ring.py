@@ -54,4 +54,7 @@ def main(database: str, mode: str, runs: int, count: int) -> None:
 
 
 if __name__ == "__main__":
+    import faulthandler
+
+    faulthandler.dump_traceback_later(40, exit=True)  # a hang shows where, instead of a test timeout
     main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -1,4 +1,4 @@
-"""Issue 19: SIGTERM to ``llmring ask`` still writes the row of the call it was waiting for."""
+"""Issue 19: SIGTERM or Ctrl-C to ``llmring ask`` still writes the row of the call it was waiting for."""
 
 from __future__ import annotations
 
@@ -34,7 +34,17 @@ def slow_fake() -> Iterator[SlowOpenAI]:
     fake.stop()
 
 
-def test_sigterm_during_ask_still_logs_the_cancelled_call(slow_fake: SlowOpenAI, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sent", "code", "said"),
+    [
+        (signal.SIGTERM, 143, ["Error: terminated (SIGTERM); the call was logged as cancelled"]),
+        (signal.SIGINT, 130, []),  # Ctrl-C
+    ],
+    ids=["sigterm", "ctrl-c"],
+)
+def test_a_signal_during_ask_still_logs_the_cancelled_call(
+    slow_fake: SlowOpenAI, tmp_path: Path, sent: signal.Signals, code: int, said: list[str]
+) -> None:
     db = tmp_path / "calls.db"
     env = {**os.environ, "OPENAI_BASE_URL": f"{slow_fake.base_url}/v1", "OPENAI_API_KEY": API_KEY}
     command = [sys.executable, "-c", "from llmring.cli.main import run; run()"]
@@ -44,10 +54,10 @@ def test_sigterm_during_ask_still_logs_the_cancelled_call(slow_fake: SlowOpenAI,
     while not slow_fake.requests and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
     assert slow_fake.requests, proc.communicate()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sent)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 143, err
-    assert err.decode().splitlines() == ["Error: terminated (SIGTERM); the call was logged as cancelled"]
+    assert proc.returncode == code, err
+    assert err.decode().splitlines() == said
     conn = sqlite3.connect(db)
     try:
         rows = conn.execute("SELECT status, error_type, model_name FROM llm_api_calls WHERE final").fetchall()

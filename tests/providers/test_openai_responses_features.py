@@ -128,3 +128,51 @@ async def test_what_the_responses_api_lacks_is_refused_unsent(
     with pytest.raises(UnsupportedFeatureError, match=f"does not support {field}"):
         await openai_provider.chat(ask(**{field: value}))
     assert openai_fake.requests == []
+
+
+def shape(value: Any) -> Any:
+    """The keys and value types of a response (values themselves left out)."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items() if k not in ("call_id",)}
+    if isinstance(value, list):
+        return [shape(v) for v in value[:1]]
+    return type(value).__name__
+
+
+async def test_same_result_shape_and_row_as_chat_completions(
+    tmp_path: Path, openai_provider: OpenAIProvider, openai_fake: OpenAIFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes import openai_fake as fake_module
+    from tests.service.conftest import rows
+
+    # gpt-5.3-codex is Responses-only and streams (gpt-5-pro does not): what the fake serves for it.
+    monkeypatch.setitem(fake_module.MODELS, "gpt-5.3-codex", "gpt-5.3-codex")
+    ring = LLMRingSQLite(tmp_path / "calls.db", origin="tests", providers={"openai": openai_provider})
+    try:
+        results = {}
+        for model in ("gpt-5", "gpt-5.3-codex"):
+            asked = LLMRequest(
+                model=model, messages=[Message(role="user", content="Weather?")], tools=[WEATHER], reasoning="high"
+            )
+            whole = await ring.chat(asked)
+            chunks = [c async for c in ring.chat_stream(asked)]
+            results[model] = (whole, chunks)
+        await ring.flush()
+    finally:
+        await ring.close()
+    assert [r.path for r in openai_fake.requests] == ["/v1/chat/completions"] * 2 + ["/v1/responses"] * 2
+    (chat, chat_chunks), (resp, resp_chunks) = results["gpt-5"], results["gpt-5.3-codex"]
+    assert shape(resp.model_dump()) == shape(chat.model_dump())
+    assert resp.finish_reason == chat.finish_reason == "tool_calls"
+    names = [[c["function"]["name"] for c in r.tool_calls or []] for r in (resp, chat)]
+    assert names == [["get_weather"], ["get_weather"]] and shape(resp.tool_calls) == shape(chat.tool_calls)
+    assert resp.usage["reasoning_tokens"] > 0 and resp.usage["cost"] > 0
+    assert resp_chunks[-1].usage is not None and set(resp_chunks[-1].usage) == set(chat_chunks[-1].usage or {})
+    assert resp_chunks[-1].finish_reason == chat_chunks[-1].finish_reason == "tool_calls"
+    logged = rows(tmp_path / "calls.db")
+    filled = [{k for k, v in row.items() if v is not None} - {"call_id", "id"} for row in logged]
+    assert filled[2] == filled[0] and filled[3] == filled[1]  # Responses rows fill what Chat rows fill
+    assert [(r["reasoning"], r["status"], r["stream"]) for r in logged[2:]] == [
+        ("high", "success", 0),
+        ("high", "success", 1),
+    ]

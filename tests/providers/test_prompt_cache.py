@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from llmring.controls import bundled_entry
 from llmring.providers.anthropic import AnthropicProvider
 from llmring.providers.google import GoogleProvider
@@ -93,29 +95,31 @@ async def test_anthropic_keeps_explicit_breakpoints_and_the_cap_of_four(
     assert found[0] == ("system", marked)
 
 
+@pytest.mark.parametrize("ttl", ["5m", "1h"])
 async def test_anthropic_write_then_read_is_priced_as_computed_by_hand(
-    tmp_path: Path, anthropic_provider: AnthropicProvider, anthropic_fake_server: AnthropicFake
+    tmp_path: Path, anthropic_provider: AnthropicProvider, anthropic_fake_server: AnthropicFake, ttl: str
 ) -> None:
     model = bundled_entry("anthropic", "claude-sonnet-4-6")
     assert model is not None
     per_token = {
         name: getattr(model, f"dollars_per_million_tokens_{name}") / Decimal(1_000_000)
-        for name in ("input", "output", "cached_input", "cache_write_1h")
+        for name in ("input", "output", "cached_input", f"cache_write_{ttl}")
     }
     ring = LLMRingSQLite(tmp_path / "calls.db", origin="tests", providers={"anthropic": anthropic_provider})
     try:
-        first = await ring.chat(ask("claude-sonnet-4-6", prompt_cache="1h"))
-        second = await ring.chat(ask("claude-sonnet-4-6", prompt_cache="1h"))
+        first = await ring.chat(ask("claude-sonnet-4-6", prompt_cache=ttl))
+        second = await ring.chat(ask("claude-sonnet-4-6", prompt_cache=ttl))
     finally:
         await ring.close()
     write, read = first.usage, second.usage
-    assert write["cache_write_1h_tokens"] > 2000 and write["cached_tokens"] == 0
-    assert read["cached_tokens"] == write["cache_write_1h_tokens"] and read["cache_write_1h_tokens"] == 0
-    fresh_1 = write["prompt_tokens"] - write["cache_write_1h_tokens"]
+    written = f"cache_write_{ttl}_tokens"
+    assert write[written] > 2000 and write["cached_tokens"] == 0
+    assert read["cached_tokens"] == write[written] and read[written] == 0
+    fresh_1 = write["prompt_tokens"] - write[written]
     fresh_2 = read["prompt_tokens"] - read["cached_tokens"]
     assert write["cost"] == (
         fresh_1 * per_token["input"]
-        + write["cache_write_1h_tokens"] * per_token["cache_write_1h"]
+        + write[written] * per_token[f"cache_write_{ttl}"]
         + write["completion_tokens"] * per_token["output"]
     )
     assert read["cost"] == (
@@ -125,9 +129,7 @@ async def test_anthropic_write_then_read_is_priced_as_computed_by_hand(
     )
     # What the cache saved against the uncached price (the write cost more than it saved).
     assert read["prompt_cache_savings"] == read["cached_tokens"] * (per_token["input"] - per_token["cached_input"])
-    assert write["prompt_cache_savings"] == write["cache_write_1h_tokens"] * (
-        per_token["input"] - per_token["cache_write_1h"]
-    )
+    assert write["prompt_cache_savings"] == write[written] * (per_token["input"] - per_token[f"cache_write_{ttl}"])
     assert write["prompt_cache_savings"] < 0 < read["prompt_cache_savings"]
 
 
@@ -196,3 +198,41 @@ async def test_anthropic_places_no_one_hour_breakpoint_after_an_explicit_five_mi
         ("system", {"type": "ephemeral", "ttl": "1h"}),
         ("user", five),
     ]
+
+
+async def test_gemini_implicit_cache_read_is_priced_as_computed_by_hand(
+    tmp_path: Path, google_provider: GoogleProvider, google_fake_server: GoogleFake
+) -> None:
+    # Gemini caches repeated prefixes by itself and reports cachedContentTokenCount; those tokens
+    # are priced at the cached rate and counted once in the prompt.
+    model = bundled_entry("google", "gemini-2.5-flash-lite")
+    assert model is not None and model.dollars_per_million_tokens_cached_input is not None
+    per_token = {
+        name: getattr(model, f"dollars_per_million_tokens_{name}") / Decimal(1_000_000)
+        for name in ("input", "output", "cached_input")
+    }
+    first = ask("gemini-2.5-flash-lite", prompt_cache="5m")
+    ring = LLMRingSQLite(tmp_path / "calls.db", origin="tests", providers={"google": google_provider})
+    try:
+        answer = await ring.chat(first)
+        follow_up = first.model_copy(
+            update={
+                "messages": [
+                    *first.messages,
+                    Message(role="assistant", content=answer.content),
+                    Message(role="user", content="Q2"),
+                ]
+            }
+        )
+        read = (await ring.chat(follow_up)).usage
+    finally:
+        await ring.close()
+    assert answer.usage["cached_tokens"] == 0 and read["cached_tokens"] > 2000
+    assert read["cache_write_5m_tokens"] == read["cache_write_1h_tokens"] == 0  # nothing is billed to write
+    fresh = read["prompt_tokens"] - read["cached_tokens"]
+    assert read["cost"] == (
+        fresh * per_token["input"]
+        + read["cached_tokens"] * per_token["cached_input"]
+        + read["completion_tokens"] * per_token["output"]
+    )
+    assert read["prompt_cache_savings"] == read["cached_tokens"] * (per_token["input"] - per_token["cached_input"])

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from llmring.errors import ConfigurationError, StructuredOutputError
+from llmring.errors import ConfigurationError, StructuredOutputError, UnsupportedFeatureError
 from llmring.providers.anthropic import AnthropicProvider
 from llmring.providers.base import BaseProvider
 from llmring.providers.google import GoogleProvider
@@ -26,6 +26,7 @@ from llmring.providers.openai import OpenAIProvider
 from llmring.schemas import LLMRequest, Message
 from llmring.service_sqlite import LLMRingSQLite
 from llmring.structured import is_strict, output_schema, strict_schema
+from tests.fakes import google_fake
 from tests.fakes.anthropic_fake import AnthropicFake
 from tests.fakes.google_fake import GoogleFake
 from tests.fakes.ollama_fake import OllamaFake
@@ -205,3 +206,51 @@ def test_a_model_schema_is_built_once() -> None:
     # model_json_schema costs about a millisecond: a ring asking for the same model reuses it.
     assert output_schema(Weather) is output_schema(Weather)
     assert output_schema({"type": "object"}) is not output_schema({"type": "object"})
+
+
+@pytest.mark.parametrize(
+    ("name", "model"),
+    [
+        ("anthropic", "claude-sonnet-4-6"),  # native output_config.format
+        ("anthropic", "claude-3-7-sonnet-20250219"),  # a forced tool (retired, still priced)
+        ("google", "gemini-3-flash-preview"),
+    ],
+)
+async def test_an_answer_that_does_not_validate_on_claude_and_gemini_is_logged_and_priced(
+    tmp_path: Path,
+    anthropic_provider: AnthropicProvider,
+    google_provider: GoogleProvider,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    model: str,
+) -> None:
+    monkeypatch.setattr(google_fake, "MODELS", google_fake.MODELS | {"gemini-3-flash-preview"})
+    provider: BaseProvider = anthropic_provider if name == "anthropic" else google_provider
+    async for ring in ring_with(tmp_path, name, provider):
+        with pytest.raises(StructuredOutputError) as caught:
+            await ring.chat(ask(model), response_model=Impossible)
+        await ring.flush()
+    error = caught.value
+    assert json.loads(error.raw_text) == {"count": 21}
+    assert "count: Input should be greater than or equal to 100" in str(error) and "\n" not in str(error)
+    assert error.response is not None and error.response.content == error.raw_text
+    [row] = rows(tmp_path / "calls.db")
+    assert row["status"] == "success" and row["completion_tokens"] > 0
+    assert error.response.cost is not None and error.response.cost > 0 and row["estimated_cost_pico"] > 0
+
+
+@pytest.mark.parametrize("model", ["gpt-4-turbo", "gpt-3.5-turbo", "gpt-5.4-pro"])
+async def test_a_schema_for_a_model_without_structured_output_is_refused_unsent_unlogged(
+    openai_ring: LLMRingSQLite, openai_fake: OpenAIFake, tmp_path: Path, model: str
+) -> None:
+    # OpenAI answers a json_schema response_format on these models with a 400: refuse it first.
+    with pytest.raises(UnsupportedFeatureError, match=f"openai:{model} does not support structured output") as caught:
+        await openai_ring.chat(ask(model), response_model=Weather)
+    assert "\n" not in str(caught.value)
+    as_format = ask(model).model_copy(
+        update={"response_format": {"type": "json_schema", "json_schema": {"name": "w", "schema": {"type": "object"}}}}
+    )
+    with pytest.raises(UnsupportedFeatureError, match="does not support structured output"):
+        await openai_ring.chat(as_format)
+    await openai_ring.flush()
+    assert openai_fake.requests == [] and rows(tmp_path / "calls.db") == []

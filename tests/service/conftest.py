@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +15,14 @@ from llmring.service_sqlite import LLMRingSQLite
 from tests.fakes.openai_fake import API_KEY, OpenAIFake
 
 
+def _whole_json(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except ValueError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def _openai_server() -> Iterator[OpenAIFake]:
     fake = OpenAIFake().start()
@@ -22,14 +31,22 @@ def _openai_server() -> Iterator[OpenAIFake]:
 
 
 @pytest.fixture
-def openai_fake(_openai_server: OpenAIFake, monkeypatch: pytest.MonkeyPatch) -> OpenAIFake:
-    """The OpenAI fake, reset for this test; OPENAI_BASE_URL and OPENAI_API_KEY point at it."""
+def openai_fake(_openai_server: OpenAIFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIFake]:
+    """The OpenAI fake, reset for this test; OPENAI_BASE_URL and OPENAI_API_KEY point at it. At
+    teardown every request llmring sent (and every reply the fake made up) must satisfy the
+    contract (spec + SDK types), as in the provider tests; replies a test scripts with
+    ``enqueue`` may be broken on purpose."""
     fake = _openai_server
     fake.reset()
     fake.api_key = API_KEY
     monkeypatch.setenv("OPENAI_BASE_URL", f"{fake.base_url}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    return fake
+    yield fake
+    # A request whose body never arrived whole was cut off by a cancelled or timed-out client.
+    fake.requests[:] = [r for r in fake.requests if _whole_json(r.raw_body)]
+    problems = [p for p in fake.contract_problems() if not p.startswith("enqueued: ")]
+    fake.reset()
+    assert not problems, "OpenAI contract violations:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -227,3 +227,16 @@ async def test_the_progress_hook_hears_each_wait_retry_and_fallback(fakes: Fakes
 
 async def _no_wait(delay: float) -> None:
     return None
+
+
+async def test_an_alias_streams_only_when_every_model_of_its_chain_can(tmp_path: Path) -> None:
+    # ask on a terminal asks can_stream first: an alias there was "unknown model" before.
+    ring = ring_for(tmp_path / "s.db", fast=["gpt-4o-mini", "gpt-4o"], deep=["gpt-4o-mini", "openai:o1-pro"])
+    try:
+        assert await ring.can_stream("fast")
+        assert not await ring.can_stream("deep")
+        assert not await ring.can_stream("openai:o1-pro")
+        with pytest.raises(ModelNotFoundError, match="alias 'typo'"):
+            await LLMRingSQLite(tmp_path / "t.db", aliases={"typo": ["gpt-4o", "nosuch"]}).can_stream("typo")
+    finally:
+        await ring.close()

@@ -20,7 +20,7 @@ from llmring.errors import UnsupportedFeatureError
 from llmring.registry import find_bundled
 from llmring.schemas import LLMRequest, Message
 from llmring.service_sqlite import LLMRingSQLite
-from tests.fakes import google_fake
+from tests.fakes import anthropic_fake, google_fake
 from tests.fakes.openai_fake import OpenAIFake
 from tests.service.conftest import request, rows
 
@@ -30,6 +30,16 @@ def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[google_fake.GoogleFake]:
     fake = google_fake.GoogleFake().start()
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"{fake.base_url}/v1beta")
     monkeypatch.setenv("GEMINI_API_KEY", google_fake.API_KEY)
+    yield fake
+    fake.stop()
+    assert not fake.violations, fake.violations
+
+
+@pytest.fixture
+def claude(monkeypatch: pytest.MonkeyPatch) -> Iterator[anthropic_fake.AnthropicFake]:
+    fake = anthropic_fake.AnthropicFake().start()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", anthropic_fake.API_KEY)
     yield fake
     fake.stop()
     assert not fake.violations, fake.violations
@@ -137,3 +147,102 @@ def test_bad_reasoning_values_are_one_line_errors(bad: object) -> None:
     with pytest.raises(InvalidRequestError) as caught:
         request(model="gpt-5-mini", reasoning=bad)
     assert "reasoning" in str(caught.value) and "\n" not in str(caught.value)
+
+
+TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+
+
+@pytest.mark.parametrize(
+    ("model", "kw", "stream", "why"),
+    [
+        ("gpt-5-pro", {}, True, "openai:gpt-5-pro does not support streaming"),
+        ("gpt-5.5-cyber", {"tools": [TOOL]}, False, "openai:gpt-5.5-cyber does not support tools"),
+        (
+            "o3-mini",
+            {
+                "messages": [
+                    Message(
+                        role="user", content=[{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]
+                    )
+                ]
+            },
+            False,
+            "openai:o3-mini does not accept images",
+        ),
+        (
+            "gpt-4-turbo",
+            {"response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {}}}},
+            False,
+            "openai:gpt-4-turbo does not support structured output",
+        ),
+    ],
+)
+async def test_what_a_model_cannot_take_is_refused_unsent_unlogged(
+    ring: LLMRingSQLite,
+    openai_fake: OpenAIFake,
+    db_path: Path,
+    model: str,
+    kw: dict[str, object],
+    stream: bool,
+    why: str,
+) -> None:
+    # Issue 14 item 5: refused in one line before sending, never sent to come back as a 400, and
+    # not logged as a provider call.
+    asked = request(model=model).model_copy(update=kw)
+    with pytest.raises(UnsupportedFeatureError, match=why) as caught:
+        if stream:
+            [c async for c in ring.chat_stream(asked)]
+        else:
+            await ring.chat(asked)
+    assert "\n" not in str(caught.value)
+    await ring.flush()
+    assert openai_fake.requests == [] and rows(db_path) == []
+
+
+async def test_claude_is_sent_temperature_or_top_p_never_both(
+    claude: anthropic_fake.AnthropicFake, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Claude Sonnet 4.5 and later answer temperature with top_p by a 400 ("`temperature` and
+    # `top_p` cannot both be specified for this model"); Anthropic asks for one or the other on
+    # every model. temperature is kept, top_p dropped with one warning.
+    both = LLMRequest(
+        model="claude-sonnet-4-6", messages=[Message(role="user", content="Hi")], temperature=0.2, top_p=0.9
+    )
+    async with LLMRingSQLite(db_path) as ring:
+        with caplog.at_level(logging.WARNING, logger="llmring"):
+            await ring.chat(both)
+        await ring.chat(both.model_copy(update={"temperature": None}))
+        await ring.flush()
+    first, second = (r.json for r in claude.requests)
+    assert (first["temperature"], "top_p" in first) == (0.2, False)
+    assert (second["top_p"], "temperature" in second) == (0.9, False)  # one of them alone is sent
+    [warning] = [r.getMessage() for r in caplog.records if "top_p" in r.getMessage()]
+    assert warning == "llmring: anthropic:claude-sonnet-4-6 takes temperature or top_p, not both: top_p not sent"
+    assert [r["temperature"] for r in rows(db_path)] == [0.2, None]
+
+
+@pytest.mark.parametrize(("model", "cap"), [("gpt-4o-mini", 16384), ("gpt-5-pro", 272000)])
+async def test_max_tokens_above_the_models_output_cap_is_refused_unsent_unlogged(
+    ring: LLMRingSQLite, openai_fake: OpenAIFake, db_path: Path, model: str, cap: int
+) -> None:
+    # OpenAI and Anthropic answer a max_tokens above the model's output cap with a 400.
+    with pytest.raises(UnsupportedFeatureError) as caught:
+        await ring.chat(request(model=model, max_tokens=cap + 1))
+    assert str(caught.value) == (f"openai:{model} writes at most {cap:,} output tokens: lower max_tokens ({cap + 1:,})")
+    await ring.flush()
+    assert openai_fake.requests == [] and rows(db_path) == []
+    await ring.chat(request(model=model, max_tokens=cap))  # the cap itself is fine
+    assert len(openai_fake.requests) == 1
+
+
+async def test_max_tokens_above_claudes_output_cap_is_refused(
+    claude: anthropic_fake.AnthropicFake, db_path: Path
+) -> None:
+    asked = LLMRequest(
+        model="claude-haiku-4-5-20251001", messages=[Message(role="user", content="Hi")], max_tokens=64001
+    )
+    async with LLMRingSQLite(db_path) as ring:
+        with pytest.raises(UnsupportedFeatureError, match=r"writes at most 64,000 output tokens"):
+            await ring.chat(asked)
+        await ring.flush()
+    assert claude.requests == [] and rows(db_path) == []
