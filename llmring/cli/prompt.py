@@ -330,7 +330,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
             response, unwritten, cause, spilled = asyncio.run(main())
         except WAIT_ERRORS as exc:
             # The provider's message names one attempt's limit; say what the whole call waited.
-            output.error(f"{exc.message or type(exc).__name__} ({waits.gave_up()})")
+            output.error(waits.gave_up(exc))
             raise typer.Exit(1) from None
         except asyncio.CancelledError:
             # SIGTERM: the call was cancelled, and its row (status "cancelled") written by close().

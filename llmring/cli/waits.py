@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from llmring.progress import Progress
 
 # The errors of a call that waited and gave up (after its retries): their message names one
-# attempt's limit, so the CLI adds the whole call's wait. (A ``FallbackError`` says it already.)
+# attempt's limit, so the CLI adds the whole call's wait. (A ``FallbackError`` and a reached
+# ``--timeout`` deadline say it already: see ``gave_up``.)
 WAIT_ERRORS = (RateLimitError, ProviderTimeoutError, ProviderUnavailableError, ProviderConnectionError)
 
 GRACE = 0.25  # seconds a call waits before the spinner appears
@@ -43,10 +44,12 @@ class CallWaits:
 
     def __init__(self, *, show: bool) -> None:
         self.show = show
-        self.started = time.monotonic()
+        # The clock starts when the first request goes out: opening the log and the registry is
+        # the command's setup, not a wait for a model (a 1 s deadline then reads as 1 s, not 1.9).
+        self.started: float | None = None
         self.attempts = 0
         self.event: Progress | None = None
-        self.event_at = self.started
+        self.event_at = 0.0
         self._live: Live | None = None
         self._timer: asyncio.TimerHandle | None = None
 
@@ -54,19 +57,24 @@ class CallWaits:
         """The ring's progress hook: keep the event (the spinner's thread draws it)."""
         self.attempts += 1
         self.event, self.event_at = event, time.monotonic()
+        if self.started is None:
+            self.started = self.event_at
         if self._live is not None:
             self._live.refresh()  # each step shows at once, not at the next redraw
         elif self.show and self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(GRACE, self._start)
 
     def waited(self) -> float:
-        """Seconds since the command started waiting."""
-        return time.monotonic() - self.started
+        """Seconds since the first request went out (0 before it)."""
+        return 0.0 if self.started is None else time.monotonic() - self.started
 
-    def gave_up(self) -> str:
-        """How long the failed call really waited, for its error line."""
+    def gave_up(self, exc: Exception) -> str:
+        """``exc``'s error line, with how long the failed call really waited when it does not say."""
+        message = getattr(exc, "message", "") or type(exc).__name__
+        if getattr(exc, "limit", None) == "deadline":
+            return message  # "call deadline of 30s reached after 30.0s (3 attempts)": the whole wait
         tries = f", {self.attempts} attempts" if self.attempts > 1 else ""
-        return f"gave up after {self.waited():.1f} s{tries}"
+        return f"{message} (gave up after {self.waited():.1f} s{tries})"
 
     def stop(self) -> None:
         """Erase the spinner (before the answer is printed, and when the call ends)."""
@@ -81,7 +89,7 @@ class CallWaits:
         """The spinner's text, without its frame."""
         event = self.event
         now = time.monotonic()
-        elapsed = f"{int(now - self.started)} s  "
+        elapsed = f"{int(self.waited())} s  "
         if event is None:
             return elapsed + "waiting..."
         if event.kind == "retrying":

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from llmring.cli.main import app
 from llmring.cli.waits import GRACE, CallWaits
+from llmring.errors import RateLimitError
 from llmring.progress import Progress
 from tests.cli.pty_run import run_on_pty
 from tests.fakes.openai_fake import OpenAIFake, rate_limit_reply, server_error_reply
@@ -87,3 +89,25 @@ def test_piped_output_is_the_answer_and_a_failure_one_line_with_the_whole_wait(
     waited = re.search(r"\(gave up after (\d+\.\d) s, 3 attempts\)$", line.strip())
     assert waited is not None, line
     assert float(waited.group(1)) >= 0.4  # two retries, 0.2 s apart: the real wait, not one attempt's
+
+
+async def test_the_wait_is_counted_from_the_first_request_not_the_setup() -> None:
+    waits = CallWaits(show=False)
+    await asyncio.sleep(0.3)  # opening the log and the registry: no model is waited for yet
+    assert waits.waited() == 0.0
+    first_request = time.monotonic()
+    waits(Progress("waiting", "openai:gpt-4o-mini"))
+    line = waits.gave_up(RateLimitError("rate limited", provider="openai"))
+    since = time.monotonic() - first_request
+    waited = re.fullmatch(r"openai: rate limited \(gave up after (\d+\.\d) s\)", line)
+    assert waited is not None, line
+    assert float(waited.group(1)) <= since + 0.05  # the 0.3 s before it is not counted
+
+
+def test_a_reached_timeout_says_its_whole_wait_once(tmp_path: Path, openai_fake: OpenAIFake) -> None:
+    openai_fake.delay_next = 3
+    args = ["--sqlite", str(tmp_path / "t.db"), "ask", "--timeout", "1", "-m", "gpt-4o-mini", "hi"]
+    failed = CliRunner().invoke(app, args)
+    assert failed.exit_code == 1 and failed.stdout == ""
+    line = failed.stderr.strip()
+    assert re.fullmatch(r"Error: openai: call deadline of 1s reached after 1\.\ds \(1 attempt\)", line), line
