@@ -376,6 +376,13 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
         db = await self._manager_ready()
+        if search.windowed(filters, limit, offset) and (
+            (await db.fetch_value(search.COMMON_WORDS, filters.search) or 0) >= search.COMMON_PIECES
+        ):  # a text of common words: its page among the newest rows, if it is common too
+            sql, params = queries.calls_query(filters, limit, offset, window=True)
+            rows = await db.fetch_all(sql, *params)
+            if len(rows) == limit:
+                return [codec.call_from_row(row) for row in rows]
         driven = False
         if filters.search:  # few matches: find them through the indexes (llmring._postgres.search)
             count_sql, count_params = search.count_query(filters.search, like_pattern(filters.search))

@@ -40,16 +40,17 @@ class CallFilters:
     """Which call-log rows a listing returns (None: not filtered on that).
 
     ``model`` is ``provider:model`` or a bare model name; ``tags`` (key, value) pairs that a row
-    must all carry; ``conversation_id`` the calls of one
-    conversation (issue 17); ``search`` a case-insensitive substring of ``provider:model``,
-    origin, user or (on failed rows) error message, or words (in that order) of a captured
-    prompt or answer (full-text: SQLite FTS5, PostgreSQL GIN); ``since`` an inclusive lower bound on
-    ``called_at``; ``before=(called_at, id)`` the keyset of the last row of the previous page
-    (newest-first order only). ``order_by`` sorts by time (the default), cost, total tokens,
-    latency, model, status or origin (then user), descending unless ``ascending``; rows without
-    a cost or latency come last either way, and ties go newest first. A ``status`` that no row
-    can have, an unknown order or a keyset on another order is a ``ConfigurationError`` when the
-    filters are built, so a caller finds out before any database is opened.
+    must all carry; ``conversation_id`` the calls of one conversation (issue 17); ``call_id`` the
+    rows of one call (its retries and fallback hops); ``search`` a case-insensitive substring of
+    ``provider:model``, origin, user or (on failed rows) error message, or words (in that order)
+    of a captured prompt or answer (full-text: SQLite FTS5, PostgreSQL GIN); ``since`` an
+    inclusive lower bound on ``called_at``; ``before=(called_at, id)`` the keyset of the last row
+    of the previous page (newest-first order only). ``order_by`` sorts by time (the default),
+    cost, total tokens, latency, model, status or origin (then user), descending unless
+    ``ascending``; rows without a cost or latency come last either way, and ties go newest first.
+    A ``status`` that no row can have, an unknown order or a keyset on another order is a
+    ``ConfigurationError`` when the filters are built, so a caller finds out before any database
+    is opened.
     """
 
     origin: str | None = None
@@ -64,6 +65,7 @@ class CallFilters:
     ascending: bool = False
     tags: tuple[tuple[str, str], ...] = ()  # (key, value) pairs a row must all have (issue 16)
     conversation_id: str | None = None  # issue 17: the calls of one conversation
+    call_id: str | None = None  # every attempt and fallback hop of one call (they share its call_id)
 
     def __post_init__(self) -> None:
         from llmring.errors import ConfigurationError

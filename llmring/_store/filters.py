@@ -60,6 +60,8 @@ def where_clauses(
     clauses += [has_tag(key, value) for key, value in filters.tags]
     if filters.conversation_id is not None:
         clauses.append(f"conversation_id = {param(filters.conversation_id)}")
+    if filters.call_id is not None:
+        clauses.append(f"call_id = {param(filters.call_id)}")
     if filters.since is not None:
         clauses.append(f"called_at >= {param(stored_time(filters.since))}")
     if filters.search:

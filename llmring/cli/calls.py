@@ -62,6 +62,10 @@ def calls(
         str | None,
         typer.Option("--conversation", metavar="ID", help="Only the calls of this conversation (ask -c, --cid)."),
     ] = None,
+    call_id: Annotated[
+        str | None,
+        typer.Option("--call-id", metavar="ID", help="Only the rows of this call: its retries and fallback hops."),
+    ] = None,
     content: Annotated[
         bool, typer.Option("--content", help="Add each call's ID and a prompt -> answer preview (when captured).")
     ] = False,
@@ -92,6 +96,7 @@ def calls(
         since=parse_since(since) if since else None,
         search=search,
         conversation_id=conversation.strip() if conversation is not None else None,
+        call_id=call_id.strip().lower() if call_id is not None else None,
     )
     chosen = choose_format(fmt, as_json)
     filters = {
@@ -103,6 +108,7 @@ def calls(
         "--search": search,
         "--tag": " ".join(f"{k}={v}" for k, v in tags.items()) or None,
         "--conversation": conversation,
+        "--call-id": call_id,
     }
 
     async def action(store: Store) -> tuple[list[CallRecord], int, dict[str, CapturedCall]]:

@@ -6,6 +6,7 @@ took, then (when its content was captured) the conversation and the answer.
     llmring calls --content -n 5          # find it: the ID column
     llmring calls show 3f2a9c1e           # a unique start of the id is enough
     llmring calls show 3f2a9c1e --json    # the row and its content, for jq
+    llmring calls show CALL_ID            # a whole call_id: the final row of its hops
 
 Every logged and captured text is made inert before it reaches the terminal (a reply cannot
 retitle the window or clear the screen); newlines are kept.
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from llmring.store import Store
 
 MIN_PREFIX = 4
+CALL_ROWS_MAX = 100  # a call's rows: retries x fallback hops, far below this
 NOT_CAPTURED = (
     "The prompt and answer of this call were not captured (LLMRing(log_content=False), "
     "or llmring ask --no-log-content), or were removed (llmring calls rm, prune-content)."
@@ -34,20 +36,33 @@ NOT_CAPTURED = (
 
 
 async def find_call(store: Store, id_or_prefix: str) -> CallRecord:
-    """The row whose id is ``id_or_prefix`` or uniquely starts with it; else a one-line error."""
+    """The row whose id is ``id_or_prefix`` or uniquely starts with it; else a one-line error.
+
+    A whole ``call_id`` (what ``--json``, exports and errors show) works too: a call's retries and
+    fallback hops share it, so it names the final row, the one that answered or gave up.
+    """
     from llmring.errors import ConfigurationError
+    from llmring.store import CallFilters
 
     wanted = id_or_prefix.strip().lower()
     if len(wanted) < MIN_PREFIX:
         raise ConfigurationError(f"call id {id_or_prefix!r} is too short: give at least {MIN_PREFIX} characters")
     found = await store.find_calls(wanted, limit=2)
     if not found:
+        hops = await store.list_calls(CallFilters(call_id=wanted), limit=CALL_ROWS_MAX)
+        if hops:
+            return final_row(hops)
         raise ConfigurationError(
             f"no call with an id starting {wanted!r}: see the ID column of `llmring calls --content`"
         )
     if len(found) > 1 and found[0].id != wanted:
         raise ConfigurationError(f"call id {wanted!r} is ambiguous: give more of it ({found[0].id}, {found[1].id})")
     return found[0]
+
+
+def final_row(rows: list[CallRecord]) -> CallRecord:
+    """Of one call's rows (newest first), the one marked final, else the newest."""
+    return next((row for row in rows if row.final), rows[0])
 
 
 def show(
@@ -107,6 +122,10 @@ def summary_pairs(record: CallRecord, tz: tzinfo) -> list[tuple[str, str]]:
         pairs.append(("Tags", " ".join(f"{k}={v}" for k, v in sorted(record.tags.items()))))
     if record.conversation_id:
         pairs.append(("Conversation", record.conversation_id))
+    if record.attempt > 1 or not record.final or (record.hop or 1) > 1:
+        # One of several rows of a call (a retry or a fallback hop): name the call so the rest
+        # can be listed with `llmring calls --call-id`.
+        pairs.append(("Call ID", str(record.call_id)))
     if record.error_message:
         pairs.append(("Error", record.error_message))
     return pairs

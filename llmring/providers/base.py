@@ -4,19 +4,17 @@ A provider turns an ``LLMRequest`` into its wire format, sends it with an inject
 ``httpx.AsyncClient`` and turns the answer back into an ``LLMResponse`` (or ``StreamChunk``s).
 What differs per provider (URLs, headers, bodies, error envelopes, usage) lives in its module;
 what is the same (retries with backoff and Retry-After, timeouts, connection errors, reporting
-each failed attempt to the caller) lives here, once.
+each failed attempt to the caller) lives here, once: sending in ``BaseProvider``, the retry policy
+in ``llmring.providers.retries``, reading replies and streams in ``llmring.providers.reading``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import functools
-import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -31,42 +29,42 @@ from llmring.errors import (
     register_secret,
 )
 from llmring.providers.errors import Envelope, provider_error
-from llmring.providers.limits import NO_LIMITS, CallLimits, monotonic
+from llmring.providers.limits import LIMITS_KEY, CallLimits
 from llmring.providers.pool import reclaim_orphans
-from llmring.providers.streams import LineSplitter, SSEDecoder, SSEEvent
+from llmring.providers.reading import iter_lines, response_shape, sse_batches, stream_errors
+from llmring.providers.retries import (
+    DEFAULT_MAX_RETRIES,
+    MAX_RETRY_AFTER,
+    RETRY_STATUSES,
+    RetryHook,
+    RetryInfo,
+    backoff_delay,
+)
 from llmring.providers.urls import BaseURL, mask_httpx_log
 from llmring.settings import API_KEY_ENV, api_key_for, base_url_for
 
 if TYPE_CHECKING:
+    from llmring.providers.streams import SSEEvent
     from llmring.schemas import LLMRequest, LLMResponse, StreamChunk
 
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "LIMITS_KEY",
+    "MAX_BODY_BYTES",
+    "MAX_RETRY_AFTER",
+    "RETRY_STATUSES",
+    "BaseProvider",
+    "RetryHook",
+    "RetryInfo",
+    "backoff_delay",
+    "http_timeout",
+    "response_shape",
+    "stream_errors",
+]
+
 DEFAULT_TIMEOUT = 60.0
-DEFAULT_MAX_RETRIES = 2
-MAX_RETRY_AFTER = 60.0  # a provider asking for a longer wait gets an error instead
 MAX_BODY_BYTES = 64 * 1024 * 1024  # a whole (non-streamed) reply, decoded
-LIMITS_KEY = "llmring.limits"  # where an open stream's response carries its call's CallLimits
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-
-
-@dataclass(frozen=True)
-class RetryInfo:
-    """A failed attempt that will be retried: what failed and how long we wait first."""
-
-    attempt: int
-    error: ProviderError
-    delay: float
-    elapsed_ms: int
-
-
-RetryHook = Callable[[RetryInfo], Awaitable[None] | None]
-
-
-def backoff_delay(attempt: int, retry_after: float | None) -> float:
-    """Wait before retry number ``attempt`` (1-based): the provider's hint, else 0.5 s * 2^n, jittered."""
-    if retry_after is not None:
-        return min(retry_after, MAX_RETRY_AFTER)
-    base = min(0.5 * 2 ** (attempt - 1), 8.0)
-    return base * (1 - 0.25 * random.random())
 
 
 @functools.lru_cache(maxsize=64)
@@ -77,66 +75,6 @@ def http_timeout(seconds: float) -> httpx.Timeout:
     and providers use the same few values for every call.
     """
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
-
-
-_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
-_STREAM_ERRORS = (httpx.TransportError, httpx.StreamError, httpx.DecodingError)
-
-
-class _ErrorTranslator:
-    """A context manager that re-raises some exceptions as typed llmring errors of ``provider``.
-
-    A class rather than ``contextlib.contextmanager``: these wrap every stream, and a
-    generator-based context manager costs several times as much to enter and leave.
-    """
-
-    __slots__ = ("provider",)
-
-    def __init__(self, provider: str) -> None:
-        self.provider = provider
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        raise NotImplementedError
-
-
-# Lower case like contextlib.suppress: they read ``with response_shape(name):``.
-class response_shape(_ErrorTranslator):
-    """Turn a lookup that meets an unexpected JSON shape into ``ResponseFormatError``.
-
-    Provider parsers index into bodies that are usually well formed; wrapping them in this keeps
-    a list where an object belongs (or a missing key) from escaping as a bare ``TypeError``.
-    """
-
-    __slots__ = ()
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if kind is not None and issubclass(kind, _SHAPE_ERRORS):
-            raise ResponseFormatError(
-                f"unexpected response shape ({kind.__name__}: {str(exc)[:80]})", provider=self.provider
-            ) from exc
-
-
-class stream_errors(_ErrorTranslator):
-    """Turn what can go wrong while reading a streamed body into typed errors."""
-
-    __slots__ = ()
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if kind is not None and issubclass(kind, ResponseFormatError) and getattr(exc, "provider", None) is None:
-            # The stream framing (llmring.providers.streams) does not know whose stream it reads.
-            raise ResponseFormatError(str(exc), provider=self.provider) from exc
-        if kind is None or not issubclass(kind, _STREAM_ERRORS):
-            return
-        if issubclass(kind, httpx.TimeoutException):
-            raise ProviderTimeoutError("stream stalled (read timeout)", provider=self.provider) from exc
-        if issubclass(kind, httpx.DecodingError):
-            raise ResponseFormatError(f"could not decode the stream ({exc})", provider=self.provider) from exc
-        raise ProviderConnectionError(
-            f"connection dropped mid-stream ({kind.__name__})", provider=self.provider
-        ) from exc
 
 
 class BaseProvider(ABC):
@@ -428,68 +366,14 @@ class BaseProvider(ABC):
         """Turn what can go wrong while reading a body into typed errors."""
         return stream_errors(self.name)
 
-    async def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
+    def _iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
         """Lines of a streaming body (CR, LF or CRLF only); closes the response at the end."""
-        splitter = LineSplitter()
-        text = _text_decoder(response)
-        limits: CallLimits = response.extensions.get(LIMITS_KEY, NO_LIMITS)
-        read = response.aiter_bytes().__anext__
-        try:
-            with self._stream_errors():
-                while True:
-                    try:
-                        async with asyncio.timeout(limits.read_left()):
-                            chunk = await read()
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        raise limits.expired(self.name, streaming=True) from None
-                    lines = splitter.feed(text.decode(chunk))
-                    for line in lines:
-                        if line and line[0] != ":":  # an SSE comment is not an event
-                            limits.last_event = monotonic()
-                            break
-                    for line in lines:
-                        yield line
-                for line in splitter.feed(text.decode(b"", True)) + splitter.end():
-                    yield line
-        finally:
-            await response.aclose()
+        return iter_lines(response, self.name)
 
-    async def _sse_batches(self, response: httpx.Response) -> AsyncIterator[list[SSEEvent]]:
+    def _sse_batches(self, response: httpx.Response) -> AsyncIterator[list[SSEEvent]]:
         """Server-sent events of a streaming body, a list per network read; closes the response.
 
-        The same events as ``sse_events(self._iter_lines(response))``, with no work per line, and
-        with as few generator layers as can be: over a socket, every layer a read passes through
-        and every hop per event is a measurable part of a stream's cost (bench/overhead.py). So
-        events are handed over a read at a time, and bytes are decoded here rather than through
-        httpx's ``aiter_text``, which is one more generator doing the same.
+        ``llmring.providers.reading.sse_batches``: returned as it is, not wrapped in a generator of
+        this method's own, since every generator layer costs on each read (bench/overhead.py).
         """
-        decoder = SSEDecoder()
-        text = _text_decoder(response)
-        limits: CallLimits = response.extensions.get(LIMITS_KEY, NO_LIMITS)
-        read = response.aiter_bytes().__anext__
-        try:
-            with self._stream_errors():
-                while True:
-                    try:
-                        async with asyncio.timeout(limits.read_left()):
-                            chunk = await read()
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        raise limits.expired(self.name, streaming=True) from None
-                    events = decoder.feed(text.decode(chunk))
-                    if events:
-                        limits.last_event = monotonic()
-                        yield events
-                events = decoder.feed(text.decode(b"", True)) + decoder.end()
-                if events:
-                    yield events
-        finally:
-            await response.aclose()
-
-
-def _text_decoder(response: httpx.Response) -> codecs.IncrementalDecoder:
-    """What ``response.aiter_text()`` decodes with: the body's charset (else UTF-8), errors replaced."""
-    return codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
+        return sse_batches(response, self.name)

@@ -120,3 +120,4 @@ class CallLimits:
 
 
 NO_LIMITS = CallLimits(None, None, None)  # for a response that did not come through ``_send``
+LIMITS_KEY = "llmring.limits"  # where an open stream's response carries its call's CallLimits

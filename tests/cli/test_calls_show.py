@@ -107,3 +107,25 @@ def test_content_column_previews_prompt_and_answer_in_80_columns(openai_fake: Op
     data = json.loads(run(db, "calls", "--content", "--json").stdout)
     assert [d["content"] is None for d in data] == [True, False]
     assert data[1]["content"]["response"] == f"Echo: {long_prompt}"
+
+
+def test_a_whole_call_id_shows_its_final_row_and_lists_its_hops(openai_fake: OpenAIFake, db: Path) -> None:
+    # gpt-4.1-nano is unknown to the fake (model not found), so the alias falls back to gpt-4o-mini.
+    assert run(db, "aliases", "set", "quick", "openai:gpt-4.1-nano", "openai:gpt-4o-mini").exit_code == 0
+    assert run(db, "ask", "-m", "quick", "Name a sea").exit_code == 0
+    logged = rows(db)
+    [call_id] = {row["call_id"] for row in logged}
+    assert len(logged) == 2
+    answered = next(row for row in logged if row["status"] == "success")
+
+    shown = run(db, "calls", "show", call_id.upper())
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.splitlines()[0] == f"Call          {answered['id']}"
+    assert f"Call ID       {call_id}" in shown.stdout.splitlines()
+    assert "Echo: Name a sea" in shown.stdout
+
+    listed = run(db, "calls", "--call-id", call_id, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert sorted(r["model_name"] for r in json.loads(listed.stdout)) == ["gpt-4.1-nano", "gpt-4o-mini"]
+    other = run(db, "calls", "--call-id", "0" * 36)
+    assert other.exit_code == 0 and "No calls match" in other.output
