@@ -16,6 +16,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+# The ``alias`` breakdown's group of calls that named a model, not an alias (issue 15).
+NO_ALIAS = "(no alias)"
+
 _PICO = Decimal("1e12")
 _ONE = Decimal(1)
 
