@@ -275,7 +275,7 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, PostgresRegistry, PostgresCont
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals per model (``provider:model``), provider, origin or UTC day (YYYY-MM-DD).
+        """Totals per model (``provider:model``), provider, origin, UTC day (YYYY-MM-DD) or alias.
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
@@ -291,6 +291,13 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, PostgresRegistry, PostgresCont
         """Rows matching ``filters``, newest first (ties by id, descending); see ``CallFilters``."""
         check_listing(limit, offset)
         db = await self._manager_ready()
+        if search.windowed(filters, limit, offset) and (
+            (await db.fetch_value(search.COMMON_WORDS, filters.search) or 0) >= search.COMMON_PIECES
+        ):  # a text of common words: its page among the newest rows, if it is common too
+            sql, params = queries.calls_query(filters, limit, offset, window=True)
+            rows = await db.fetch_all(sql, *params)
+            if len(rows) == limit:
+                return [codec.call_from_row(row) for row in rows]
         driven = False
         if filters.search:  # few matches: find them through the indexes (llmring._postgres.search)
             count_sql, count_params = search.count_query(filters.search, like_pattern(filters.search))

@@ -281,7 +281,7 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, SQLiteRegistry, SQLiteContent, 
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals per model (``provider:model``), provider, origin or UTC day (YYYY-MM-DD).
+        """Totals per model (``provider:model``), provider, origin, UTC day (YYYY-MM-DD) or alias.
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """

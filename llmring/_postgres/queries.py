@@ -197,9 +197,12 @@ def models_query(provider: str | None, active_only: bool) -> tuple[str, list[Any
 # -- call log ------------------------------------------------------------------------------------
 
 
-def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool = False) -> tuple[str, list[Any]]:
+def calls_query(
+    filters: CallFilters, limit: int, offset: int, *, driven: bool = False, window: bool = False
+) -> tuple[str, list[Any]]:
     """SQL and parameters for ``list_calls`` (newest first unless ``filters.order_by`` says otherwise);
-    with a search, ``driven`` finds the matching rows through indexes first (``llmring._postgres.search``)."""
+    with a search, ``driven`` finds the matching rows through indexes first, ``window`` tests only
+    the newest ``search.WINDOW`` rows (``llmring._postgres.search``; a search in time order)."""
     params: list[Any] = []
 
     def arg(value: Any) -> str:
@@ -225,8 +228,13 @@ def calls_query(filters: CallFilters, limit: int, offset: int, *, driven: bool =
     )
     if source != plain:
         clauses.insert(0, search.DRIVEN_MATCH)
-    where = " AND ".join(clauses) or "TRUE"
     order = order_clause(filters, "estimated_cost", text_collation=' COLLATE "C"')
+    if window:
+        others = where_clauses(
+            replace(filters, search=None), arg, codec.utc, contains="{column} ILIKE {pattern}", has_tag=has_tag
+        )
+        clauses.append(search.window_bound(" AND ".join(others) or "TRUE", order, filters.ascending))
+    where = " AND ".join(clauses) or "TRUE"
     return f"{source} WHERE {where} {order} LIMIT {arg(limit)} OFFSET {arg(offset)}", params
 
 

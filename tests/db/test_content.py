@@ -234,3 +234,55 @@ async def test_search_plans_agree(store: Store, monkeypatch: pytest.MonkeyPatch,
     assert await ids(search="nothing like it") == []
     page = await store.list_calls(CallFilters(search="careful assistant"), limit=1, offset=1)
     assert [r.id for r in page] == ["b"]
+
+
+async def test_a_common_phrase_stops_at_its_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phrase most rows have, listed newest first with a limit: PostgreSQL finds its page among
+    the newest rows without counting every match first (a GIN scan cannot stop early: 307 ms on
+    1,000,000 calls); pages deeper than that window, and other filters, give the same rows as
+    SQLite's plans."""
+    from datetime import timedelta
+
+    from llmring._postgres import search as postgres_search
+    from llmring.schemas import utc_now
+    from llmring.store import CallFilters
+
+    monkeypatch.setattr(postgres_search, "WINDOW", 8)
+    monkeypatch.setattr(postgres_search, "COMMON_PIECES", 5)  # (of the 26 pieces below)
+    counted: list[str] = []
+    count_query = postgres_search.count_query
+    monkeypatch.setattr(
+        postgres_search, "count_query", lambda text, like: counted.append(text) or count_query(text, like)
+    )
+    now = utc_now()
+    rows = [
+        captured_call(
+            f"Where is my order #{i}?" if i % 2 == 0 else "Is my order late?",
+            "It was eaten by a wombat." if i == 0 else "Your parcel left the depot today.",
+            id=f"r{i:02d}",
+            status="error" if i % 3 == 0 else "success",
+            called_at=now - timedelta(minutes=30 - i),
+        )
+        for i in range(24)
+    ]
+    await store.record_api_calls(rows)
+    if store.backend == "postgres":  # what autovacuum does: the statistics that say a word is common
+        await (await store._manager_ready()).execute("ANALYZE {{tables.llm_content}}")  # type: ignore[attr-defined]
+    phrase = [r for r in reversed(rows) if int(r.id[1:]) % 2 == 0]
+
+    async def ids(limit: int, offset: int = 0, **kw: object) -> list[str]:
+        found = await store.list_calls(CallFilters(**kw), limit=limit, offset=offset)  # type: ignore[arg-type]
+        return [r.id for r in found]
+
+    assert await ids(3, search="where is my order") == [r.id for r in phrase[:3]]
+    assert counted == []  # the page came from the newest rows: no count of every match
+    assert await ids(3, 2, search="where is my order") == [r.id for r in phrase[2:5]]  # deeper than the window
+    assert await ids(20, search="where is my order") == [r.id for r in phrase]
+    assert await ids(2, search="where is my order", status="error") == ["r18", "r12"]
+    assert await ids(2, search="where is my order", before=(rows[20].called_at, "r20")) == ["r18", "r16"]
+    assert await ids(3, search="where is my order", ascending=True) == ["r00", "r02", "r04"]
+    assert await ids(5, search="my order") == ["r23", "r22", "r21", "r20", "r19"]
+    assert await ids(5, search="wombat") == ["r00"]
+    assert counted[-1:] == (["wombat"] if store.backend == "postgres" else [])  # a rare word: counted
+    assert await ids(5, search="order is my") == []
+    assert await ids(0, search="where is my order") == []

@@ -16,11 +16,15 @@ from __future__ import annotations
 import json
 import random
 import re
+import select
+import socket
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from llmring.schemas import LLMRequest, Message
@@ -48,10 +52,15 @@ ERROR_FOR = {
     "drop": "ProviderConnectionError",
 }
 MAX_RETRIES = 2
-CALL_TIMEOUT = 8.0  # seconds, set on the calls planned to time out (longer than the slowest
-# whole attempt under load, queueing for the fake included, so only the late answers time out)
-LATE_BY = 4.0  # how much later than that the fake answers them (an event loop busy for a
-# while sees the answer and the deadline at once, and then the answer wins)
+# The timeout of a call planned to time out: at least CALL_TIMEOUT seconds, and TIMEOUT_MARGIN
+# times the slowest call the run has finished so far (``load_harness.Progress``). Its other
+# attempts queue like every call (100 at a time on a loaded 2-core machine: seconds), so the bound
+# follows what the machine shows, not a guess; the late answers never come (``HELD``).
+CALL_TIMEOUT = 8.0
+TIMEOUT_MARGIN = 2.0
+LONGEST_TIMEOUT = 60.0
+HELD = float("inf")  # a reply's ``delay`` meaning: never answer, hold until the client hangs up
+HOLD_AT_MOST = 2 * LONGEST_TIMEOUT  # (then give up on the client: it has long timed out)
 CONTRACT_EVERY = 10
 _TAG = re.compile(rb"\[call (\d+)\]")
 
@@ -80,13 +89,13 @@ class PlannedCall:
         attempts, error = self.expected()
         return list(self.faults[: attempts if error is None else attempts - 1])
 
-    def request(self) -> LLMRequest:
-        """The request; only a call planned to time out gets the short timeout."""
+    def request(self, timeout: float = CALL_TIMEOUT) -> LLMRequest:
+        """The request; only a call planned to time out gets ``timeout`` (the others: the default)."""
         return LLMRequest(
             model=MODELS[self.provider],
             messages=[Message(role="user", content=f"Say [call {self.number}]")],
             metadata={"load_call": self.number},
-            timeout=CALL_TIMEOUT if "timeout" in self.faults else None,
+            timeout=timeout if "timeout" in self.faults else None,
         )
 
 
@@ -165,6 +174,7 @@ class InjectedFaults(FakeProvider):
             self.plan = {call.number: call for call in plan if call.provider == self.provider}
             self.seen: Counter[int] = Counter()
             self.injected: Counter[str] = Counter()
+            self.reused: list[str] = []
 
     def handle(self, request: RecordedRequest) -> Reply:
         self._checking.on = self.checked(request)
@@ -173,7 +183,7 @@ class InjectedFaults(FakeProvider):
             return ERROR_REPLIES[self.provider][fault]()
         reply = super().handle(request)
         if fault == "timeout":
-            reply.delay = CALL_TIMEOUT + LATE_BY
+            reply.delay = HELD  # an answer after the deadline could still win on a busy event loop
         elif fault == "drop" and reply.chunks is not None:
             reply.drop_after = 1  # mid-stream: the first event arrives, then the connection is cut
         elif fault == "drop":
@@ -195,6 +205,19 @@ class InjectedFaults(FakeProvider):
     def inspect(self, request: RecordedRequest, reply: Reply) -> None:
         if self.checked(request):
             super().inspect(request, reply.original if isinstance(reply, CutReply) else reply)
+
+    def _write(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:  # type: ignore[override]
+        """The fake's answer, except a ``HELD`` one: nothing, until the client hangs up. A client
+        that sends another request on that connection instead has reused a connection whose
+        answer is still to come (it could read that answer as the new one's): a problem."""
+        if reply.delay != HELD:
+            FakeProvider._write(handler, reply)
+            return
+        handler.close_connection = True
+        sent = _wait_for_hang_up(handler.connection, HOLD_AT_MOST)
+        if sent:
+            with self._lock:
+                self.reused.append(f"a request on a connection still owed a held answer: {sent[:60]!r}")
 
     def check_reply(self, reply: Reply) -> list[str]:
         """OpenAI's and Ollama's reply check, run from their ``handle`` (skipped when unsampled)."""
@@ -224,6 +247,20 @@ class InjectedFaults(FakeProvider):
             if fault is not None:
                 self.injected[fault] += 1
         return fault
+
+
+def _wait_for_hang_up(connection: socket.socket, at_most: float) -> bytes:
+    """Wait until the client closes ``connection`` (b"") or sends something (the bytes), at most
+    ``at_most`` seconds (b"")."""
+    deadline = time.monotonic() + at_most
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([connection], [], [], 1.0)
+        if readable:
+            try:
+                return connection.recv(4096, socket.MSG_PEEK)
+            except OSError:
+                return b""
+    return b""
 
 
 class FaultyOpenAI(InjectedFaults, OpenAIFake):
@@ -295,7 +332,7 @@ def what_fakes_saw(fakes: dict[str, InjectedFaults]) -> FakesSaw:
     for name, fake in fakes.items():
         attempts.update(n for n in map(call_number, fake.requests) if n is not None)
         injected.update(fake.injected)
-        contract += [f"{name}: {p}" for p in fake.contract_problems()]
+        contract += [f"{name}: {p}" for p in [*fake.contract_problems(), *fake.reused]]
     return FakesSaw(attempts, injected, contract)
 
 

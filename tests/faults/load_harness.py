@@ -30,7 +30,17 @@ from llmring.providers.ollama import OllamaProvider
 from llmring.providers.openai import OpenAIProvider
 from llmring.service_sqlite import LLMRingSQLite
 from tests.fakes import anthropic_fake, google_fake, openai_fake
-from tests.faults.faulty_fakes import FAULT_KINDS, HINTED_WAIT, MAX_RETRIES, PROVIDERS, FakesSaw, PlannedCall
+from tests.faults.faulty_fakes import (
+    CALL_TIMEOUT,
+    FAULT_KINDS,
+    HINTED_WAIT,
+    LONGEST_TIMEOUT,
+    MAX_RETRIES,
+    PROVIDERS,
+    TIMEOUT_MARGIN,
+    FakesSaw,
+    PlannedCall,
+)
 
 SLEEP_SCALE = 0.02  # retry waits are recorded at full length but slept at 2%
 SHORTEST_BACKOFF = 0.375  # 0.5 s less the 25% jitter
@@ -82,19 +92,39 @@ class Outcome:
     error: Exception | None = None
 
 
-async def _one(ring: LLMRingSQLite, call: PlannedCall) -> Outcome:
+@dataclass
+class Progress:
+    """How slow calls are in this run so far, for the timeout of the calls planned to time out:
+    with 100 calls at a time a call mostly queues, for as long as the machine's load makes it."""
+
+    slowest: float = 0.0  # seconds, the slowest call without faults that has finished
+
+    def saw(self, seconds: float) -> None:
+        self.slowest = max(self.slowest, seconds)
+
+    def timeout(self) -> float:
+        """A timeout the call's attempts that are answered keep well inside."""
+        return min(max(CALL_TIMEOUT, TIMEOUT_MARGIN * self.slowest), LONGEST_TIMEOUT)
+
+
+async def _one(ring: LLMRingSQLite, call: PlannedCall, progress: Progress) -> Outcome:
+    request = call.request(progress.timeout())
+    started = time.monotonic()
     try:
         if not call.stream:
-            response = await ring.chat(call.request())
+            response = await ring.chat(request)
             return Outcome(call.number, cost=response.usage["cost"])
         usage = None
-        async for chunk in ring.chat_stream(call.request()):
+        async for chunk in ring.chat_stream(request):
             usage = chunk.usage or usage
         if usage is None:
             return Outcome(call.number, error=AssertionError("the stream ended without a final chunk"))
         return Outcome(call.number, cost=usage["cost"])
     except Exception as exc:
         return Outcome(call.number, error=exc)
+    finally:
+        if not call.faults:
+            progress.saw(time.monotonic() - started)
 
 
 @dataclass
@@ -106,6 +136,7 @@ class ClientSide:
     wall: float  # seconds, from the first call to the last row written
     unwritten: int
     write_failures: int
+    slowest: float = 0.0  # seconds, the slowest call without faults (``Progress``)
 
 
 async def run_load(db_path: Path, urls: dict[str, str], plan: list[PlannedCall], concurrency: int) -> ClientSide:
@@ -115,10 +146,11 @@ async def run_load(db_path: Path, urls: dict[str, str], plan: list[PlannedCall],
     ring = LLMRingSQLite(db_path, origin="load", providers=make_providers(urls, clients, sleep))
     outcomes: list[Outcome] = []
     pending: Iterator[PlannedCall] = iter(plan)
+    progress = Progress()
 
     async def worker() -> None:
         for call in pending:
-            outcomes.append(await _one(ring, call))
+            outcomes.append(await _one(ring, call, progress))
 
     started = time.perf_counter()
     try:
@@ -129,7 +161,7 @@ async def run_load(db_path: Path, urls: dict[str, str], plan: list[PlannedCall],
             await client.aclose()
     wall = time.perf_counter() - started
     assert ring.writer is not None
-    return ClientSide(outcomes, sleep.waits, wall, ring.writer.unwritten, ring.writer.write_failures)
+    return ClientSide(outcomes, sleep.waits, wall, ring.writer.unwritten, ring.writer.write_failures, progress.slowest)
 
 
 # -- what the log holds, and the reckoning ----------------------------------------------------------
@@ -188,6 +220,7 @@ class LoadReport:
             f"faults injected  {injected.total():,}: {faults}",
             f"outcomes         {outcomes}",
             f"wall time        {wall:.2f} s (to the last row written)",
+            f"slowest call     {self.client.slowest:.2f} s (without faults; timeouts set from it)",
             f"calls/s          {len(self.client.outcomes) / wall:,.0f}",
             f"rows unwritten   {self.client.unwritten}, failed store writes {self.client.write_failures}",
         ]

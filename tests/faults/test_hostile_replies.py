@@ -185,17 +185,22 @@ def long_line(request: RawRequest, conn: socket.socket) -> None:
     conn.sendall(b"0\r\n\r\n")
 
 
+# The bounds below are on the CPU time of the test's thread (the event loop's, where the parsing
+# runs; the hostile servers have threads of their own), not on wall time: on a loaded 2-core
+# machine the neighbours stretch wall time several-fold, while a quadratic parse is CPU either way.
+
+
 @pytest.mark.parametrize("kind", list(MODELS))
 async def test_a_32_mb_line_without_newline_is_refused_quickly(hostile: list[HostileServer], kind: str) -> None:
     server = serve(hostile, long_line)
     provider = make_provider(kind, server.base_url, timeout=60.0)
-    started = time.monotonic()
+    started = time.thread_time()
     try:
         with pytest.raises(ResponseFormatError, match=r"(line|event) is over the 16 MiB limit") as info:
             await asyncio.wait_for(_drain(provider, kind), 15)
     finally:
         await provider.aclose()
-    assert time.monotonic() - started < 8.0  # was 20.9 s of CPU on the event loop
+    assert time.thread_time() - started < 8.0  # was 20.9 s of CPU on the event loop
     assert info.value.provider == kind
 
 
@@ -208,13 +213,13 @@ async def test_gemini_stream_of_junk_lines_fails_at_once(hostile: list[HostileSe
     junk = b"".join(b"not json %d\n" % i for i in range(20_000))  # ~200 KB of non-data lines
     server = serve(hostile, whole(200, junk, {"content-type": "text/event-stream"}))
     provider = make_provider("google", server.base_url)
-    started = time.monotonic()
+    started = time.thread_time()
     try:
         with pytest.raises(ResponseFormatError, match="neither SSE nor JSON"):
             await asyncio.wait_for(_drain(provider, "google"), 15)
     finally:
         await provider.aclose()
-    assert time.monotonic() - started < 3.0  # was 60 s
+    assert time.thread_time() - started < 3.0  # was 60 s
 
 
 async def test_gemini_multiline_json_error_is_read_in_linear_time(hostile: list[HostileServer]) -> None:
@@ -224,35 +229,35 @@ async def test_gemini_multiline_json_error_is_read_in_linear_time(hostile: list[
     lines += [b'    "message": "slow down"', b"  }", b"}", b""]
     server = serve(hostile, whole(200, b"\n".join(lines), {"content-type": "text/event-stream"}))
     provider = make_provider("google", server.base_url)
-    started = time.monotonic()
+    started = time.thread_time()
     try:
         with pytest.raises(RateLimitError, match="slow down"):
             await asyncio.wait_for(_drain(provider, "google"), 15)
     finally:
         await provider.aclose()
-    assert time.monotonic() - started < 6.0  # quadratic before: minutes
+    assert time.thread_time() - started < 6.0  # quadratic before: minutes
 
 
 def test_sse_decoder_is_linear_in_a_long_event() -> None:
     decoder = SSEDecoder()
     piece = "x" * 4096
-    started = time.perf_counter()
+    started = time.thread_time()
     assert decoder.feed("data: ") == []
     for _ in range(3000):  # 12 MB in 4 KB reads, no line break until the end
         assert decoder.feed(piece) == []
     events = decoder.feed("\n\n")
-    assert time.perf_counter() - started < 1.5  # was quadratic: seconds for this size
+    assert time.thread_time() - started < 1.5  # was quadratic: seconds for this size
     assert len(events) == 1 and len(events[0].data) == 3000 * 4096
 
 
 def test_line_splitter_is_linear_and_keeps_a_held_cr() -> None:
     splitter = LineSplitter()
-    started = time.perf_counter()
+    started = time.thread_time()
     for _ in range(3000):
         assert splitter.feed("y" * 4096) == []
     assert splitter.feed("\r") == []
     assert splitter.feed("next") == ["y" * 3000 * 4096]
-    assert time.perf_counter() - started < 1.5
+    assert time.thread_time() - started < 1.5
     assert splitter.feed("\r\n") == ["next"]
 
 

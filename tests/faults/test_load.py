@@ -50,7 +50,7 @@ async def test_a_thousand_calls_with_faults_lose_nothing(
     report = LoadReport(plan, client, logged_rows(db_path), what_fakes_saw(faulty_fakes))
 
     problems = check(report)
-    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40] + report.figures())
     # The plan is the one the figures below describe: every kind of fault, recovered and not.
     faulty = [call for call in plan if call.faults]
     assert 70 <= len(faulty) <= 130
