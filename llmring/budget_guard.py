@@ -82,6 +82,8 @@ class BudgetGuard:
         store = await self._open_store()
         uses = await store.reserve_budgets(covering, log.call_id, case.cost)
         for use in uses:
+            if use.budget.warn_at is None:
+                continue
             line = use.warning(case.cost)
             key = (use.budget.id, use.budget.period_start(use.now))
             if line is not None and key not in self._warned:

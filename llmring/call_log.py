@@ -27,6 +27,7 @@ from llmring.schemas import TOKEN_FIELDS, CallRecord, CallStatus, new_id
 if TYPE_CHECKING:
     from llmring.capture import Capture
     from llmring.cost import CostResult
+    from llmring.progress import ProgressHook
     from llmring.providers.base import RetryInfo
     from llmring.schemas import LLMRequest
 
@@ -84,6 +85,9 @@ class CallRecorder:
     # Issue 17: what the final row captures (None: content is not logged) and its conversation.
     capture: Capture | None = None
     conversation_id: str | None = None
+    # Issue 15: who is told of each retry (``LLMRing(progress=...)``) and the most retries there are.
+    progress: ProgressHook | None = None
+    retries: int = 0
 
     def _record(self, **fields: Any) -> CallRecord:
         request = self.request
@@ -137,10 +141,18 @@ class CallRecorder:
         return None if self.first_token_at is None else int((self.first_token_at - self.started) * 1000)
 
     def on_retry(self, info: RetryInfo) -> None:
-        """The provider's retry hook: one ``final=False`` row per failed attempt."""
+        """The provider's retry hook: one ``final=False`` row per failed attempt (and the
+        progress hook told what is retried, why and when)."""
+        error = info.error
+        if self.progress is not None:
+            from llmring.fallback import hop_reason
+            from llmring.progress import Progress
+
+            model = f"{self.provider}:{self.model_name}"
+            reason = hop_reason(error, with_wait=False)
+            self.progress(Progress("retrying", model, reason, info.attempt, self.retries, info.delay))
         if self.sink is None:
             return
-        error = info.error
         self.sink(
             self._record(
                 final=False,

@@ -132,6 +132,7 @@ SCHEMA: dict[str, Key] = {
         Key("timeout", _seconds, "seconds to wait for one provider attempt", default=60.0, env=("LLMRING_TIMEOUT",)),
         Key("retries", _count, "retries after a retryable failure", default=2, env=("LLMRING_RETRIES",)),
         Key("log_content", _on_off, "log prompts and answers of CLI calls", default=True, env=("LLMRING_LOG_CONTENT",)),
+        Key("spinner", _on_off, "show what ask waits for on a terminal", default=True, env=("LLMRING_SPINNER",)),
         Key("retention", _age, "prune calls older than this (90d, 12w) on init-db and `llmring calls prune`"),
     )
 }

@@ -78,7 +78,9 @@ class Plan:
         return self.effort if set(self.levels) - {"none", "high"} else True
 
 
-def _levels_text(model: LLMModel) -> str:
+def reasoning_accepted(model: LLMModel) -> str:
+    """The reasoning settings ``model`` takes, as text ("low, high, or a token budget 1024-32000");
+    empty when it takes none. Errors, ``models info`` and the dashboard say it the same way."""
     accepted = ", ".join(model.reasoning_levels)
     if model.reasoning_budget_min is not None:
         accepted += (
@@ -87,8 +89,16 @@ def _levels_text(model: LLMModel) -> str:
     return accepted
 
 
+def structured_output(model: LLMModel) -> str:
+    """How ``model`` answers a JSON schema: "native", "through a tool" (Claude without native
+    JSON output answers a forced tool) or "no" (a schema is refused before anything is sent)."""
+    if model.supports_structured_output:
+        return "native"
+    return "through a tool" if model.provider == "anthropic" else "no"
+
+
 def _refuse(model: LLMModel, what: str) -> UnsupportedFeatureError:
-    accepted = _levels_text(model)
+    accepted = reasoning_accepted(model)
     if not accepted:
         return UnsupportedFeatureError(
             f"{model.key} takes no reasoning setting (asked for {what}): leave reasoning unset",

@@ -18,42 +18,39 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from llmring import schemas
-from llmring._postgres import bootstrap, codec, forget, queries, search, usage
+from llmring._postgres import bootstrap, codec, queries, search, usage
 from llmring._postgres.budgets import PostgresBudgets
+from llmring._postgres.cache import PostgresCache
+from llmring._postgres.content import PostgresContent
 from llmring._postgres.errors import describe_dsn, describe_manager, quiet_pool_warning, translate_errors
 from llmring._postgres.prune import PostgresPrune
+from llmring._postgres.registry import PostgresRegistry
 from llmring._store import totals
 from llmring._store.base import StoreBase
-from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
-from llmring._store.content import ContentRows, content_rows
+from llmring._store.checks import check_breakdown, check_listing, window_start
+from llmring._store.content import content_rows
 from llmring._store.filters import like_pattern
 from llmring._store.registry_upgrade import bring_up_bundled
-from llmring._store.sync import plan_sync
-from llmring._store.values import dump_json
-from llmring.capture import captured_call
 from llmring.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pgdbm import AsyncDatabaseManager
 
-    from llmring.capture import CapturedCall
     from llmring.reprice import Repricing
-    from llmring.schemas import CallRecord, LLMModel, UsageStats
-    from llmring.store import BreakdownKey, CallFilters, RegistryVersion, SyncReport, UsageBreakdownRow
+    from llmring.schemas import CallRecord, UsageStats
+    from llmring.store import BreakdownKey, CallFilters, UsageBreakdownRow
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _COPY_ROWS = 200  # from this batch size on, COPY through a staging table
 
 
-class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
+class LLMDatabase(PostgresBudgets, PostgresPrune, PostgresRegistry, PostgresContent, PostgresCache, StoreBase):
     """The ``Store`` on PostgreSQL: standalone (own pool) or on an injected pgdbm manager.
 
     ``schema`` names the schema for a standalone store, and for an injected manager that has
@@ -168,82 +165,6 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
         assert self._db is not None
         return self._db
 
-    # -- registry -----------------------------------------------------------------------------
-    @translate_errors
-    async def list_models(self, provider: str | None = None, active_only: bool = True) -> list[LLMModel]:
-        """Models ordered by provider then name (retired ones too unless ``active_only``)."""
-        db = await self._manager_ready()
-        sql, params = queries.models_query(provider, active_only)
-        rows = await db.fetch_all(sql, *params)
-        return [codec.model_from_row(row) for row in rows]
-
-    @translate_errors
-    async def get_model(self, provider: str, model_name: str) -> LLMModel | None:
-        """One model (active or retired), or None."""
-        db = await self._manager_ready()
-        row = await db.fetch_one(
-            "SELECT * FROM {{tables.llm_models}} WHERE provider = $1 AND model_name = $2", provider, model_name
-        )
-        return codec.model_from_row(row) if row else None
-
-    @translate_errors
-    async def sync_models(
-        self,
-        models: Sequence[LLMModel],
-        providers: Sequence[str],
-        *,
-        dry_run: bool = False,
-        versions: Sequence[RegistryVersion] = (),
-    ) -> SyncReport:
-        """Upsert ``models`` and retire the active models of ``providers`` not among them.
-
-        All in one transaction (serialised with other syncs of this schema), ``versions``
-        recorded in it. A retired model that comes back is reactivated and counted as updated.
-        ``dry_run`` changes nothing.
-        """
-        db = await self._manager_ready()
-        now = schemas.utc_now()
-        async with db.transaction() as tx:
-            await tx.execute("SELECT pg_advisory_xact_lock(hashtext('llmring_sync:' || $1))", self.schema)
-            rows = await tx.fetch_all("SELECT * FROM {{tables.llm_models}}")
-            existing = [(row["id"], codec.model_from_row(row)) for row in rows]
-            plan = plan_sync(existing, models, providers, dry_run=dry_run)
-            if dry_run:
-                return plan.report
-            if plan.inserts:
-                inserts = [(m.provider, m.model_name, *codec.model_data(m), now, now) for m in plan.inserts]
-                await tx.executemany(queries.INSERT_MODEL, inserts)
-            if plan.updates:
-                await tx.executemany(
-                    queries.UPDATE_MODEL, [(*codec.model_data(m), now, row_id) for row_id, m in plan.updates]
-                )
-            if plan.retires:
-                await tx.executemany(queries.RETIRE_MODEL, [(now, row_id) for row_id in plan.retires])
-            if versions:
-                await tx.executemany(
-                    queries.UPSERT_REGISTRY_VERSION,
-                    [(v.provider, v.version, v.updated, v.source, now) for v in versions],
-                )
-        return plan.report
-
-    @translate_errors
-    async def registry_versions(self) -> dict[str, RegistryVersion]:
-        """The recorded registry version of each provider."""
-        from llmring.registry import RegistryVersion
-
-        db = await self._manager_ready()
-        rows = await db.fetch_all("SELECT * FROM {{tables.llm_registry_versions}} ORDER BY provider")
-        return {
-            row["provider"]: RegistryVersion(
-                provider=row["provider"],
-                version=row["version"],
-                updated=row["updated"],
-                source=row["source"],
-                applied_at=row["applied_at"],
-            )
-            for row in rows
-        }
-
     # -- reprice (issue 12) -------------------------------------------------------------------
     @translate_errors
     async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
@@ -320,12 +241,6 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
                 await self._write_content(tx, content)
             return count
 
-    @staticmethod
-    async def _write_content(tx: Any, content: ContentRows) -> None:
-        """Write captured content in the calls' transaction: new pieces, then the links."""
-        await tx.execute(queries.INSERT_CONTENT, *(list(column) for column in zip(*content.pieces, strict=True)))
-        await tx.execute(queries.LINK_CONTENT, *(list(column) for column in zip(*content.links, strict=True)))
-
     async def _grouped(
         self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
     ) -> list[Any]:
@@ -360,7 +275,7 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals per model (``provider:model``), provider, origin or UTC day (YYYY-MM-DD).
+        """Totals per model (``provider:model``), provider, origin, UTC day (YYYY-MM-DD) or alias.
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
@@ -410,48 +325,6 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
         return [codec.call_from_row(row) for row in rows]
 
     @translate_errors
-    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
-        """The captured content of each of ``record_ids`` that has some, by id."""
-        db = await self._manager_ready()
-        found: dict[str, list[tuple[str, str, str | None]]] = {}
-        for row in await db.fetch_all(queries.CONTENT_OF, list(dict.fromkeys(record_ids))):
-            found.setdefault(row["record_id"], []).append((row["kind"], row["text"], row["extra"]))
-        return {record_id: captured_call(parts) for record_id, parts in found.items()}
-
-    @translate_errors
-    async def latest_conversation(self, origin: str | None = None) -> str | None:
-        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
-        db = await self._manager_ready()
-        where = "conversation_id IS NOT NULL" + (" AND origin = $1" if origin is not None else "")
-        sql = (
-            f"SELECT conversation_id FROM {{{{tables.llm_api_calls}}}} WHERE {where}"
-            " ORDER BY called_at DESC, id DESC LIMIT 1"
-        )
-        value = await db.fetch_value(sql, *(() if origin is None else (origin,)))
-        return None if value is None else str(value)
-
-    @translate_errors
-    async def forget_content(self, record_ids: Sequence[str]) -> int:
-        """Remove what these rows captured (the rows stay; pieces other calls share stay);
-        returns how many had content."""
-        db = await self._manager_ready()
-        async with db.transaction() as tx:
-            gone = await tx.fetch_one(forget.FORGET_ROWS, list(dict.fromkeys(record_ids)))
-            if gone is None or not gone["forgotten"]:
-                return 0
-            await tx.execute(forget.DELETE_UNUSED_OF, list(gone["pieces"]))
-            return int(gone["forgotten"])
-
-    @translate_errors
-    async def prune_content(self, before: datetime) -> int:
-        """``forget_content`` for every row called before ``before``; returns how many had content."""
-        db = await self._manager_ready()
-        async with db.transaction() as tx:
-            forgotten = int(await tx.fetch_value(forget.FORGET_OLDER, codec.utc(before)))
-            await tx.execute(forget.DELETE_UNUSED)
-            return forgotten
-
-    @translate_errors
     async def count_calls(self) -> int:
         """Number of rows in the call log (attempt rows included)."""
         db = await self._manager_ready()
@@ -465,38 +338,3 @@ class LLMDatabase(PostgresBudgets, PostgresPrune, StoreBase):
         return [str(row["tag_key"]) for row in await db.fetch_all(sql, limit)]
 
     # -- response cache -----------------------------------------------------------------------
-    @translate_errors
-    async def cache_get(self, key: str) -> dict[str, Any] | None:
-        """The value cached under ``key``, or None if absent or expired (at ``schemas.utc_now()``)."""
-        db = await self._manager_ready()
-        value = await db.fetch_value(
-            "SELECT value FROM {{tables.llm_response_cache}} WHERE key = $1 AND expires_at > $2",
-            key,
-            codec.utc(schemas.utc_now()),
-        )
-        return None if value is None else json.loads(value)
-
-    @translate_errors
-    async def cache_set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
-        """Store ``value`` (JSON; Decimals become strings) under ``key`` for ``ttl_seconds``."""
-        check_ttl(ttl_seconds)
-        db = await self._manager_ready()
-        now = codec.utc(schemas.utc_now())
-        await db.execute(
-            "INSERT INTO {{tables.llm_response_cache}} (key, value, created_at, expires_at)"
-            " VALUES ($1, $2::jsonb, $3, $4) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,"
-            " created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at",
-            key,
-            dump_json(value),
-            now,
-            now + timedelta(seconds=ttl_seconds),
-        )
-
-    @translate_errors
-    async def cache_purge_expired(self) -> int:
-        """Delete expired entries; returns how many went."""
-        db = await self._manager_ready()
-        status = await db.execute(
-            "DELETE FROM {{tables.llm_response_cache}} WHERE expires_at <= $1", codec.utc(schemas.utc_now())
-        )
-        return int(status.split()[-1])

@@ -16,40 +16,40 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmring import schemas
-from llmring._sqlite import codec, forget, queries, search, usage
+from llmring._sqlite import codec, queries, search, usage
 from llmring._sqlite.budgets import SQLiteBudgets
-from llmring._sqlite.errors import is_busy, translate_errors
+from llmring._sqlite.cache import SQLiteCache
+from llmring._sqlite.connection import configure, daemonize, join_worker
+from llmring._sqlite.content import SQLiteContent
+from llmring._sqlite.errors import translate_errors
 from llmring._sqlite.migrations import apply_migrations, load_migrations, recorded_migrations
 from llmring._sqlite.prune import SQLitePrune
+from llmring._sqlite.registry import SQLiteRegistry
 from llmring._store import totals
 from llmring._store.base import StoreBase
-from llmring._store.checks import check_breakdown, check_listing, check_ttl, window_start
-from llmring._store.content import ContentRows, content_rows
+from llmring._store.checks import check_breakdown, check_listing, window_start
+from llmring._store.content import content_rows
 from llmring._store.registry_upgrade import bring_up_bundled
 from llmring._store.schema_version import refuse_newer_schema
-from llmring._store.sync import plan_sync
-from llmring.capture import captured_call
 
 if TYPE_CHECKING:
     import aiosqlite
 
-    from llmring.capture import CapturedCall
     from llmring.reprice import Repricing
-    from llmring.schemas import CallRecord, LLMModel, UsageStats
-    from llmring.store import BreakdownKey, CallFilters, RegistryVersion, SyncReport, UsageBreakdownRow
+    from llmring.schemas import CallRecord, UsageStats
+    from llmring.store import BreakdownKey, CallFilters, UsageBreakdownRow
 
 T = TypeVar("T")
 
 
-class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
+class SQLiteDatabase(SQLiteBudgets, SQLitePrune, SQLiteRegistry, SQLiteContent, SQLiteCache, StoreBase):
     """The ``Store`` on one SQLite file (``":memory:"`` and ``file:`` URIs also work).
 
     Use as ``async with SQLiteDatabase(path) as db`` or call ``initialize()``/``close()``.
@@ -104,14 +104,14 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
             # Only the worker thread uses it, unless that thread died (see ``close``).
             check_same_thread=False,
         )
-        _daemonize(pending)
+        daemonize(pending)
         try:
             conn = await pending
         except BaseException:
-            await _join_worker(pending)
+            await join_worker(pending)
             raise
         try:
-            await self._configure(conn)
+            await configure(conn, self.busy_timeout_ms)
             self.applied_migrations = await apply_migrations(conn)
             bundled = (m.name for m in load_migrations())
             refuse_newer_schema(await recorded_migrations(conn), bundled, f"SQLite database {self.db_path}")
@@ -119,40 +119,6 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
             await conn.close()
             raise
         self._conn = conn
-
-    async def _configure(self, conn: aiosqlite.Connection) -> None:
-        codec.bind_none_fast()
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        # 32 MB of page cache (allocated only as used) keeps the call log's indexes hot, which
-        # holds batch inserts above 20k rows/s as the log grows.
-        await conn.execute("PRAGMA cache_size = -32000")
-        await self._use_wal(conn)  # readers never block the writer
-        await conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
-
-    async def _use_wal(self, conn: aiosqlite.Connection) -> None:
-        """Switch the file to WAL (it stays so), waiting out another connection doing the same.
-
-        Switching needs the file to itself, and SQLite may answer "database is locked" at once,
-        without its busy handler, while another connection opens it (two stores or processes
-        starting together): so retry here, for as long as the busy timeout.
-        """
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        delay = 0.005
-        while True:
-            async with conn.execute("PRAGMA journal_mode") as cur:
-                row = await cur.fetchone()
-            if row is None or row[0] in ("wal", "memory"):
-                return
-            try:
-                await conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc) or time.monotonic() >= deadline:
-                    raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.1)
 
     async def close(self) -> None:
         """Close the connection (safe to call twice)."""
@@ -230,78 +196,6 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
         async with self._write_lock:
             return await conn._execute(run)
 
-    # -- registry -----------------------------------------------------------------------------
-    @translate_errors
-    async def list_models(self, provider: str | None = None, active_only: bool = True) -> list[LLMModel]:
-        """Models ordered by provider then name (retired ones too unless ``active_only``)."""
-        clauses, params = [], []
-        if provider is not None:
-            clauses.append("provider = ?")
-            params.append(provider)
-        if active_only:  # a retirement date may be announced ahead: active until then
-            clauses.append("(inactive_from IS NULL OR inactive_from > ?)")
-            params.append(codec.ts(schemas.utc_now()))
-        where = " AND ".join(clauses) or "1"
-        rows = await self._fetchall(f"SELECT * FROM llm_models WHERE {where} ORDER BY provider, model_name", params)
-        return [codec.model_from_row(row) for row in rows]
-
-    @translate_errors
-    async def get_model(self, provider: str, model_name: str) -> LLMModel | None:
-        """One model (active or retired), or None."""
-        rows = await self._fetchall(
-            "SELECT * FROM llm_models WHERE provider = ? AND model_name = ?", (provider, model_name)
-        )
-        return codec.model_from_row(rows[0]) if rows else None
-
-    @translate_errors
-    async def sync_models(
-        self,
-        models: Sequence[LLMModel],
-        providers: Sequence[str],
-        *,
-        dry_run: bool = False,
-        versions: Sequence[RegistryVersion] = (),
-    ) -> SyncReport:
-        """Upsert ``models`` and retire the active models of ``providers`` not among them.
-
-        All in one transaction, ``versions`` recorded in it. A retired model that comes back is
-        reactivated and counted as updated. With ``dry_run`` the report is computed and nothing
-        changes.
-        """
-        now = codec.ts(schemas.utc_now())
-        async with self._transaction() as conn:
-            async with conn.execute("SELECT * FROM llm_models") as cur:
-                existing = [(row["id"], codec.model_from_row(row)) for row in await cur.fetchall()]
-            plan = plan_sync(existing, models, providers, dry_run=dry_run)
-            if not dry_run:
-                inserts = [(m.provider, m.model_name, *codec.model_data(m), now, now) for m in plan.inserts]
-                await conn.executemany(queries.INSERT_MODEL, inserts)
-                updates = [(*codec.model_data(m), now, row_id) for row_id, m in plan.updates]
-                await conn.executemany(queries.UPDATE_MODEL, updates)
-                await conn.executemany(queries.RETIRE_MODEL, [(now, now, row_id) for row_id in plan.retires])
-                await conn.executemany(
-                    queries.UPSERT_REGISTRY_VERSION,
-                    [(v.provider, v.version, v.updated, v.source, now) for v in versions],
-                )
-        return plan.report
-
-    @translate_errors
-    async def registry_versions(self) -> dict[str, RegistryVersion]:
-        """The recorded registry version of each provider."""
-        from llmring.registry import RegistryVersion
-
-        rows = await self._fetchall("SELECT * FROM llm_registry_versions ORDER BY provider")
-        return {
-            row["provider"]: RegistryVersion(
-                provider=row["provider"],
-                version=row["version"],
-                updated=row["updated"],
-                source=row["source"],
-                applied_at=codec.parse_ts(row["applied_at"]),
-            )
-            for row in rows
-        }
-
     # -- reprice (issue 12) -------------------------------------------------------------------
     @translate_errors
     async def calls_to_reprice(self, since: datetime | None = None, *, force: bool = False) -> list[CallRecord]:
@@ -354,15 +248,6 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
 
         return await self._write(insert)
 
-    @staticmethod
-    def _write_content(conn: sqlite3.Connection, content: ContentRows) -> None:
-        """New pieces (indexed for search in one statement), then each row's links to them."""
-        row = conn.execute(queries.LAST_CONTENT_ID).fetchone()
-        last_id = row[0] if row else 0
-        conn.executemany(queries.INSERT_CONTENT, content.pieces)
-        conn.execute(queries.INDEX_CONTENT, (last_id,))
-        conn.executemany(queries.LINK_CONTENT, content.links)
-
     async def _grouped(
         self, by: str, origin: str | None, id_at_origin: str | None, days: int | None, since: datetime | None
     ) -> list[dict[str, Any]]:
@@ -396,7 +281,7 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
         *,
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
-        """Totals per model (``provider:model``), provider, origin or UTC day (YYYY-MM-DD).
+        """Totals per model (``provider:model``), provider, origin, UTC day (YYYY-MM-DD) or alias.
 
         Days come oldest first; other keys by cost, then calls (both descending), then key.
         """
@@ -434,53 +319,6 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
         return [codec.call_from_row(row) for row in rows]
 
     @translate_errors
-    async def get_call_contents(self, record_ids: Sequence[str]) -> dict[str, CapturedCall]:
-        """The captured content of each of ``record_ids`` that has some, by id."""
-        found: dict[str, list[tuple[str, str, str | None]]] = {}
-        ids = list(dict.fromkeys(record_ids))
-        for start in range(0, len(ids), 500):  # SQLite caps the number of parameters
-            chunk = ids[start : start + 500]
-            for row in await self._fetchall(queries.content_query(len(chunk)), chunk):
-                found.setdefault(row[0], []).append((row[1], row[2], row[3]))
-        return {record_id: captured_call(parts) for record_id, parts in found.items()}
-
-    @translate_errors
-    async def latest_conversation(self, origin: str | None = None) -> str | None:
-        """The conversation of the most recent call in one (from ``origin``, if given), or None."""
-        where = "conversation_id IS NOT NULL" + (" AND origin = ?" if origin is not None else "")
-        rows = await self._fetchall(
-            f"SELECT conversation_id FROM llm_api_calls WHERE {where} ORDER BY called_at DESC, id DESC LIMIT 1",
-            () if origin is None else (origin,),
-        )
-        return str(rows[0][0]) if rows else None
-
-    @translate_errors
-    async def forget_content(self, record_ids: Sequence[str]) -> int:
-        """Remove what these rows captured (the rows stay; pieces other calls share stay); returns
-        how many had content. The text is overwritten in the file, not just unlinked."""
-        return await self._forgetting(lambda conn: forget.forget_rows(conn, record_ids))
-
-    @translate_errors
-    async def prune_content(self, before: datetime) -> int:
-        """``forget_content`` for every row called before ``before``; returns how many had content."""
-        return await self._forgetting(lambda conn: forget.forget_older(conn, codec.ts(before)))
-
-    async def _forgetting(self, step: Callable[[aiosqlite.Connection], Awaitable[int]]) -> int:
-        conn = await self._db()
-        await conn.execute("PRAGMA secure_delete = ON")  # zero what is deleted, not just free it
-        try:
-            async with self._transaction() as tx:
-                forgotten = await step(tx)
-                if forgotten:
-                    await forget.rewrite_index(tx)
-            if forgotten:
-                async with self._write_lock:
-                    await forget.checkpoint(conn)
-        finally:
-            await conn.execute("PRAGMA secure_delete = OFF")
-        return forgotten
-
-    @translate_errors
     async def count_calls(self) -> int:
         """Number of rows in the call log (attempt rows included)."""
         rows = await self._fetchall("SELECT COUNT(*) FROM llm_api_calls")
@@ -491,60 +329,3 @@ class SQLiteDatabase(SQLiteBudgets, SQLitePrune, StoreBase):
         """The tag keys ever logged, sorted (from the tag rollup, whose key leads with them)."""
         rows = await self._fetchall("SELECT DISTINCT tag_key FROM llm_usage_daily_tags ORDER BY 1 LIMIT ?", (limit,))
         return [str(row[0]) for row in rows]
-
-    # -- response cache -----------------------------------------------------------------------
-    @translate_errors
-    async def cache_get(self, key: str) -> dict[str, Any] | None:
-        """The value cached under ``key``, or None if absent or expired (at ``schemas.utc_now()``)."""
-        rows = await self._fetchall(
-            "SELECT value FROM llm_response_cache WHERE key = ? AND expires_at > ?",
-            (key, codec.ts(schemas.utc_now())),
-        )
-        return codec.load_json(rows[0][0]) if rows else None
-
-    @translate_errors
-    async def cache_set(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
-        """Store ``value`` (JSON; Decimals become strings) under ``key`` for ``ttl_seconds``."""
-        check_ttl(ttl_seconds)
-        now = schemas.utc_now()
-        values = (key, codec.dump_json(value), codec.ts(now), codec.ts(now + timedelta(seconds=ttl_seconds)))
-        await self._write(
-            lambda conn: conn.execute(
-                "INSERT INTO llm_response_cache (key, value, created_at, expires_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                " created_at = excluded.created_at, expires_at = excluded.expires_at",
-                values,
-            )
-        )
-
-    @translate_errors
-    async def cache_purge_expired(self) -> int:
-        """Delete expired entries; returns how many went."""
-        now = codec.ts(schemas.utc_now())
-        return await self._write(
-            lambda conn: conn.execute("DELETE FROM llm_response_cache WHERE expires_at <= ?", (now,)).rowcount
-        )
-
-
-def _daemonize(pending: aiosqlite.Connection) -> None:
-    """Let the process exit without waiting for this connection's worker thread.
-
-    A connection whose event loop was closed in the middle of a call (``loop.close()`` without
-    ``asyncio.run``'s cleanup) can never be closed, and a non-daemon thread would hang the exit
-    forever. SQLite rolls back a transaction cut by the exit, as after a crash; the rows a ring
-    left queued are written before (``lazy_store``'s exit path).
-    """
-    thread = getattr(pending, "_thread", None)
-    if isinstance(thread, threading.Thread) and not thread.is_alive():
-        thread.daemon = True
-
-
-async def _join_worker(pending: aiosqlite.Connection) -> None:
-    """Wait for a failed connection's worker thread to stop.
-
-    aiosqlite stops the thread without waiting; if the event loop closed first (``asyncio.run``
-    returning with our DatabaseError), the thread would print a "loop is closed" traceback.
-    """
-    thread = getattr(pending, "_thread", None)
-    if isinstance(thread, threading.Thread) and thread.is_alive():
-        await asyncio.to_thread(thread.join, 5)

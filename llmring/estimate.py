@@ -99,6 +99,13 @@ def output_ceiling(request: LLMRequest, model: LLMModel | None, input_tokens: in
     return None
 
 
+# (id(model), provider, input tokens, output tokens) -> (model, worst case): a budgeted call's
+# ceiling is priced once per shape, not before every call. Holding the model keeps its id from
+# being reused (as ``llmring.cost`` does for its rates).
+_CASES: dict[tuple[int, str, int, int], tuple[LLMModel | None, WorstCase]] = {}
+_CASES_MAX = 4096
+
+
 def worst_case(
     request: LLMRequest, model: LLMModel | None, provider: str, input_tokens: int | None = None
 ) -> WorstCase:
@@ -110,8 +117,16 @@ def worst_case(
         # Free (Ollama) stays free without a ceiling; anything else cannot be bounded.
         free = (model.provider if model is not None else provider) in FREE_PROVIDERS
         return WorstCase(input_tokens, None, Decimal(0) if free else None)
+    key = (id(model), provider, input_tokens, output)
+    hit = _CASES.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
     usage = {"prompt_tokens": input_tokens, "completion_tokens": output}
-    return WorstCase(input_tokens, output, compute_cost(model, usage, provider=provider).total)
+    case = WorstCase(input_tokens, output, compute_cost(model, usage, provider=provider).total)
+    if len(_CASES) >= _CASES_MAX:
+        _CASES.clear()
+    _CASES[key] = (model, case)
+    return case
 
 
 @dataclass(frozen=True)

@@ -110,12 +110,13 @@ def window_problem(route: Route, request: LLMRequest, tokens: int, exceeded: int
     return None
 
 
-def hop_reason(error: BaseException) -> str:
-    """A few words on why a hop failed, for the error that lists every hop."""
+def hop_reason(error: BaseException, *, with_wait: bool = True) -> str:
+    """A few words on why a hop failed, for the error that lists every hop (``with_wait=False``:
+    without the wait a rate limit asked for, when the caller says how long it waits)."""
     status = getattr(error, "status_code", None)
     code = f" ({status})" if status else ""
     if isinstance(error, RateLimitError):
-        after = getattr(error, "retry_after", None)
+        after = getattr(error, "retry_after", None) if with_wait else None
         details = ", ".join([*([str(status)] if status else []), *([f"retry after {after:g} s"] if after else [])])
         return f"rate limited ({details})" if details else "rate limited"
     labels = (

@@ -90,6 +90,14 @@ def cost_cell(record: CallRecord) -> str:
     return money(record.estimated_cost)
 
 
+def via_alias(record: CallRecord) -> str:
+    """`` (fast #2)`` after a model called through an alias (its name and which model of its chain
+    this row is), else nothing (issue 15)."""
+    if not record.alias:
+        return ""
+    return f" ({record.alias} #{record.hop})" if record.hop else f" ({record.alias})"
+
+
 def group_cost(
     cost: Decimal,
     *,

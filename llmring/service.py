@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from llmring.estimate import Estimate
     from llmring.lazy_store import LazyStore
     from llmring.log_writer import BackgroundWriter
+    from llmring.progress import ProgressHook, ProgressKind
     from llmring.providers.base import BaseProvider
     from llmring.schemas import CallRecord, LLMRequest, LLMResponse, StreamChunk
     from llmring.settings import DatabaseTarget
@@ -117,6 +118,9 @@ class LLMRing:
     as type, size and SHA-256 unless ``log_attachments=True``. Off by default: an application
     that logs its users' prompts must choose to.
 
+    ``progress`` is told what each call is doing while its caller waits (``llmring.progress``:
+    waiting for a model, retrying after a delay, falling back to an alias's next model).
+
     Call rows are written in batches by a background task (``durability="batched"``, the
     default: a kill -9 loses the rows of the last tens of ms, see the README). ``durability="sync"`` makes each call
     wait until its row is committed, raising ``DatabaseError`` if it cannot be. At most
@@ -151,6 +155,7 @@ class LLMRing:
         log_content: bool = False,
         log_attachments: bool = False,
         redact_patterns: Sequence[str | re.Pattern[str]] = (),
+        progress: ProgressHook | None = None,
         durability: Literal["batched", "sync"] = "batched",
         max_queue: int = 10_000,
         budgets: Sequence[Budget] | None = None,
@@ -216,6 +221,7 @@ class LLMRing:
         self._cache_access = CacheAccess(self._cache_backend)
         self._models: list[LLMModel] | None = None
         self._routes: dict[str, Route] = {}
+        self.progress = progress
         self.log_content = log_content and enable_db_logging
         self._capture: Capture | None = None
         if self.log_content:
@@ -281,6 +287,8 @@ class LLMRing:
         provider = self._ready_provider(route)
         sent = self._checked(route, request, stream=False)
         log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id, tags=call_tags)
+        if self.progress is not None:
+            self._waiting(log, provider)
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
 
     async def _chat_hop(
@@ -466,6 +474,8 @@ class LLMRing:
             provider = self._ready_provider(route)
             sent = self._checked(route, request, stream=True)
             log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id, tags=tags)
+            if self.progress is not None:
+                self._waiting(log, provider)
         else:
             route, provider, sent, log = hop
         key: str | None = None
@@ -601,11 +611,25 @@ class LLMRing:
             log.request = sent
         log.next_hop(route.provider, route.model_name)
         if skipped is None:
+            assert provider is not None
+            if self.progress is not None:
+                before = hops.listed[-1] if hops.listed else None
+                self._waiting(log, provider, *(("falling_back", f"{before[0]} {before[1]}") if before else ()))
             return provider, sent, log
         assert reason is not None
         log.failure(skipped, final=last)
         hops.skipped(route, reason, skipped)
         return None, None, log
+
+    def _waiting(
+        self, log: CallRecorder, provider: BaseProvider, kind: ProgressKind = "waiting", why: str = ""
+    ) -> None:
+        """Tell the progress hook the call now waits for ``log``'s model (and its retries, too)."""
+        from llmring.progress import Progress
+
+        assert self.progress is not None
+        log.progress, log.retries = self.progress, provider.max_retries
+        self.progress(Progress(kind, f"{log.provider}:{log.model_name}", why))
 
     def conversation(self, model: str, *, system: str | None = None, **options: Any) -> Conversation:
         """A new ``Conversation`` with ``model``: its ``send(text)`` keeps the turns and logs each
@@ -891,10 +915,15 @@ class LLMRing:
 
     async def can_stream(self, model: str) -> bool:
         """False when the registry says ``model`` cannot stream (``chat_stream`` refuses it), retired
-        models included; True for a model the registry does not know."""
-        route = await self._route(model)
-        entry = route.model or bundled_entry(route.provider, route.model_name)
-        return entry is None or entry.supports_streaming
+        models included; True for a model the registry does not know. An alias streams only when
+        every model of its chain can: a stream would pass over a hop that cannot, a wait does not."""
+        chain = self.aliases.get(model)
+        routes = await self._chain_routes(model, chain) if chain is not None else [await self._route(model)]
+        for route in routes:
+            entry = route.model or bundled_entry(route.provider, route.model_name)
+            if entry is not None and not entry.supports_streaming:
+                return False
+        return True
 
     async def get_usage_stats(self, id_at_origin: str | None = None, days: int | None = 30) -> UsageStats:
         """Totals for this origin (and user, if given) over the last ``days`` days."""

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RegistryVersion"]  # defined with the registry; stores take and return it
 
-BreakdownKey = Literal["model", "provider", "origin", "user", "day"]
+BreakdownKey = Literal["model", "provider", "origin", "user", "day", "alias"]
 BREAKDOWN_KEYS: tuple[str, ...] = get_args(BreakdownKey)
 # Also accepted by ``usage_breakdown``: ``tag:KEY`` (per value of one tag, plus ``(untagged)``).
 CallOrder = Literal["time", "cost", "tokens", "latency", "model", "status", "origin"]
@@ -217,8 +217,8 @@ class Store(Protocol):
         since: datetime | None = None,
     ) -> list[UsageBreakdownRow]:
         """Totals grouped by model (``provider:model``), provider, origin, user (id_at_origin),
-        day (YYYY-MM-DD) or ``tag:KEY`` (one row per value, then ``(untagged)``); the window as
-        for ``get_usage_stats``."""
+        day (YYYY-MM-DD), alias (``(no alias)`` for calls that named a model) or ``tag:KEY`` (one
+        row per value, then ``(untagged)``); the window as for ``get_usage_stats``."""
         ...
 
     async def list_calls(self, filters: CallFilters, limit: int = 100, offset: int = 0) -> list[CallRecord]:

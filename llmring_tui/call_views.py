@@ -131,8 +131,8 @@ def call_row(record: CallRecord, tz: tzinfo | None) -> CallRow:
         cursor=(record.called_at, record.id),
         time=fmt.call_time(record, tz)[5:] or fmt.NONE,  # MM-DD HH:MM:SS: the year is noise here
         who=fmt.inert(f"{record.origin}/{record.id_at_origin}"),
-        model=fmt.inert(f"{record.provider}:{record.model_name}"),
-        model_name=fmt.inert(record.model_name),
+        model=fmt.inert(f"{record.provider}:{record.model_name}{fmt.via_alias(record)}"),
+        model_name=fmt.inert(record.model_name + fmt.via_alias(record)),
         status="damaged" if record.unreadable else record.status,
         attempt=record.attempt,
         tokens=record.total_tokens,
@@ -218,7 +218,7 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
     key = f"{record.provider}:{record.model_name}"
     priced_as = (("Priced as", record.priced_as),) if record.priced_as and record.priced_as != key else ()
     summary = (
-        ("Model", key),
+        ("Model", f"{key}{fmt.via_alias(record)}"),
         *priced_as,
         ("Time", f"{fmt.call_time(record, tz)} {fmt.zone_name(tz, record.called_at)}"),
         ("Status", status),
@@ -230,6 +230,7 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
     request = (
         ("Id", record.id),
         ("Call id", record.call_id or fmt.NONE),
+        *_alias_pair(record),
         ("Attempt", f"{record.attempt}" + (" (final)" if record.final else " (retried)")),
         ("Finish reason", record.finish_reason or fmt.NONE),
         ("First token", fmt.latency(record.time_to_first_token_ms)),
@@ -303,6 +304,14 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
         metadata=None if metadata is None else fmt.inert(metadata, multiline=True),
         conversation=_conversation(content),
     )
+
+
+def _alias_pair(record: CallRecord) -> tuple[tuple[str, str], ...]:
+    """The alias the call named and which model of its chain this row is (issue 15)."""
+    if not record.alias:
+        return ()
+    hop = f", model {record.hop} of its chain" if record.hop else ""
+    return (("Alias", f"{record.alias}{hop}"),)
 
 
 def _conversation(content: CapturedCall | None) -> tuple[tuple[str, str], ...]:

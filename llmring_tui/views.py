@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from llmring import formatting as fmt
+from llmring.controls import reasoning_accepted, structured_output
 
 if TYPE_CHECKING:
     from llmring.budgets import BudgetUse
@@ -126,6 +127,7 @@ def model_row(model: LLMModel) -> ModelRow:
         capabilities.append("temperature")
     status = "active" if model.is_active else f"retired {fmt.timestamp(model.inactive_from, None)[:10]}"
     threshold = model.long_context_threshold_tokens
+    cache_min = model.prompt_cache_min_tokens
     details = (
         ("Model", model.key),
         ("Name", model.display_name or fmt.NONE),
@@ -135,6 +137,10 @@ def model_row(model: LLMModel) -> ModelRow:
         ("Max output", f"{fmt.count(model.max_output_tokens)} tokens" if model.max_output_tokens else fmt.NONE),
         ("Capabilities", ", ".join(capabilities) or fmt.NONE),
         ("Tool format", model.tool_call_format or fmt.NONE),
+        ("Reasoning", reasoning_accepted(model) or fmt.NONE),
+        ("Structured out", structured_output(model)),
+        ("Responses only", fmt.yes_no(model.responses_only)),
+        ("Cache from", f"{fmt.count(cache_min)} tokens" if cache_min else fmt.NONE),
         ("Input $/M", fmt.price(model.dollars_per_million_tokens_input)),
         ("Output $/M", fmt.price(model.dollars_per_million_tokens_output)),
         ("Cached in $/M", fmt.price(model.dollars_per_million_tokens_cached_input)),
@@ -146,6 +152,7 @@ def model_row(model: LLMModel) -> ModelRow:
         ("Long out $/M", fmt.price(model.dollars_per_million_tokens_output_long_context)),
         ("Source", model.source or fmt.NONE),
         ("As of", model.as_of or fmt.NONE),
+        ("Note", model.note or fmt.NONE),
     )
     haystack = " ".join([model.provider, model.model_name, model.key, model.display_name or "", *capabilities]).lower()
     return ModelRow(

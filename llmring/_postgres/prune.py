@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from llmring._postgres import forget
 from llmring._postgres.codec import utc
 from llmring._postgres.errors import translate_errors
 from llmring.retention import PRUNE_BATCH, PruneReport
@@ -34,10 +35,6 @@ WITH gone AS (
 )
 SELECT COUNT(*) FROM gone
 """
-_ORPHANS = """
-DELETE FROM {{tables.llm_content}} AS c
-WHERE NOT EXISTS (SELECT 1 FROM {{tables.llm_call_content}} AS cc WHERE cc.content_id = c.id)
-"""
 
 
 class PostgresPrune:
@@ -59,5 +56,5 @@ class PostgresPrune:
             return PruneReport(before, rows, captured, dry_run)
         while int(await db.fetch_value(_BATCH, cutoff, batch)) == batch:
             pass
-        await db.execute(_ORPHANS)
+        await db.execute(forget.DELETE_UNUSED)
         return PruneReport(before, rows, captured, False)

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from llmring._postgres.queries import AGGREGATES, UTC_DAY
+from llmring._store.values import NO_ALIAS
 from llmring.retention import starts_a_day
 from llmring.tags import tag_breakdown_key
 
@@ -44,6 +45,8 @@ def grouped_query(
     by: str, origin: str | None, id_at_origin: str | None, since: datetime | None
 ) -> tuple[str, list[Any]]:
     """SQL and parameters for per-key totals: rollup days plus a scan of the window's first day."""
+    if by == "alias":
+        return alias_query(origin, id_at_origin, since)
     params: list[Any] = []
     filters = _filters(origin, id_at_origin, params)
     sums = ", ".join(
@@ -83,3 +86,18 @@ def grouped_query(
         ) AS s GROUP BY 1
     """
     return sql, params
+
+
+def alias_query(origin: str | None, id_at_origin: str | None, since: datetime | None) -> tuple[str, list[Any]]:
+    """Per-alias totals (calls that named a model: ``NO_ALIAS``), scanned from the call log: the
+    rollups have no alias column. Every hop is a row (failed hops' tokens and cost count); the
+    call counts once, by its final row."""
+    params: list[Any] = []
+    filters = _filters(origin, id_at_origin, params)
+    if since is not None:
+        params.append(since)
+        filters.append(f"called_at >= ${len(params)}")
+    where = " AND ".join(filters) or "TRUE"
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in AGGREGATES.items())
+    table = "{{tables.llm_api_calls}}"
+    return f"SELECT COALESCE(alias, '{NO_ALIAS}') AS k, {columns} FROM {table} WHERE {where} GROUP BY 1", params

@@ -5,10 +5,19 @@ with the busy timeout): read spent (from the daily rollups, whole UTC days) and 
 each budget, and either insert this call's holds or refuse. The call log's insert deletes a
 call's holds in the same transaction that adds its cost to the rollup, and any expired holds
 (``llmring._sqlite.usage.RELEASE_HOLDS``), so no check can see a call both or neither way.
+
+Reading spent and held costs more than the rest of the transaction once holds pile up (they live
+until the call log's batched writer logs the call), so the reservation connection remembers what
+it last read (``SeenUse``) and reuses it while ``PRAGMA data_version`` says no other connection
+(in any process) has committed since: then spent is unchanged and held can only have grown by
+this connection's own holds, which it adds. The remembered figures are never below the truth
+(a hold that expired meanwhile still counts), so a call they admit fits; a call they would refuse
+is checked against a fresh read before it is refused.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -56,6 +65,56 @@ def _use_query(budget: Budget, now: datetime) -> tuple[str, list[Any]]:
     return sql, [*params, budget.id, ts(now)]
 
 
+class SeenUse:
+    """(spent, held) per (budget, period start) as of one ``data_version`` of one connection."""
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.uses: dict[tuple[str, str], list[int]] = {}
+
+    def get(self, version: int, keys: list[tuple[str, str]]) -> list[tuple[int, int]] | None:
+        """The remembered figures for ``keys``, or None if any is unknown or out of date."""
+        if version != self.version:
+            return None
+        found = []
+        for key in keys:
+            use = self.uses.get(key)
+            if use is None:
+                return None
+            found.append((use[0], use[1]))
+        return found
+
+    def remember(self, version: int, keys: list[tuple[str, str]], found: list[tuple[int, int]], held: int) -> None:
+        """Note what this transaction read (or reused) and the ``held`` it added to each key."""
+        if version != self.version:
+            self.version, self.uses = version, {}
+        for key, (spent, in_flight) in zip(keys, found, strict=True):
+            self.uses[key] = [spent, in_flight + held]
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_pico(limit: Decimal) -> int:
+    return to_pico(limit) or 0
+
+
+_expiry_seen: tuple[datetime, int, str] | None = None
+
+
+def _expiry(now: datetime, hold_seconds: int) -> str:
+    """When a hold taken ``now`` expires, as stored text: ``now + hold_seconds`` rounded up to the
+    whole second, so the text is formatted once a second rather than once a call."""
+    global _expiry_seen
+    if not now.microsecond:
+        return ts(now + timedelta(seconds=hold_seconds))  # already whole
+    second = now.replace(microsecond=0)
+    seen = _expiry_seen
+    if seen is not None and seen[0] == second and seen[1] == hold_seconds:
+        return seen[2]
+    text = ts(second + timedelta(seconds=hold_seconds + 1))
+    _expiry_seen = (second, hold_seconds, text)
+    return text
+
+
 def _budget_from_row(row: sqlite3.Row) -> Budget:
     tag = (row["tag_key"], row["tag_value"]) if row["tag_key"] is not None else None
     limit = from_pico(row["limit_pico"])
@@ -76,6 +135,7 @@ class SQLiteBudgets:
 
     db_path: str
     _budget_conn: sqlite3.Connection | None = None
+    _budget_seen: SeenUse
 
     if TYPE_CHECKING:
         _write_lock: asyncio.Lock
@@ -146,10 +206,11 @@ class SQLiteBudgets:
         now = schemas.utc_now()
         pico = to_pico(amount)
         assert pico is not None
-        reads = [_use_query(budget, now) for budget in budgets]
-        limits = [to_pico(budget.limit) or 0 for budget in budgets]
-        holds = [(budget.id, call_id, pico, ts(now + timedelta(seconds=hold_seconds))) for budget in budgets]
-        args = (reads, limits, pico, holds)
+        keys = [(budget.id, budget.period_start(now).isoformat()) for budget in budgets]
+        limits = [_limit_pico(budget.limit) for budget in budgets]
+        expires = _expiry(now, hold_seconds)
+        holds = [(budget_id, call_id, pico, expires) for budget_id, _ in keys]
+        args = (budgets, now, keys, limits, pico, holds)
         await self._db()  # initialised (migrated) before a second connection opens the file
         result = self._reserve_now(args)
         for attempt in range(_BUSY_ATTEMPTS):
@@ -194,8 +255,9 @@ class SQLiteBudgets:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA wal_autocheckpoint = 0")
             self._budget_conn = conn
+            self._budget_seen = SeenUse()
         try:
-            return _reserve(conn, *args)
+            return _reserve(conn, *args, seen=self._budget_seen)
         except sqlite3.OperationalError as exc:
             if is_busy(exc):
                 return None
@@ -223,17 +285,30 @@ class SQLiteBudgets:
 
 def _reserve(
     conn: sqlite3.Connection,
-    reads: list[tuple[str, list[Any]]],
+    budgets: Sequence[Budget],
+    now: datetime,
+    keys: list[tuple[str, str]],
     limits: list[int],
     pico: int,
     holds: list[tuple[str, str, int, str]],
+    *,
+    seen: SeenUse | None = None,
 ) -> tuple[list[tuple[int, int]], bool]:
-    """The reservation transaction, run in the connection's worker thread: ((spent, held) per
-    budget, whether the holds were written)."""
+    """The reservation transaction on ``conn`` (its own thread or the store's worker thread):
+    ((spent, held) per budget, whether the holds were written). ``seen`` (this connection's
+    remembered reads) may stand in for the reads when it admits the call."""
     conn.execute("BEGIN IMMEDIATE")
+    version = -1
     try:
-        found = [tuple(conn.execute(sql, params).fetchone()) for sql, params in reads]
-        fits = all(spent + held + pico <= limit for (spent, held), limit in zip(found, limits, strict=True))
+        found: list[tuple[int, int]] | None = None
+        if seen is not None:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            found = seen.get(version, keys)
+        fits = found is not None and _fit(found, limits, pico)
+        if not fits:
+            reads = [_use_query(budget, now) for budget in budgets]
+            found = [_pair(conn.execute(sql, params).fetchone()) for sql, params in reads]
+            fits = _fit(found, limits, pico)
         if fits:
             conn.executemany(
                 "INSERT OR REPLACE INTO llm_budget_holds (budget, call_id, amount_pico, expires_at)"
@@ -242,10 +317,23 @@ def _reserve(
             )
         conn.execute("COMMIT")
     except BaseException:
+        if seen is not None:
+            seen.version = None  # whatever was written, remember nothing
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    assert found is not None
+    if seen is not None:
+        seen.remember(version, keys, found, pico if fits else 0)
     return found, fits
+
+
+def _pair(row: Any) -> tuple[int, int]:
+    return int(row[0]), int(row[1])
+
+
+def _fit(found: list[tuple[int, int]], limits: list[int], pico: int) -> bool:
+    return all(spent + held + pico <= limit for (spent, held), limit in zip(found, limits, strict=True))
 
 
 def _use(budget: Budget, row: Any, now: datetime) -> BudgetUse:

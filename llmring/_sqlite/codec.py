@@ -122,6 +122,7 @@ _PRICE_CALL_FIELDS = frozenset({"dollars_per_million_tokens_input_used", "dollar
 CALL_COLUMNS: tuple[str, ...] = tuple(_MONEY_COLUMNS.get(name, name) for name in _CALL_FIELDS)
 
 _get_call_fields = operator.attrgetter(*_CALL_FIELDS)
+_FIELD_COLUMNS = tuple((name, _MONEY_COLUMNS.get(name, name)) for name in _CALL_FIELDS)
 
 
 def _encoder(name: str) -> Callable[[Any], Any] | None:
@@ -169,7 +170,10 @@ def call_row(record: CallRecord) -> tuple[Any, ...]:
 
 def call_from_row(row: sqlite3.Row | Mapping[str, Any]) -> CallRecord:
     """A call-log row (by column name) as a ``CallRecord``."""
-    raw = {name: row[_MONEY_COLUMNS.get(name, name)] for name in _CALL_FIELDS}
+    # By name through a plain dict: sqlite3.Row finds a name by scanning its columns, which
+    # across some sixty columns was most of what reading a row cost (``calls export``).
+    by_column = dict(zip(row.keys(), row, strict=True)) if isinstance(row, sqlite3.Row) else row
+    raw = {name: by_column[column] for name, column in _FIELD_COLUMNS}
     data = dict(raw)
     try:
         for name, decode in _DECODERS:

@@ -59,8 +59,14 @@ async def forget_older(conn: aiosqlite.Connection, before: str) -> int:
         conn, f"SELECT COUNT(DISTINCT record_id) FROM llm_call_content WHERE record_id IN ({_OLDER})", (before,)
     )
     await conn.execute(f"DELETE FROM llm_call_content WHERE record_id IN ({_OLDER})", (before,))
-    await conn.execute(f"DELETE FROM llm_content WHERE {_ORPHANS}")
+    await delete_unused_content(conn)
     return forgotten
+
+
+async def delete_unused_content(conn: aiosqlite.Connection) -> None:
+    """Delete every piece no call links to any more (in the caller's transaction): those whose
+    links were forgotten and those left by rows deleted whole (``calls prune``)."""
+    await conn.execute(f"DELETE FROM llm_content WHERE {_ORPHANS}")
 
 
 async def rewrite_index(conn: aiosqlite.Connection) -> None:

@@ -15,6 +15,7 @@ import logging
 import sqlite3
 from typing import TYPE_CHECKING
 
+from llmring._sqlite import forget
 from llmring._sqlite.codec import ts
 from llmring._sqlite.errors import is_busy, translate_errors
 from llmring.retention import PRUNE_BATCH, PruneReport
@@ -33,10 +34,6 @@ _COUNT = """
 SELECT COUNT(*), COUNT(DISTINCT cc.record_id)
 FROM llm_api_calls AS c LEFT JOIN llm_call_content AS cc ON cc.record_id = c.id AND cc.position = 0
 WHERE c.called_at < ?
-"""
-_ORPHANS = """
-DELETE FROM llm_content
-WHERE NOT EXISTS (SELECT 1 FROM llm_call_content AS cc WHERE cc.content_id = llm_content.id)
 """
 
 
@@ -80,9 +77,9 @@ class SQLitePrune:
                 )
                 await tx.execute(f"DELETE FROM llm_api_calls WHERE id IN ({marks})", ids)
         async with self._transaction() as tx:
-            await tx.execute(_ORPHANS)
+            await forget.delete_unused_content(tx)
             # The full-text index keeps deleted words in old segments until it is rewritten.
-            await tx.execute("INSERT INTO llm_content_fts (llm_content_fts) VALUES ('optimize')")
+            await forget.rewrite_index(tx)
         size_after: int | None = None
         try:
             async with self._write_lock:

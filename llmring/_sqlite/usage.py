@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from llmring._sqlite.codec import ts
-from llmring._store.values import from_pico
+from llmring._store.values import NO_ALIAS, from_pico
 from llmring.retention import starts_a_day
 from llmring.tags import tag_breakdown_key
 
@@ -124,6 +124,8 @@ def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
     ``by`` is a breakdown key or ``tag:KEY`` (per value of tag KEY, from the tag rollup; rows
     without that tag are left out: ``llmring._store.totals`` adds them as ``(untagged)``).
     """
+    if by == "alias":
+        return alias_query(window)
     filters = window.filters()
     tag_key = tag_breakdown_key(by)
     if tag_key is None:
@@ -155,6 +157,20 @@ def grouped_query(by: str, window: Window) -> tuple[str, dict[str, Any]]:
             FROM llm_api_calls WHERE {scan_where} GROUP BY k
         ) GROUP BY k
     """
+    return sql, window.params
+
+
+def alias_query(window: Window) -> tuple[str, dict[str, Any]]:
+    """Per-alias totals over ``window`` (calls that named a model: ``NO_ALIAS``), scanned from the
+    call log: the rollups have no alias column. Each hop of an alias's call is a row, so the failed
+    hops' tokens and cost count, and the call once (its final row)."""
+    clauses = window.filters()
+    if window.since is not None:
+        clauses.append("called_at >= :since")
+        window.params["since"] = ts(window.since)
+    where = " AND ".join(clauses) or "1"
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in AGGREGATES.items())
+    sql = f"SELECT COALESCE(alias, '{NO_ALIAS}') AS k, {columns} FROM llm_api_calls WHERE {where} GROUP BY k"
     return sql, window.params
 
 

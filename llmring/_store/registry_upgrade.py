@@ -10,6 +10,11 @@ A provider with no recorded version is left alone (its models came from files of
 or straight from ``sync_models``), except right after migration 002: models that existed before
 it came from an older bundled registry, version 0.
 
+Right after migration 007 (issue 14), stored models have no controls (``MODEL_CONTROL_FIELDS``:
+structured output, reasoning, prompt-cache minimum, Responses-only) nor notes, because no store
+kept them before: each stored model the bundled registry knows gets them from its bundled entry,
+whichever source its prices came from, and nothing else of it changes.
+
 The check costs one small SELECT per open; the bundled files are read only when an upgrade is due.
 """
 
@@ -28,6 +33,7 @@ logger = logging.getLogger("llmring")
 
 BUNDLED = "bundled"
 _VERSIONS_MIGRATION = "002_pricing"
+_CONTROLS_MIGRATION = "007_model_controls"
 
 
 async def bring_up_bundled(store: Store, applied_now: Sequence[str]) -> SyncReport | None:
@@ -35,10 +41,37 @@ async def bring_up_bundled(store: Store, applied_now: Sequence[str]) -> SyncRepo
     package's; returns what changed, or None when nothing was due. Never raises: a store that
     cannot be written (read-only file) still opens, and the upgrade is tried on the next open."""
     try:
+        if _CONTROLS_MIGRATION in applied_now:
+            await _fill_controls(store)
         return await _bring_up(store, applied_now)
     except Exception as exc:  # an upgrade must never stop a store from opening
-        logger.warning("llmring: could not bring the database's models up to the installed registry: %s", exc)
+        logger.warning(
+            "llmring: could not bring the database's models up to the installed registry"
+            " (`llmring json-refresh` does it): %s",
+            exc,
+        )
         return None
+
+
+async def _fill_controls(store: Store) -> None:
+    """Give every stored model its bundled entry's controls and note (the columns migration 007
+    added are empty); models the bundled registry does not know keep theirs."""
+    stored = await store.list_models(active_only=False)
+    if not stored:
+        return
+    from llmring._store.values import MODEL_CONTROL_FIELDS
+    from llmring.registry import bundled_models
+
+    bundled = {(m.provider, m.model_name): m for m in bundled_models(include_retired=True, price_history=True)}
+    filled = []
+    for model in stored:
+        entry = bundled.get((model.provider, model.model_name))
+        if entry is not None:
+            fields = {name: getattr(entry, name) for name in (*MODEL_CONTROL_FIELDS, "note")}
+            filled.append(model.model_copy(update=fields))
+    report = await store.sync_models(filled, [])  # no providers: nothing is retired, no version recorded
+    if report.updated:
+        logger.info("llmring: gave %d stored models their controls from the installed registry", len(report.updated))
 
 
 def _newer(shipped: RegistryVersion, row: RegistryVersion) -> bool:

@@ -16,6 +16,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+# The ``alias`` breakdown's group of calls that named a model, not an alias (issue 15).
+NO_ALIAS = "(no alias)"
+
 _PICO = Decimal("1e12")
 _ONE = Decimal(1)
 
@@ -87,6 +90,9 @@ MODEL_BOOL_FIELDS = (
     "supports_streaming",
     "supports_temperature",
     "is_reasoning",
+    # migration 007 (issue 14)
+    "supports_structured_output",
+    "responses_only",
 )
 MODEL_PRICE_FIELDS = (
     "dollars_per_million_tokens_input",
@@ -103,8 +109,20 @@ MODEL_PRICE_FIELDS = (
     "dollars_per_million_tokens_input_audio",
     "dollars_per_million_tokens_cached_input_audio",
 )
-# Registry columns holding JSON text: the aliases list and the dated price periods (issue 12).
-MODEL_JSON_FIELDS = ("aliases", "price_periods")
+# Registry columns holding JSON text: the aliases list and the dated price periods (issue 12),
+# the reasoning levels (issue 14).
+MODEL_JSON_FIELDS = ("aliases", "price_periods", "reasoning_levels")
+# How a model is driven (issue 14, migration 007): a store without these loses every model's
+# controls, so opening one that gains them re-syncs them (llmring._store.registry_upgrade).
+MODEL_CONTROL_FIELDS = (
+    "supports_structured_output",
+    "reasoning_control",
+    "reasoning_levels",
+    "reasoning_budget_min",
+    "reasoning_budget_max",
+    "prompt_cache_min_tokens",
+    "responses_only",
+)
 MODEL_DATA_FIELDS = (
     "display_name",
     "description",
@@ -122,4 +140,10 @@ MODEL_DATA_FIELDS = (
     *MODEL_JSON_FIELDS,
     "successor",
     "inactive_from",
+    # migration 007 (issue 14); the bools and reasoning_levels came in above
+    "reasoning_control",
+    "reasoning_budget_min",
+    "reasoning_budget_max",
+    "prompt_cache_min_tokens",
+    "note",
 )

@@ -184,7 +184,7 @@ def call_cells(call: CallRecord, tz: tzinfo, *, short_time: bool = False) -> lis
     when = fmt.call_time(call, tz)
     return [
         when[5:] if short_time and when != fmt.NONE else when,
-        f"{call.provider}:{call.model_name}" + (f" ({call.alias} #{call.hop})" if call.alias else ""),
+        f"{call.provider}:{call.model_name}{fmt.via_alias(call)}",
         status,
         f"{call.prompt_tokens:,} / {call.completion_tokens:,}",
         fmt.cost_cell(call),

@@ -97,6 +97,11 @@ def export_row(call: CallRecord) -> dict[str, Any]:
     }
 
 
+# Cells written as they are (most of them; bool is not int here): checked inline, a call per
+# cell was a good part of the export's time.
+_PLAIN = frozenset({str, int})
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
@@ -124,7 +129,7 @@ class RowWriter:
 
             row = {k: inert(v) if isinstance(v, str) else v for k, v in row.items()}
         if self._csv is not None:
-            self._csv.writerow([_cell(value) for value in row.values()])
+            self._csv.writerow([value if type(value) in _PLAIN else _cell(value) for value in row.values()])
         else:
             self.out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.written += 1

@@ -263,6 +263,7 @@ def info_pairs(m: LLMModel) -> list[tuple[str, str]]:
     ]
     if m.tool_call_format:
         pairs.append(("Tool format", m.tool_call_format))
+    pairs += _control_pairs(m)
     for label, price in (
         ("Input", m.dollars_per_million_tokens_input),
         ("Output", m.dollars_per_million_tokens_output),
@@ -277,9 +278,25 @@ def info_pairs(m: LLMModel) -> list[tuple[str, str]]:
             pairs.append((f"{label} $/M", "unknown" if price is None else fmt.price(price)))
     if m.long_context_threshold_tokens:
         pairs.append(("Long context from", f"{m.long_context_threshold_tokens:,} tokens"))
-    for label, value in (("Source", m.source), ("Prices as of", m.as_of)):
+    for label, value in (("Source", m.source), ("Prices as of", m.as_of), ("Note", m.note)):
         if value:
             pairs.append((label, value))
+    return pairs
+
+
+def _control_pairs(m: LLMModel) -> list[tuple[str, str]]:
+    """How requests to ``m`` are driven (issue 14): its reasoning settings, structured output,
+    Responses-only and the shortest prompt its provider caches."""
+    from llmring.controls import reasoning_accepted, structured_output
+
+    pairs = [
+        ("Reasoning (-r)", reasoning_accepted(m) or "none"),
+        ("Structured output", structured_output(m)),
+    ]
+    if m.responses_only:
+        pairs.append(("API", "Responses only"))
+    if m.prompt_cache_min_tokens:
+        pairs.append(("Prompt cache from", f"{m.prompt_cache_min_tokens:,} tokens"))
     return pairs
 
 

@@ -6,7 +6,8 @@ The answer goes to stdout: streamed when stdout is a terminal, with its control 
 visible (newlines and tabs kept), so a reply cannot retitle the window or write the clipboard;
 whole and byte for byte when piped. Usage with ``-u`` goes to stderr. The call is logged unless
 ``--no-log``; a row that could not be written is one line on stderr and exit status 1 (the answer
-is still printed), instead of the service's retry warnings.
+is still printed), instead of the service's retry warnings. While it waits, a spinner on a
+terminal's stderr says for what (``llmring.cli.waits``); a call that fails says how long it waited.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from llmring.cli import output
 from llmring.cli.context import settings
 
 if TYPE_CHECKING:
+    from llmring.cli.waits import CallWaits
     from llmring.conversation import PriorTurns
     from llmring.schemas import LLMRequest, LLMResponse
     from llmring.service import LLMRing
@@ -236,12 +238,12 @@ def _held_warnings() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
-def _open_ring(ctx: typer.Context, options: AskOptions) -> LLMRing:
+def _open_ring(ctx: typer.Context, options: AskOptions, waits: CallWaits | None = None) -> LLMRing:
     from llmring.service import LLMRing
 
     cli = settings(ctx)
     config = cli.config()
-    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries")}
+    limits: dict[str, Any] = {"timeout": config.get("timeout"), "max_retries": config.get("retries"), "progress": waits}
     if options.timeout is not None:  # --timeout bounds the whole call, retries included
         limits.update(timeout=options.timeout, deadline=options.timeout)
     if options.no_log:
@@ -280,6 +282,7 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     """Send one prompt with ``options`` and print the answer (the body of every prompt command)."""
     import asyncio
 
+    from llmring.cli.waits import WAIT_ERRORS, CallWaits, spinner_wanted
     from llmring.formatting import inert
 
     request = build_request(options, content)
@@ -287,22 +290,25 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
     terminal = output.stdout_is_terminal()
     conversation_id = options.conversation.conversation_id if options.conversation is not None else None
     stream = not (options.as_json or options.no_stream or schema is not None) and terminal
+    waits = CallWaits(show=spinner_wanted(options.as_json, bool(settings(ctx).config().get("spinner"))))
 
     unpriced: list[str] = []
 
     async def main() -> tuple[LLMResponse | None, int, str | None, bool]:
-        ring = _open_ring(ctx, options)
+        ring = _open_ring(ctx, options, waits)
         response = None
         _cancel_on_sigterm()
         try:
             # Streaming is this command's choice, not the user's: a model that cannot stream waits.
             if not stream or not await ring.can_stream(request.model):
                 response = await ring.chat(request, response_model=schema, conversation_id=conversation_id)
+                waits.stop()
                 if response.usage.get("cost") is None and not response.cached:
                     unpriced.append(await ring.unpriced_reason(request.model) or "")
             else:
                 usage: dict[str, Any] = {}
                 async for chunk in ring.chat_stream(request, conversation_id=conversation_id):
+                    waits.stop()
                     if chunk.delta:
                         typer.echo(inert(chunk.delta, multiline=True), nl=False)
                         sys.stdout.flush()
@@ -315,12 +321,17 @@ def run_prompt(ctx: typer.Context, options: AskOptions, content: str | list[dict
                 if usage.get("cost") is None:
                     unpriced.append(await ring.unpriced_reason(request.model) or "")
         finally:
+            waits.stop()
             await ring.close()
         return (response, *_unwritten(ring))
 
     with _held_warnings() as held:
         try:
             response, unwritten, cause, spilled = asyncio.run(main())
+        except WAIT_ERRORS as exc:
+            # The provider's message names one attempt's limit; say what the whole call waited.
+            output.error(waits.gave_up(exc))
+            raise typer.Exit(1) from None
         except asyncio.CancelledError:
             # SIGTERM: the call was cancelled, and its row (status "cancelled") written by close().
             output.error("terminated (SIGTERM); the call was logged as cancelled")

@@ -1,9 +1,10 @@
-"""``llmring stats``: usage totals and a breakdown by model, provider, day, origin, user or tag.
+"""``llmring stats``: usage totals and a breakdown by model, provider, day, origin, user, alias or tag.
 
 ::
 
     llmring stats                   # last 30 days, by model
     llmring stats --days 7 --by day --origin my-app --json
+    llmring stats --by alias        # per alias (every hop's cost), then (no alias)
     llmring stats --by tag:feature  # per value of the "feature" tag, then (untagged)
 """
 
@@ -32,6 +33,7 @@ class GroupBy(StrEnum):
     day = "day"
     origin = "origin"
     user = "user"
+    alias = "alias"
 
 
 def parse_group(text: str) -> str:
@@ -51,7 +53,9 @@ def stats(
     days: Annotated[int, typer.Option("--days", "-d", metavar="N", help="Look back N days (0: all time).")] = 30,
     by: Annotated[
         str,
-        typer.Option("--by", metavar="[model|provider|day|origin|user|tag:KEY]", help="Break the totals down by this."),
+        typer.Option(
+            "--by", metavar="[model|provider|day|origin|user|alias|tag:KEY]", help="Break the totals down by this."
+        ),
     ] = "model",
     origin: Annotated[
         str | None, typer.Option("--origin", metavar="NAME", help="Only calls from this application.")

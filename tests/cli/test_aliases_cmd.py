@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from llmring.config import load_config, user_config_file
@@ -80,3 +81,27 @@ def test_ask_retries_flag_beats_the_config(invoke: Invoke, tmp_path: Path, opena
     r = invoke("--config", str(config), "ask", "--no-log", "--retries", "1", "-m", "gpt-4o-mini", "hi")
     assert len(openai_fake.requests) == 2  # one retry, then the second 500
     assert r.exit_code == 1
+
+
+def test_stats_by_alias_counts_each_call_once_and_every_hop_it_paid_for(
+    invoke: Invoke, tmp_path: Path, openai_fake: OpenAIFake
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'database = "{tmp_path / "x.db"}"\n[aliases]\nfast = ["gpt-4o-mini", "gpt-4o"]\n')
+    openai_fake.enqueue(rate_limit_reply(retry_after="120"))
+    assert invoke("--config", str(config), "ask", "-m", "fast", "hi").exit_code == 0
+    assert invoke("--config", str(config), "ask", "-m", "fast", "again").exit_code == 0
+    assert invoke("--config", str(config), "ask", "-m", "gpt-4o-mini", "plain").exit_code == 0
+    logged = rows(tmp_path / "x.db")
+    r = invoke("--config", str(config), "stats", "--by", "alias", "--json")
+    assert r.exit_code == 0, r.output
+    breakdown = {row["key"]: row for row in json.loads(r.stdout)["breakdown"]}
+    assert set(breakdown) == {"fast", "(no alias)"}
+    assert breakdown["fast"]["calls"] == 2 and breakdown["(no alias)"]["calls"] == 1
+    assert breakdown["fast"]["errors"] == 0  # the rate-limited hop was not the call's outcome
+    pico = sum(row["estimated_cost_pico"] or 0 for row in logged if row["alias"] == "fast")
+    fast_cost = Decimal(pico) / Decimal(10**12)
+    assert Decimal(breakdown["fast"]["cost"]) == fast_cost > 0
+    table = invoke("--config", str(config), "stats", "--by", "alias", "--format", "plain").stdout
+    assert "By alias" in table and "(no alias)" in table
+    assert [line.split()[:2] for line in table.splitlines() if line.startswith("fast ")] == [["fast", "2"]]

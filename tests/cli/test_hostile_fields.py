@@ -110,8 +110,10 @@ def test_ask_reply_streamed_to_a_terminal_keeps_only_newlines_and_tabs(openai_fa
     # The fake echoes the prompt, so the reply carries whatever the prompt did.
     prompt = f"line one\n\tindented {TITLE}{CLIPBOARD}{CURSOR}{C1_CSI}end\rover"
     db = tmp_path / "ask.db"
+    # Without the spinner (a slow start on a loaded machine would draw it: its cursor moves are ours).
+    env = {**os.environ, "LLMRING_SPINNER": "off"}
     for extra in ([], ["--no-stream"]):
-        code, output = run_on_pty(["--sqlite", str(db), "ask", "-m", "gpt-4o-mini", *extra, prompt])
+        code, output = run_on_pty(["--sqlite", str(db), "ask", "-m", "gpt-4o-mini", *extra, prompt], env=env)
         assert code == 0, output
         assert not control_sequences(output), (extra, control_sequences(output))
         text = output.decode().replace("\r\n", "\n")  # the pty turns \n into \r\n

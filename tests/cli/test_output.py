@@ -264,8 +264,8 @@ def test_help_choices_are_the_one_vocabulary() -> None:
     calls = run("calls", "--help", columns=200).stdout
     assert ", ".join(CALL_STATUSES[:-1]) + " or " + CALL_STATUSES[-1] in calls
     stats = run("stats", "--help", columns=200).stdout
-    assert "[" + "|".join(["model", "provider", "day", "origin", "user", "tag:KEY"]) + "]" in stats
-    assert set(BREAKDOWN_KEYS) == {"model", "provider", "day", "origin", "user"}
+    assert "[" + "|".join(["model", "provider", "day", "origin", "user", "alias", "tag:KEY"]) + "]" in stats
+    assert set(BREAKDOWN_KEYS) == {"model", "provider", "day", "origin", "user", "alias"}
     from llmring.cli.stats import GroupBy
 
     assert {g.value for g in GroupBy} == set(BREAKDOWN_KEYS)

@@ -83,6 +83,10 @@ EXPECTED_COLUMNS["llm_api_calls"] += ["alias", "hop"]  # 003 (issue 15)
 EXPECTED_COLUMNS["llm_api_calls"] += ["reasoning"]  # 004 (issue 14)
 EXPECTED_COLUMNS["llm_api_calls"] += ["tags"]  # 005 (issue 16)
 EXPECTED_COLUMNS["llm_api_calls"] += ["conversation_id"]  # 006 (issue 17)
+EXPECTED_COLUMNS["llm_models"] += [
+    "supports_structured_output", "reasoning_control", "reasoning_levels", "reasoning_budget_min",
+    "reasoning_budget_max", "prompt_cache_min_tokens", "responses_only", "note",
+]  # 007 (issue 14)  # fmt: skip
 
 EXPECTED_INDEXES = {
     "idx_llm_api_calls_recent": ["called_at", "id"],

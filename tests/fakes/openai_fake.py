@@ -67,6 +67,7 @@ MODELS = {
     "gpt-5": "gpt-5-2025-08-07",
     "gpt-5.1": "gpt-5.1-2025-11-13",
     "gpt-5-pro": "gpt-5-pro-2025-10-06",
+    "gpt-5.5-pro": "gpt-5.5-pro",  # Responses-only, not retiring (tests/cli/test_ask_initialised.py)
     "gpt-5.6-sol": "gpt-5.6-sol-2026-09-15",
 }
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")

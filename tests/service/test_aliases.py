@@ -17,6 +17,7 @@ from llmring.errors import (
     ModelNotFoundError,
     ProviderConnectionError,
 )
+from llmring.progress import Progress
 from llmring.registry import find_bundled
 from llmring.schemas import LLMRequest, Message, Usage
 from llmring.service_sqlite import LLMRingSQLite
@@ -203,3 +204,39 @@ async def test_a_one_model_alias_too_small_raises_the_skip(fakes: Fakes, db_path
         await ring.flush()
     assert fakes.openai.requests == []
     assert hop_rows(db_path) == [("small", 1, "openai", "error", 1)]
+
+
+async def test_the_progress_hook_hears_each_wait_retry_and_fallback(fakes: Fakes, db_path: Path) -> None:
+    heard: list[Progress] = []
+    fakes.openai.enqueue(rate_limit_reply(retry_after="120"))
+    fakes.anthropic.enqueue(anthropic_fake.overloaded_reply())
+    ring = LLMRingSQLite(db_path, origin="tests", max_retries=1, aliases={"fast": ["openai:gpt-4o-mini", HAIKU]})
+    ring.progress = heard.append
+    async with ring:
+        ring.get_provider("anthropic")._sleep = _no_wait
+        chunks = [chunk async for chunk in ring.chat_stream(ask())]
+        await ring.chat(ask(model="gpt-4o-mini"))
+    assert "".join(c.delta for c in chunks)
+    assert heard == [
+        Progress("waiting", "openai:gpt-4o-mini"),
+        Progress("falling_back", HAIKU, "openai:gpt-4o-mini rate limited (429, retry after 120 s)"),
+        Progress("retrying", HAIKU, "unavailable (529)", attempt=1, retries=1, delay=heard[2].delay),
+        Progress("waiting", "openai:gpt-4o-mini"),
+    ]
+
+
+async def _no_wait(delay: float) -> None:
+    return None
+
+
+async def test_an_alias_streams_only_when_every_model_of_its_chain_can(tmp_path: Path) -> None:
+    # ask on a terminal asks can_stream first: an alias there was "unknown model" before.
+    ring = ring_for(tmp_path / "s.db", fast=["gpt-4o-mini", "gpt-4o"], deep=["gpt-4o-mini", "openai:o1-pro"])
+    try:
+        assert await ring.can_stream("fast")
+        assert not await ring.can_stream("deep")
+        assert not await ring.can_stream("openai:o1-pro")
+        with pytest.raises(ModelNotFoundError, match="alias 'typo'"):
+            await LLMRingSQLite(tmp_path / "t.db", aliases={"typo": ["gpt-4o", "nosuch"]}).can_stream("typo")
+    finally:
+        await ring.close()

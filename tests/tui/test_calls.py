@@ -222,3 +222,37 @@ async def test_details_show_the_captured_conversation_literally(store: SQLiteDat
         assert "Conversation" in text
         assert "[bold red]shout[/bold red]" in text and "[link]no[/link]" in text
         assert "\x1b" not in text and "␛[2Jcleared?" in text
+
+
+async def test_calls_and_details_show_the_alias_and_hop(store: SQLiteDatabase) -> None:
+    # Issue 15: both hops of one call through an alias, under one call_id.
+    failed = sample_call(7).model_copy(
+        update={
+            "id": "hop-1",
+            "call_id": "call-alias",
+            "called_at": FROZEN_NOW - timedelta(seconds=2),
+            "alias": "fast",
+            "hop": 1,
+            "final": False,
+            "status": "rate_limited",
+        }
+    )
+    answered = sample_call(8).model_copy(
+        update={"id": "hop-2", "call_id": "call-alias", "called_at": FROZEN_NOW, "alias": "fast", "hop": 2}
+    )
+    await store.record_api_calls([failed, answered])
+    for width in (80, 120):
+        app = make_app(store)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await settle(pilot)
+            assert ids(app)[:2] == ["hop-2", "hop-1"]
+            models = column(app, "model")[:2]
+            assert models[0].endswith(f"{answered.model_name} (fast #2)"), models
+            assert models[1].endswith(f"{failed.model_name} (fast #1)"), models
+            if width == 120:
+                assert models[0] == f"{answered.provider}:{answered.model_name} (fast #2)"
+            await press(pilot, "enter")
+            assert isinstance(app.screen, CallDetailsScreen)
+            details = app.screen.details
+            assert ("Alias", "fast, model 2 of its chain") in details.request
+            assert f"{answered.provider}:{answered.model_name} (fast #2)" in screen_text(app)  # the heading
