@@ -212,9 +212,11 @@ class CallRecorder:
         self.sink(self._with_content(record, text, tool_calls))
 
     def next_hop(self, provider: str, model_name: str) -> None:
-        """The alias's next model: the rows that follow are that hop's."""
+        """The alias's next model: the rows that follow are that hop's, their attempts counted
+        from 1 again (a row's ``attempt`` is its model's try, as ``calls`` shows it)."""
         self.provider, self.model_name = provider, model_name
         self.hop = (self.hop or 0) + 1
+        self.attempts = 0
 
     def failure(self, error: BaseException, *, final: bool = True) -> None:
         """Log a failed call (``final=False``: a failed hop the call moved on from), with its

@@ -98,6 +98,14 @@ def via_alias(record: CallRecord) -> str:
     return f" ({record.alias} #{record.hop})" if record.hop else f" ({record.alias})"
 
 
+def attempt_outcome(record: CallRecord) -> str:
+    """What followed a row: ``final`` (it carries the call's outcome), ``retried`` (the same model
+    again) or, through an alias, ``the call went on`` (a retry or the chain's next model)."""
+    if record.final:
+        return "final"
+    return "the call went on" if record.hop else "retried"
+
+
 def group_cost(
     cost: Decimal,
     *,

@@ -231,7 +231,7 @@ def call_details(record: CallRecord, tz: tzinfo | None, content: CapturedCall | 
         ("Id", record.id),
         ("Call id", record.call_id or fmt.NONE),
         *_alias_pair(record),
-        ("Attempt", f"{record.attempt}" + (" (final)" if record.final else " (retried)")),
+        ("Attempt", f"{record.attempt} ({fmt.attempt_outcome(record)})"),
         ("Finish reason", record.finish_reason or fmt.NONE),
         ("First token", fmt.latency(record.time_to_first_token_ms)),
         ("Stream", fmt.yes_no(record.stream)),

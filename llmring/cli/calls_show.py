@@ -104,14 +104,14 @@ def summary_pairs(record: CallRecord, tz: tzinfo) -> list[tuple[str, str]]:
     if record.error_type:
         status += f": {record.error_type}"
     if not record.final:
-        status += f" (attempt {record.attempt}, retried)"
+        status += f" (attempt {record.attempt}, {fmt.attempt_outcome(record)})"
     latency = fmt.latency(record.response_time_ms)
     if record.time_to_first_token_ms is not None:
         latency += f" (first token {fmt.latency(record.time_to_first_token_ms)})"
     pairs = [
         ("Call", record.id),
         ("Time", f"{fmt.call_time(record, tz)} {fmt.zone_name(tz, record.called_at)}"),
-        ("Model", f"{record.provider}:{record.model_name}"),
+        ("Model", f"{record.provider}:{record.model_name}{fmt.via_alias(record)}"),
         ("Status", status),
         ("Tokens", f"{record.prompt_tokens:,} input, {record.completion_tokens:,} output"),
         ("Cost", fmt.cost_cell(record)),

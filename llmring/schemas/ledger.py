@@ -17,8 +17,9 @@ CALL_STATUSES: tuple[str, ...] = get_args(CallStatus)
 class CallRecord(BaseModel):
     """One logged row: a call attempt, its outcome, tokens, cost and request metadata.
 
-    Retries of one logical call share ``call_id``; ``attempt`` counts from 1 and the row that
-    carries the call's outcome has ``final=True``. Money is Decimal and never float; an unknown
+    Retries of one logical call share ``call_id``; ``attempt`` counts from 1 (again at each
+    ``hop`` of an alias, so it is that model's try) and the row that carries the call's outcome
+    has ``final=True``. Money is Decimal and never float; an unknown
     price gives ``estimated_cost=None`` (never 0).
     """
 

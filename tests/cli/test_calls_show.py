@@ -123,6 +123,12 @@ def test_a_whole_call_id_shows_its_final_row_and_lists_its_hops(openai_fake: Ope
     assert shown.stdout.splitlines()[0] == f"Call          {answered['id']}"
     assert f"Call ID       {call_id}" in shown.stdout.splitlines()
     assert "Echo: Name a sea" in shown.stdout
+    assert "Model         openai:gpt-4o-mini (quick #2)" in shown.stdout.splitlines()
+
+    failed = next(row for row in logged if row["status"] != "success")
+    hop_one = run(db, "calls", "show", failed["id"]).stdout.splitlines()
+    assert "Model         openai:gpt-4.1-nano (quick #1)" in hop_one
+    assert any(line.startswith("Status") and line.endswith("(attempt 1, the call went on)") for line in hop_one)
 
     listed = run(db, "calls", "--call-id", call_id, "--json")
     assert listed.exit_code == 0, listed.output

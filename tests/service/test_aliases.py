@@ -75,6 +75,22 @@ async def test_a_long_rate_limit_falls_over_and_prices_the_answering_hop(fakes: 
     assert response.metadata["call_id"] == logged[0]["call_id"]
 
 
+async def test_each_hop_counts_its_own_attempts(fakes: Fakes, db_path: Path) -> None:
+    # gpt-4o-mini answers 503 twice (one retry, then the chain moves on); haiku answers first time.
+    fakes.openai.enqueue(server_error_reply(503), server_error_reply(503))
+    ring = LLMRingSQLite(db_path, origin="tests", max_retries=1, aliases={"fast": ["openai:gpt-4o-mini", HAIKU]})
+    async with ring:
+        ring.get_provider("openai")._sleep = _no_wait
+        response = await ring.chat(ask())
+        await ring.flush()
+    assert response.metadata["hop"] == 2
+    assert [(r["hop"], r["attempt"], r["final"], r["status"]) for r in rows(db_path)] == [
+        (1, 1, 0, "error"),
+        (1, 2, 0, "error"),
+        (2, 1, 1, "success"),
+    ]
+
+
 async def test_an_authentication_error_does_not_fall_over(fakes: Fakes, db_path: Path) -> None:
     fakes.openai.api_key = "sk-some-other-key-0000"
     async with ring_for(db_path, fast=["openai:gpt-4o-mini", HAIKU]) as ring:

@@ -256,3 +256,8 @@ async def test_calls_and_details_show_the_alias_and_hop(store: SQLiteDatabase) -
             details = app.screen.details
             assert ("Alias", "fast, model 2 of its chain") in details.request
             assert f"{answered.provider}:{answered.model_name} (fast #2)" in screen_text(app)  # the heading
+            assert ("Attempt", "1 (final)") in details.request
+            await press(pilot, "n")  # the failed first hop: the call went on to the next model
+            details = app.screen.details
+            assert ("Alias", "fast, model 1 of its chain") in details.request
+            assert ("Attempt", "1 (the call went on)") in details.request
