@@ -18,4 +18,4 @@ def migration_names(backend: str = "sqlite") -> list[str]:
 def applied_line(backend: str = "sqlite") -> str:
     """What ``init-db`` prints for a fresh store of ``backend``."""
     names = migration_names(backend)
-    return f"Schema: applied {len(names)} migration(s): {', '.join(names)}"
+    return f"Schema: applied {len(names)} migrations, {names[0]} to {names[-1]}"

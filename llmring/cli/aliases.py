@@ -131,7 +131,8 @@ def set_alias_command(
     routes = check_models(models)
     path = editable_config_file(settings(ctx).config_path)
     chain = set_alias(path, name, [route.key for route in routes])
-    typer.echo(f"{name} = {', '.join(chain)}  ({path})")
+    typer.echo(f"{name} = {', '.join(chain)}")
+    typer.echo(f"Saved in {path}")
 
 
 @aliases_app.command("rm", cls=LLMRingCommand, short_help="Remove an alias.")

@@ -85,4 +85,5 @@ def print_conversation_usage(conversation: PriorTurns, usage: dict[str, Any]) ->
     total = None if conversation.cost is None or cost is None else conversation.cost + cost
     calls = conversation.calls + 1
     spent = fmt.UNPRICED if total is None else fmt.money(total)
-    output.note(f"Conversation {conversation.conversation_id}: {calls} calls | Cost so far: {spent}")
+    # Kept under 80 columns with a whole id (the one --cid takes).
+    output.note(f"Conversation {conversation.conversation_id}: {calls} calls, {spent} so far")

@@ -40,17 +40,28 @@ def init_db(ctx: typer.Context) -> None:
     if applied is None:
         typer.echo("Schema: ready")
     elif applied:
-        typer.echo(f"Schema: applied {len(applied)} migration(s): {', '.join(applied)}")
+        typer.echo(f"Schema: {applied_text(applied)}")
     else:
         typer.echo("Schema: up to date")
     if seeded is not None:
-        typer.echo(f"Models: added {len(seeded.inserted)} from the bundled registry ({_per_provider(seeded.inserted)})")
+        # Two lines: with four providers the counts would push one line past 80 columns.
+        typer.echo(f"Models: added {len(seeded.inserted)} from the bundled registry")
+        typer.echo(f"        {_per_provider(seeded.inserted)}")
     else:
         typer.echo(f"Models: {count} already present (`llmring json-refresh` updates them from the registry)")
     if pruned is not None:
         from llmring.cli.calls_prune import describe
 
         typer.echo(f"Retention ({retention}): {describe(pruned)}")
+
+
+def applied_text(names: list[str]) -> str:
+    """``applied 8 migrations, 001_initial to 008_call_id_index``: the count and the range, which
+    fits 80 columns however many there are (they apply in name order, so the range says which)."""
+    if len(names) == 1:
+        return f"applied 1 migration, {names[0]}"
+    joined = f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} to {names[-1]}"
+    return f"applied {len(names)} migrations, {joined}"
 
 
 def _per_provider(keys: list[str]) -> str:

@@ -29,7 +29,8 @@ STATUS_STYLES = {
 # Store order -> the column that shows it.
 ORDER_COLUMNS = {"time": "time", "cost": "cost", "tokens": "tokens", "latency": "latency", "model": "model"}
 ORDER_COLUMNS |= {"status": "status", "origin": "origin/user"}
-_FIXED = {"time": 14, "status": 12, "cost": 10, "tokens": 7, "latency": 7}
+# Cost: eleven cells hold a few millionths of a dollar ("$0.00000495", three significant digits).
+_FIXED = {"time": 14, "status": 12, "cost": 11, "tokens": 7, "latency": 7}
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def test_cid_goes_on_with_a_given_conversation_and_usage_adds_its_cost(openai_fa
     assert logged[-1]["conversation_id"] == owls
     total = sum(Decimal(row["estimated_cost_pico"]) for row in logged if row["conversation_id"] == owls) / 10**12
     line = r.stderr.splitlines()[-1]
-    assert line.startswith(f"Conversation {owls}: 2 calls | Cost so far: $")
+    assert line.startswith(f"Conversation {owls}: 2 calls, $") and line.endswith(" so far") and len(line) < 80
     shown = Decimal(re.sub(r"[^0-9.]", "", line.rsplit("$", 1)[1]))
     assert abs(shown - total) < Decimal("0.0001") and total > 0
 

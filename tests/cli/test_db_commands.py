@@ -34,7 +34,8 @@ def test_init_db_on_a_fresh_file(invoke: Invoke, bundled: Path, db: Path) -> Non
     assert r.stdout.splitlines() == [
         f"Database: {db} (sqlite)",
         applied_line("sqlite"),
-        f"Models: added {SAMPLE_COUNT} from the bundled registry (anthropic 2, ollama 2, openai 4)",
+        f"Models: added {SAMPLE_COUNT} from the bundled registry",
+        "        anthropic 2, ollama 2, openai 4",
     ]
     assert len(model_rows(db)) == SAMPLE_COUNT
 
@@ -193,3 +194,11 @@ def test_init_db_and_refresh_with_the_real_bundled_registry(invoke: Invoke, db: 
     r = invoke("--sqlite", str(db), "models", "list", "--json")
     assert r.exit_code == 0, r.output
     assert sorted(m["key"] for m in json.loads(r.stdout)) == expected
+
+
+def test_the_schema_line_names_the_range_of_migrations_it_applied() -> None:
+    from llmring.cli.db_commands import applied_text
+
+    assert applied_text(["008_call_id_index"]) == "applied 1 migration, 008_call_id_index"
+    assert applied_text(["007_a", "008_b"]) == "applied 2 migrations, 007_a and 008_b"
+    assert applied_text([f"00{i}_m" for i in range(1, 9)]) == "applied 8 migrations, 001_m to 008_m"

@@ -53,6 +53,26 @@ async def test_every_column_fits_without_scrolling_sideways(
             assert ("Origin/user" in text) == (size[0] >= 110)
 
 
+async def test_a_few_millionths_of_a_dollar_fit_the_cost_column_at_80_columns(store: SQLiteDatabase) -> None:
+    # A short call to a cheap model costs a few millionths of a dollar: "$0.00000495" is 11 cells.
+    tiny = sample_call(0).model_copy(
+        update={
+            "id": "tiny",
+            "called_at": FROZEN_NOW,
+            "status": "success",
+            "estimated_cost": Decimal("0.00000495"),
+            "cache_hit": False,
+        }
+    )
+    await store.record_api_calls([tiny])
+    app = make_app(store, mode="calls")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert ids(app)[0] == "tiny"
+        assert column(app, "cost")[0] == "$0.00000495"
+        assert "$0.00000495" in screen_text(app)
+
+
 async def test_stats_breakdowns_fit_and_never_cut_a_number(store: SQLiteDatabase) -> None:
     app = make_app(store, mode="stats")
     async with app.run_test(size=(80, 24)) as pilot:
