@@ -10,8 +10,8 @@ stream moves on only before its first token: after it the caller holds part of a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncGenerator, Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 from llmring._service.calls import CALL_ERRORS, CallSteps
 from llmring.errors import (
@@ -32,6 +32,25 @@ if TYPE_CHECKING:
     from llmring.structured import OutputSchema
 
 
+class Hop(NamedTuple):
+    """One model of the chain, ready to be sent ``sent``; ``last``: no model after it."""
+
+    route: Route
+    provider: BaseProvider
+    sent: LLMRequest
+    log: CallRecorder
+    last: bool
+
+
+def _raise_unless_moving_on(hops: Hops, hop: Hop, exc: BaseException) -> None:
+    """Note ``hop``'s failure; raise unless the chain goes on to its next model."""
+    error = hops.failed(hop.route, exc)
+    if hop.last or not moves_on(exc):
+        if error is exc:
+            raise exc
+        raise error from exc
+
+
 class AliasFallback(CallSteps):
     """An alias's chain of models, one hop after another (a mixin of ``LLMRing``)."""
 
@@ -47,34 +66,17 @@ class AliasFallback(CallSteps):
     ) -> LLMResponse:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
-        log: CallRecorder | None = None
-        for index, route in enumerate(routes):
-            last = index == len(routes) - 1
-            provider, sent, log = self._start_hop(
-                hops,
-                route,
-                request,
-                id_at_origin,
-                log,
-                stream=False,
-                last=last,
-                conversation_id=conversation_id,
-                tags=tags,
-            )
-            if provider is None or sent is None:
-                continue
+        for hop in self._hops(hops, routes, request, id_at_origin, False, conversation_id, tags):
             try:
-                response = await self._chat_hop(route, provider, request, sent, log, schema, last=last)
+                response = await self._chat_hop(
+                    hop.route, hop.provider, request, hop.sent, hop.log, schema, last=hop.last
+                )
             except StructuredOutputError:
                 raise  # the model answered: another would be a second, billed answer
             except CALL_ERRORS as exc:
-                error = hops.failed(route, exc)
-                if last or not moves_on(exc):
-                    if error is exc:
-                        raise
-                    raise error from exc
+                _raise_unless_moving_on(hops, hop, exc)
                 continue
-            response.metadata.update(alias=alias, hop=log.hop)
+            response.metadata.update(alias=alias, hop=hop.log.hop)
             return response
         raise hops.exhausted()
 
@@ -89,6 +91,33 @@ class AliasFallback(CallSteps):
     ) -> AsyncGenerator[StreamChunk, None]:
         hops = Hops(alias, estimate_tokens(request))
         routes = await self._chain_routes(alias, chain)
+        for hop in self._hops(hops, routes, request, id_at_origin, True, conversation_id, tags):
+            try:
+                chunks = self._stream_hop(
+                    request, id_at_origin, (hop.route, hop.provider, hop.sent, hop.log), last=hop.last
+                )
+                async with contextlib.aclosing(chunks) as stream:
+                    async for chunk in stream:
+                        yield chunk
+                return
+            except CALL_ERRORS as exc:
+                if hop.log.first_token_at is not None:
+                    raise  # the caller has part of an answer: another model cannot continue it
+                _raise_unless_moving_on(hops, hop, exc)
+        raise hops.exhausted()
+
+    def _hops(
+        self,
+        hops: Hops,
+        routes: list[Route],
+        request: LLMRequest,
+        id_at_origin: str | None,
+        stream: bool,
+        conversation_id: str | None,
+        tags: dict[str, str] | None,
+    ) -> Iterator[Hop]:
+        """The chain's models that can be sent the request, in order (those passed over are logged
+        by ``_start_hop``); one recorder for them all."""
         log: CallRecorder | None = None
         for index, route in enumerate(routes):
             last = index == len(routes) - 1
@@ -98,28 +127,13 @@ class AliasFallback(CallSteps):
                 request,
                 id_at_origin,
                 log,
-                stream=True,
+                stream=stream,
                 last=last,
                 conversation_id=conversation_id,
                 tags=tags,
             )
-            if provider is None or sent is None:
-                continue
-            try:
-                hop = self._stream_hop(request, id_at_origin, (route, provider, sent, log), last=last)
-                async with contextlib.aclosing(hop) as chunks:
-                    async for chunk in chunks:
-                        yield chunk
-                return
-            except CALL_ERRORS as exc:
-                if log.first_token_at is not None:
-                    raise  # the caller has part of an answer: another model cannot continue it
-                error = hops.failed(route, exc)
-                if last or not moves_on(exc):
-                    if error is exc:
-                        raise
-                    raise error from exc
-        raise hops.exhausted()
+            if provider is not None and sent is not None:
+                yield Hop(route, provider, sent, log, last)
 
     def _start_hop(
         self,
