@@ -8,7 +8,8 @@
 (b) ``calls --search`` latency over N captured calls (``--ledger``, default 1,000,000; target
     <= 100 ms), newest 20 rows, SQLite: a word of one call's answer (few matches: found through
     the indexes), a word every call's system prompt has and a phrase every question has (many:
-    rows read newest first), a model name, and a text nothing has.
+    rows read newest first), words of 1 in 100 and 1 in 10 questions (and a phrase of the first),
+    a model name, and a text nothing has.
 (c) with ``--parts bc``, forgetting on that ledger: ``calls rm`` of one call, then
     ``calls prune-content`` of the older half (both rewrite the full-text index, FTS5 ``optimize``,
     so forgotten words leave the file: that is most of what they cost).
@@ -41,6 +42,14 @@ SYSTEM = (
     "You are a support assistant for an online bookshop. Answer in two sentences at most, "
     "name the order number when there is one, and never promise a refund."
 )
+
+
+# What (b)'s questions add after the order number: a word in 1 of 100 ("delayed") or 10 of 100
+# ("courier") of them, each in its own question (stored apart, unlike a shared system prompt), between
+# the rare (one call) and the common (every call), which each search plan is built for.
+ASIDES = [
+    " It is delayed at the depot." if n == 0 else " The courier never came." if n % 10 == 1 else "" for n in range(100)
+]
 
 
 def ring_for(db: Path, log_content: bool) -> LLMRing:
@@ -127,7 +136,7 @@ async def search_over(
                         provider="openai", model_name="gpt-4o-mini", prompt_tokens=40, completion_tokens=9
                     )
                     answer = "Your parcel left the depot today." if i != size // 2 else "It was eaten by a wombat."
-                    question = make_part("user", f"Where is my order #{100000 + i}?", None)
+                    question = make_part("user", f"Where is my order #{100000 + i}?{ASIDES[i % 100]}", None)
                     record._content = CallContent([system, question, make_part("response", answer, None)])
                     batch.append(record)
                 await store.record_api_calls(batch)
@@ -142,6 +151,9 @@ async def search_over(
                 ("rare", "wombat"),
                 ("common", "bookshop"),
                 ("phrase", "where is my order"),
+                ("1 in 100", "delayed"),
+                ("1 in 10", "courier"),
+                ("1 in 100, a phrase", "delayed at the depot"),
                 ("model", "gpt-4o"),
                 ("none", "nothing-has-this"),
             )
