@@ -229,14 +229,9 @@ class LLMRing(LedgerQueries, AliasFallback):
             return await self._chat_chain(
                 request.model, chain, request, id_at_origin, schema, conversation_id, call_tags
             )
-        route = await self._route(request.model)
-        if self.strict_cost:
-            self._require_price(route)
-        provider = self._ready_provider(route)
-        sent = self._checked(route, request, stream=False)
-        log = self._recorder(route, sent, id_at_origin, stream=False, conversation_id=conversation_id, tags=call_tags)
-        if self.progress is not None:
-            self._waiting(log, provider)
+        route, provider, sent, log = await self._start_plain(
+            request, id_at_origin, stream=False, conversation_id=conversation_id, tags=call_tags
+        )
         return await self._chat_hop(route, provider, request, sent, log, schema, last=True)
 
     def chat_stream(

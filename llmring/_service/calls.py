@@ -103,6 +103,27 @@ class CallSteps(CallPricing, ProviderRegistry):
             await self._cache_access.put(key, to_cache_entry(response), ttl_for(request))
         return response
 
+    async def _start_plain(
+        self,
+        request: LLMRequest,
+        id_at_origin: str | None,
+        *,
+        stream: bool,
+        conversation_id: str | None,
+        tags: dict[str, str] | None,
+    ) -> tuple[Route, BaseProvider, LLMRequest, CallRecorder]:
+        """A call to one model (no alias): its route, provider, the request it is sent (checked
+        against what the model can do) and the call's recorder."""
+        route = await self._route(request.model)
+        if self.strict_cost:
+            self._require_price(route)
+        provider = self._ready_provider(route)
+        sent = self._checked(route, request, stream=stream)
+        log = self._recorder(route, sent, id_at_origin, stream=stream, conversation_id=conversation_id, tags=tags)
+        if self.progress is not None:
+            self._waiting(log, provider)
+        return route, provider, sent, log
+
     async def _stream_hop(
         self,
         request: LLMRequest,
@@ -116,16 +137,10 @@ class CallSteps(CallPricing, ProviderRegistry):
         """One model's stream: all of a plain call (routed here), or one hop of an alias's (``hop``:
         its route, provider, the request it is sent and the call's recorder)."""
         if hop is None:
-            route = await self._route(request.model)
-            if self.strict_cost:
-                self._require_price(route)
-            provider = self._ready_provider(route)
-            sent = self._checked(route, request, stream=True)
-            log = self._recorder(route, sent, id_at_origin, stream=True, conversation_id=conversation_id, tags=tags)
-            if self.progress is not None:
-                self._waiting(log, provider)
-        else:
-            route, provider, sent, log = hop
+            hop = await self._start_plain(
+                request, id_at_origin, stream=True, conversation_id=conversation_id, tags=tags
+            )
+        route, provider, sent, log = hop
         key: str | None = None
         try:
             entry = None

@@ -19,8 +19,8 @@ class CallRecord(BaseModel):
 
     Retries of one logical call share ``call_id``; ``attempt`` counts from 1 (again at each
     ``hop`` of an alias, so it is that model's try) and the row that carries the call's outcome
-    has ``final=True``. Money is Decimal and never float; an unknown
-    price gives ``estimated_cost=None`` (never 0).
+    has ``final=True``. Money is Decimal and never float; an unknown price gives
+    ``estimated_cost=None`` (never 0).
     """
 
     id: str = Field(default_factory=new_id)
